@@ -1,0 +1,129 @@
+-- saex export database, schema version 1.
+-- One file holds one or more Neuronpedia exports. Browsing opens it read-only;
+-- per-user state (stars, lists, steering log) lives in user.sql's database.
+-- Values are packed (see src/pack.h): token strings are interned per model
+-- and referenced by id, activation values are sparse f32.
+PRAGMA application_id = 1396786520;  -- 'SAEX'
+PRAGMA user_version = 1;
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE model (
+  id           INTEGER PRIMARY KEY,
+  name         TEXT NOT NULL UNIQUE,      -- Neuronpedia model id, e.g. gpt2-small
+  display_name TEXT,
+  layers       INTEGER,
+  dimension    INTEGER,                   -- d_model
+  tlens_id     TEXT,
+  owner        TEXT
+);
+
+CREATE TABLE release (
+  id                INTEGER PRIMARY KEY,
+  name              TEXT NOT NULL UNIQUE,
+  description       TEXT,
+  description_short TEXT,
+  creator_name      TEXT,
+  urls              TEXT                  -- JSON array
+);
+
+CREATE TABLE source_set (
+  id           INTEGER PRIMARY KEY,
+  model_id     INTEGER NOT NULL REFERENCES model(id),
+  name         TEXT NOT NULL,              -- e.g. res-jb
+  release_id   INTEGER REFERENCES release(id),
+  description  TEXT,
+  type         TEXT,
+  creator_name TEXT,
+  urls         TEXT,
+  UNIQUE (model_id, name)
+);
+
+CREATE TABLE source (                     -- one SAE
+  id                   INTEGER PRIMARY KEY,
+  model_id             INTEGER NOT NULL REFERENCES model(id),
+  name                 TEXT NOT NULL,      -- Neuronpedia source id, e.g. 9-res-jb
+  set_id               INTEGER REFERENCES source_set(id),
+  hook_name            TEXT,
+  d_sae                INTEGER,
+  hf_repo_id           TEXT,
+  hf_folder_id         TEXT,
+  saelens_config       TEXT,               -- JSON as exported
+  num_prompts          INTEGER,
+  num_tokens_in_prompt INTEGER,
+  dataset              TEXT,
+  n_features           INTEGER NOT NULL DEFAULT 0,
+  n_activations        INTEGER NOT NULL DEFAULT 0,
+  n_explanations       INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (model_id, name)
+);
+
+-- Token strings, interned per model; ids are dense from 0.
+CREATE TABLE token (
+  model_id INTEGER NOT NULL,
+  id       INTEGER NOT NULL,
+  str      BLOB NOT NULL,
+  PRIMARY KEY (model_id, id)
+) WITHOUT ROWID;
+
+CREATE TABLE feature (
+  source_id    INTEGER NOT NULL,
+  idx          INTEGER NOT NULL,
+  max_act      REAL NOT NULL DEFAULT 0,    -- maxActApprox
+  frac_nonzero REAL NOT NULL DEFAULT -1,   -- density; -1 = unknown
+  freq_h       BLOB,                       -- f32 array: histogram heights
+  freq_v       BLOB,                       -- f32 array: bin centres
+  lhist_h      BLOB,                       -- logit histogram heights
+  lhist_v      BLOB,                       -- logit histogram centres
+  pos          BLOB,                       -- (token id, value) pairs
+  neg          BLOB,
+  topk_cos     BLOB,                       -- (feature index, cosine) pairs
+  extra        TEXT,                       -- other known fields, compact JSON
+  PRIMARY KEY (source_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE activation (
+  source_id    INTEGER NOT NULL,
+  idx          INTEGER NOT NULL,
+  hash         INTEGER NOT NULL,           -- 48-bit content hash: identity
+  max_value    REAL NOT NULL,
+  max_token    INTEGER NOT NULL,
+  min_value    REAL NOT NULL,
+  bin_min      REAL,                       -- -1 = top activations group
+  bin_max      REAL,
+  bin_contains REAL,
+  tokens       BLOB NOT NULL,              -- varint token ids
+  vals         BLOB NOT NULL,              -- packed values
+  PRIMARY KEY (source_id, idx, hash)
+) WITHOUT ROWID;
+
+CREATE TABLE explanation (
+  id          INTEGER PRIMARY KEY,
+  source_id   INTEGER NOT NULL,
+  idx         INTEGER NOT NULL,
+  hash        INTEGER NOT NULL,            -- of description, type and explainer
+  description TEXT NOT NULL,
+  type_name   TEXT,
+  explainer   TEXT,                        -- explanationModelName
+  embedding   BLOB,                        -- f32 array, when exported
+  UNIQUE (source_id, idx, hash)
+);
+
+CREATE VIRTUAL TABLE explanation_fts USING fts5(
+  description, content='explanation', content_rowid='id',
+  tokenize='unicode61 remove_diacritics 2'
+);
+
+-- Batch files already imported (content key), so a rerun skips them.
+CREATE TABLE import_batch (
+  key   TEXT PRIMARY KEY,
+  kind  TEXT NOT NULL,
+  path  TEXT NOT NULL,
+  lines INTEGER NOT NULL,
+  at    TEXT NOT NULL
+) WITHOUT ROWID;
+
+INSERT INTO meta(key, value) VALUES ('application', 'saex'), ('schema_version', '1');

@@ -1,0 +1,58 @@
+/* cli.h - the saex command line: subcommands and their shared output
+ * helpers. Exit statuses: 0 success, 1 usage error or id not found, 2 bad
+ * data (unreadable files, damaged or foreign databases). */
+#ifndef SAEX_CLI_H
+#define SAEX_CLI_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "util.h"
+
+enum { CLI_OK = 0, CLI_USAGE = 1, CLI_DATA = 2 };
+
+typedef struct cli_cmd {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *synopsis;   /* one line, after "saex " */
+	const char *help;       /* the options, one per line */
+} cli_cmd;
+
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_import_csv(int argc, char **argv);
+
+/* The command table entry for name, or NULL. */
+const cli_cmd *cli_find(const char *name);
+/* Prints "usage: saex SYNOPSIS" and the help of a command to f. */
+void cli_usage(FILE *f, const cli_cmd *c);
+/* Prints "saex NAME: message" (escaped) on stderr and returns code. */
+int cli_fail(const char *name, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Maps a store/import error class to an exit status. */
+int cli_status(int store_rc);
+
+/* Output styling of stdout: colour only on a terminal without NO_COLOR. */
+typedef struct cli_style {
+	int tty, color, color256, utf8, width;
+} cli_style;
+void cli_style_init(cli_style *st, FILE *f);
+
+/* Writes escaped untrusted text (flags: SAEX_ESC_*); on a non-UTF-8 locale
+ * non-ASCII is escaped too. */
+void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigned flags);
+
+/* Writes a JSON document to f, followed by a newline. C1 controls, DEL and
+ * bidirectional controls inside strings are written as \u escapes so the
+ * text is safe on a terminal; the JSON stays valid and equal in value. */
+int cli_put_json(FILE *f, json_t *doc, int pretty);
+/* A float stored as f32, as the shortest decimal that reads back the same. */
+json_t *cli_json_f32(float v);
+/* Integral floats as JSON integers (histogram counts), else cli_json_f32. */
+json_t *cli_json_count(float v);
+
+/* Formats 1234567 as "1,234,567" into buf. */
+const char *cli_thousands(int64_t v, char *buf, size_t n);
+
+#endif

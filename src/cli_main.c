@@ -1,0 +1,153 @@
+/* cli_main.c - saex's entry point: dispatches subcommands. */
+#include "config.h"
+#include "cli.h"
+#include "esc.h"
+#include "saex.h"
+#include "store.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const cli_cmd cli_cmds[] = {
+	{"import", cmd_import, "import DB PATH... [options]",
+	 "Import Neuronpedia bulk exports (or SAEDashboard output) into DB, creating it.\n"
+	 "PATH is an export folder <modelId>/<sourceId>/, a folder holding many, or\n"
+	 ".jsonl / .jsonl.gz files. Each file is one transaction; a rerun skips the\n"
+	 "files already imported and adds no row twice.\n"
+	 "  --kind K          features|activations|explanations|model|release|sourceset|source,\n"
+	 "                    for single files whose folder or name does not say\n"
+	 "  --format F        neuronpedia (default) or saedashboard\n"
+	 "  --model M         model id for rows that lack one (or to override)\n"
+	 "  --source S        source (SAE) id for rows that lack one (or to override)\n"
+	 "  --strict          stop at the first bad line and roll back its file\n"
+	 "  --quiet           no progress bar and no summary\n"
+	 "  --json            print the summary as JSON"},
+	{"info", cmd_info, "info DB [--json]",
+	 "The catalog: models, releases, source sets and SAEs with their hook, width\n"
+	 "and feature, activation and explanation counts.\n"
+	 "  --json            machine-readable output"},
+	{"show", cmd_show, "show DB ID [--json] [--examples N] [--context N]",
+	 "One feature: explanations, density, max activation, logits, the activation\n"
+	 "histogram and the top examples with the max token marked.\n"
+	 "ID is model/source/index, model@source:index or a Neuronpedia URL.\n"
+	 "  --examples N      examples to show (text default 5, JSON default all)\n"
+	 "  --context N       tokens of context on each side of the max token (12)\n"
+	 "  --json            Neuronpedia's feature API field names"},
+	{"search", cmd_search, "search DB QUERY [--model M] [--source S] [--limit N] [--json]",
+	 "Full-text search over explanations, best match first. Words must all\n"
+	 "match (the last as a prefix); FTS5 syntax is used as given when the query\n"
+	 "contains \" * ( ) : or ^.\n"
+	 "  --model M         only this model\n"
+	 "  --source S        only this source (SAE) id\n"
+	 "  --limit N         at most N results (20)\n"
+	 "  --json            machine-readable output"},
+	{"export", cmd_export, "export DB --source S --what features|activations|explanations [--out FILE]",
+	 "Write one SAE's rows as CSV with a header row.\n"
+	 "  --source S        source id, or model/source when several models have it\n"
+	 "  --what W          features, activations or explanations\n"
+	 "  --out FILE        write to FILE instead of standard output"},
+	{"import-csv", cmd_import_csv, "import-csv DB --explanations FILE [--strict]",
+	 "Read explanations from CSV with a header row naming the columns modelId,\n"
+	 "layer (the source id), index, description and optionally typeName and\n"
+	 "explanationModelName. The sources must exist in DB.\n"
+	 "  --explanations F  the CSV file\n"
+	 "  --strict          stop at the first bad row and store nothing"},
+};
+
+const cli_cmd *cli_find(const char *name)
+{
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(cli_cmds); i++)
+		if (strcmp(cli_cmds[i].name, name) == 0)
+			return &cli_cmds[i];
+	return NULL;
+}
+
+void cli_usage(FILE *f, const cli_cmd *c)
+{
+	fprintf(f, "usage: saex %s\n\n%s\n", c->synopsis, c->help);
+}
+
+int cli_fail(const char *name, int code, const char *fmt, ...)
+{
+	sb raw = {0}, out = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(&raw, fmt, ap);
+	va_end(ap);
+	esc_append(&out, raw.p ? raw.p : "", raw.n, 0);
+	fprintf(stderr, "saex%s%s: %s\n", name ? " " : "", name ? name : "", out.p ? out.p : "");
+	sb_free(&raw);
+	sb_free(&out);
+	return code;
+}
+
+int cli_status(int rc)
+{
+	switch (rc) {
+	case 0: return CLI_OK;
+	case STORE_NOTFOUND: return CLI_USAGE;
+	default: return CLI_DATA;
+	}
+}
+
+static void cli_help(FILE *f)
+{
+	fprintf(f,
+	        "saex %s - a terminal explorer for sparse-autoencoder (SAE) features\n\n"
+	        "usage: saex COMMAND [OPTIONS]\n"
+	        "       saex DB            the catalog of DB (as saex info DB)\n"
+	        "       saex DB ID         one feature (as saex show DB ID)\n\n"
+	        "commands:\n",
+	        PACKAGE_VERSION);
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(cli_cmds); i++)
+		fprintf(f, "  saex %s\n", cli_cmds[i].synopsis);
+	fprintf(f,
+	        "\n'saex COMMAND --help' explains a command and its options; 'man saex' has it all.\n"
+	        "Feature ids: model/source/index (gpt2-small/9-res-jb/21474), model@source:index,\n"
+	        "or a Neuronpedia URL.\n"
+	        "Exit status: 0 success, 1 usage error or id not found, 2 bad data.\n"
+	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR.\n");
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "");
+	if (argc < 2) {
+		cli_help(stdout);
+		return CLI_OK;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		if (argc > 2 && cli_find(argv[2])) {
+			cli_usage(stdout, cli_find(argv[2]));
+			return CLI_OK;
+		}
+		cli_help(stdout);
+		return CLI_OK;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+		printf("saex %s (libsaex %s)\n", PACKAGE_VERSION, saex_version());
+		return CLI_OK;
+	}
+	const cli_cmd *c = cli_find(cmd);
+	if (c)
+		return c->run(argc - 1, argv + 1);
+	/* saex DB [ID]: an existing file is a database. */
+	struct stat sbuf;
+	if (cmd[0] != '-' && stat(cmd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
+		if (argc == 2) {
+			char *args[] = {"info", argv[1], NULL};
+			return cmd_info(2, args);
+		}
+		if (argc == 3) {
+			char *args[] = {"show", argv[1], argv[2], NULL};
+			return cmd_show(3, args);
+		}
+	}
+	cli_fail(NULL, CLI_USAGE, "unknown command '%s'", cmd);
+	fprintf(stderr, "Try 'saex --help'.\n");
+	return CLI_USAGE;
+}

@@ -1,0 +1,121 @@
+/* cli_out.c - output helpers shared by the subcommands. */
+#include "config.h"
+#include "cli.h"
+#include "esc.h"
+#include "saex.h"
+
+#include <langinfo.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+void cli_style_init(cli_style *st, FILE *f)
+{
+	memset(st, 0, sizeof *st);
+	st->tty = isatty(fileno(f));
+	const char *nc = getenv("NO_COLOR");
+	const char *term = getenv("TERM");
+	st->color = st->tty && !(nc && *nc) && term && strcmp(term, "dumb") != 0;
+	st->color256 = st->color && term && (strstr(term, "256") || strstr(term, "direct"));
+	const char *cs = nl_langinfo(CODESET);
+	st->utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+	st->width = 100;
+	struct winsize ws;
+	if (st->tty && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		st->width = ws.ws_col;
+}
+
+void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigned flags)
+{
+	if (!st->utf8)
+		flags |= SAEX_ESC_ASCII;
+	esc_append(out, s, n, flags);
+}
+
+static void cli_json_safe(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	while (i < n) {
+		uint32_t cp;
+		size_t len;
+		if (p[i] == 0x7f) {
+			cp = 0x7f;
+			len = 1;
+		} else if (p[i] < 0x80) {
+			i++;
+			run++;
+			continue;
+		} else {
+			len = saex_utf8_decode(p + i, n - i, &cp);
+			if (len == 0) {
+				len = 1;
+				cp = 0xfffd; /* not UTF-8: never pass the byte through */
+			} else if (!((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+			      (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
+			      cp == 0x200e || cp == 0x200f)) {
+				i += len;
+				run += len;
+				continue;
+			}
+		}
+		fwrite(p + i - run, 1, run, f);
+		run = 0;
+		fprintf(f, "\\u%04x", (unsigned)cp);
+		i += len;
+	}
+	fwrite(p + i - run, 1, run, f);
+}
+
+int cli_put_json(FILE *f, json_t *doc, int pretty)
+{
+	size_t flags = JSON_REAL_PRECISION(9) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	char *s = json_dumps(doc, flags);
+	if (!s)
+		return -1;
+	cli_json_safe(f, s, strlen(s));
+	fputc('\n', f);
+	free(s);
+	return ferror(f) ? -1 : 0;
+}
+
+json_t *cli_json_f32(float v)
+{
+	if (!isfinite(v))
+		return json_null();
+	char buf[32];
+	for (int p = 6; p <= 9; p++) {
+		snprintf(buf, sizeof buf, "%.*g", p, (double)v);
+		if (strtof(buf, NULL) == v)
+			break;
+	}
+	return json_real(strtod(buf, NULL));
+}
+
+json_t *cli_json_count(float v)
+{
+	if (isfinite(v) && v == floorf(v) && fabsf(v) < 9e15f)
+		return json_integer((json_int_t)v);
+	return cli_json_f32(v);
+}
+
+const char *cli_thousands(int64_t v, char *buf, size_t n)
+{
+	char tmp[32];
+	snprintf(tmp, sizeof tmp, "%lld", (long long)(v < 0 ? -v : v));
+	size_t len = strlen(tmp), j = 0;
+	char out[48];
+	if (v < 0)
+		out[j++] = '-';
+	for (size_t i = 0; i < len; i++) {
+		if (i && (len - i) % 3 == 0)
+			out[j++] = ',';
+		out[j++] = tmp[i];
+	}
+	out[j] = 0;
+	snprintf(buf, n, "%s", out);
+	return buf;
+}

@@ -1,0 +1,26 @@
+/* csvio.h - CSV out (export) and in (explanations) through libcsv. */
+#ifndef SAEX_CSVIO_H
+#define SAEX_CSVIO_H
+
+#include <stdio.h>
+#include "store.h"
+
+typedef enum { CSV_FEATURES, CSV_ACTIVATIONS, CSV_EXPLANATIONS } csvio_what;
+
+/* Writes every row of one source as CSV with a header row. When escape is
+ * set (a terminal), data text is escaped as saex_escape does. */
+int csvio_export(store *s, int64_t source_id, const saex_fid *names, csvio_what what, FILE *f,
+                 int escape, saex_err *e);
+
+typedef struct csvio_stats {
+	long rows, added, unchanged, bad;
+} csvio_stats;
+
+/* Reads explanations from a CSV file (header: modelId, layer, index,
+ * description [, typeName, explanationModelName]) in one transaction. Bad
+ * rows are reported as "file:line: reason" on log and skipped, or with
+ * strict stop the import with nothing stored. 0, or 2 with *e set. */
+int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
+                              csvio_stats *st, saex_err *e);
+
+#endif

@@ -1,0 +1,78 @@
+/* import.h - importers of Neuronpedia exports and SAEDashboard output into a
+ * store. Files are streamed line by line; each file is one transaction, so
+ * an interrupted import leaves whole files or nothing, and a rerun skips the
+ * files already done (by content key) and adds no row twice. */
+#ifndef SAEX_IMPORT_H
+#define SAEX_IMPORT_H
+
+#include <stdio.h>
+#include <jansson.h>
+#include "store.h"
+
+typedef enum {
+	IMP_AUTO, IMP_FEATURES, IMP_ACTIVATIONS, IMP_EXPLANATIONS,
+	IMP_MODEL, IMP_RELEASE, IMP_SOURCESET, IMP_SOURCE, IMP_SAEDASHBOARD
+} import_kind;
+
+typedef struct import_opts {
+	import_kind kind;      /* --kind; IMP_AUTO: from the folder, name or content */
+	int saedashboard;      /* --format saedashboard */
+	int strict;            /* stop at the first bad line, rolling back its file */
+	int progress;          /* draw a progress bar on stderr */
+	const char *model;     /* --model / --source: ids for files that lack them */
+	const char *source;
+	FILE *log;             /* bad lines are reported here (stderr when NULL) */
+} import_opts;
+
+typedef struct import_stats {
+	long files, files_done_before, files_failed;
+	long lines, bad_lines;
+	long features, activations, explanations, catalog; /* rows added */
+	long unchanged;                                     /* rows already stored */
+	int64_t bytes;
+	double seconds;
+} import_stats;
+
+/* Imports every path (export folders, folders of them, or files). Returns 0
+ * when all files were read (bad lines skipped and counted), 2 when a file
+ * could not be read or, with strict, held a bad line; *e then says which. */
+int import_paths(store *s, char *const *paths, int n, const import_opts *o, import_stats *st,
+                 saex_err *e);
+
+/* Parses a --kind word; -1 when unknown. */
+int import_kind_parse(const char *word);
+const char *import_kind_name(import_kind k);
+
+/* ---- shared by import*.c ---------------------------------------------- */
+#define IMP_BADROW 3   /* the row is bad: skip it (or stop, with strict) */
+
+typedef struct import_ctx {
+	store *s;
+	const import_opts *o;
+	import_stats *st;
+	const char *path;
+	arena row;         /* per-row scratch, freed after each row */
+} import_ctx;
+
+/* Stores one Neuronpedia row of the given kind. IMP_BADROW with the reason
+ * in *e for bad rows; STORE_EBAD for store failures. */
+int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e);
+/* Stores one SAEDashboard document (a batch or a single feature). */
+int import_sd_doc(import_ctx *c, json_t *doc, saex_err *e);
+/* Completes an activation: max/min/argmax when the row lacks them, and
+ * checks maxValueTokenIndex (NAN max/min and -1 index mean absent). */
+int import_act_finish(store_act_in *x, saex_err *e);
+/* Reports a bad row as "path:line: msg (skipped)" on the log, escaped
+ * (line 0: no line number). */
+void import_report(import_ctx *c, long line, const char *msg);
+/* Guesses the kind of a row from its keys; IMP_AUTO when it cannot tell. */
+import_kind import_sniff(json_t *row);
+
+/* JSON helpers with typed errors (message into *e, IMP_BADROW). */
+int jx_number(json_t *o, const char *key, double def, double *out, saex_err *e);
+int jx_index(json_t *o, const char *key, int64_t *out, saex_err *e);
+const char *jx_string(json_t *o, const char *key, size_t *len, saex_err *e, int *bad);
+int jx_floats(json_t *o, const char *key, arena *a, float **out, size_t *n, saex_err *e);
+int jx_strings(json_t *o, const char *key, arena *a, store_str **out, size_t *n, saex_err *e);
+
+#endif

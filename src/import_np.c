@@ -1,0 +1,399 @@
+/* import_np.c - Neuronpedia export rows (FORMATS.md §1) into the store. */
+#include "config.h"
+#include "import.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The source a row belongs to: its modelId and layer, or --model/--source. */
+static int np_source(import_ctx *c, json_t *row, int64_t *source_id, saex_err *e)
+{
+	int bad = 0;
+	const char *model = jx_string(row, "modelId", NULL, e, &bad);
+	const char *source = bad ? NULL : jx_string(row, "layer", NULL, e, &bad);
+	if (bad)
+		return IMP_BADROW;
+	if (c->o->model)
+		model = c->o->model;
+	if (c->o->source)
+		source = c->o->source;
+	if (!model)
+		return err_set(e, IMP_BADROW, "modelId: missing (pass --model)");
+	if (!source)
+		return err_set(e, IMP_BADROW, "layer: missing (the source id; pass --source)");
+	if (!saex_fid_valid_name(model))
+		return err_set(e, IMP_BADROW, "modelId: \"%.60s\" is not a valid model id", model);
+	if (!saex_fid_valid_name(source))
+		return err_set(e, IMP_BADROW, "layer: \"%.60s\" is not a valid source id", source);
+	return store_source_ensure(c->s, model, source, source_id, e);
+}
+
+/* Known feature fields kept verbatim in the extra JSON column. */
+static const char *const np_extra_keys[] = {
+	"neuron_alignment_indices", "neuron_alignment_values", "neuron_alignment_l1",
+	"correlated_neurons_indices", "correlated_neurons_pearson", "correlated_neurons_l1",
+	"correlated_features_indices", "correlated_features_pearson", "correlated_features_l1",
+	"decoder_weights_dist", "vector", "vectorLabel", "vectorDefaultSteerStrength",
+	"hasVector", "hookName", "sourceSetName",
+};
+
+static char *np_extra(json_t *row, arena *a)
+{
+	json_t *x = json_object();
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(np_extra_keys); i++) {
+		json_t *v = json_object_get(row, np_extra_keys[i]);
+		if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
+			continue;
+		json_object_set(x, np_extra_keys[i], v);
+	}
+	char *r = NULL;
+	if (json_object_size(x)) {
+		char *d = json_dumps(x, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (d) {
+			r = arena_strdup(a, d);
+			free(d);
+		}
+	}
+	json_decref(x);
+	return r;
+}
+
+static int np_pair_len(const char *a, size_t na, const char *b, size_t nb, saex_err *e)
+{
+	if (na != nb)
+		return err_set(e, IMP_BADROW, "%s has %zu items but %s has %zu", a, na, b, nb);
+	return 0;
+}
+
+static int np_feature(import_ctx *c, json_t *row, saex_err *e)
+{
+	int64_t src;
+	store_feature_in f;
+	memset(&f, 0, sizeof f);
+	arena *a = &c->row;
+	size_t n1, n2;
+	int rc;
+	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &f.index, e)) ||
+	    (rc = jx_number(row, "maxActApprox", 0, &f.max_act, e)) ||
+	    (rc = jx_number(row, "frac_nonzero", -1, &f.frac_nonzero, e)))
+		return rc;
+	if ((rc = jx_floats(row, "freq_hist_data_bar_heights", a, (float **)&f.freq_h, &n1, e)) ||
+	    (rc = jx_floats(row, "freq_hist_data_bar_values", a, (float **)&f.freq_v, &n2, e)) ||
+	    (rc = np_pair_len("freq_hist_data_bar_heights", n1, "freq_hist_data_bar_values", n2, e)))
+		return rc;
+	f.n_freq = n1;
+	if ((rc = jx_floats(row, "logits_hist_data_bar_heights", a, (float **)&f.lhist_h, &n1, e)) ||
+	    (rc = jx_floats(row, "logits_hist_data_bar_values", a, (float **)&f.lhist_v, &n2, e)) ||
+	    (rc = np_pair_len("logits_hist_data_bar_heights", n1, "logits_hist_data_bar_values", n2,
+	                      e)))
+		return rc;
+	f.n_lhist = n1;
+	if ((rc = jx_strings(row, "pos_str", a, (store_str **)&f.pos_str, &n1, e)) ||
+	    (rc = jx_floats(row, "pos_values", a, (float **)&f.pos_v, &n2, e)) ||
+	    (rc = np_pair_len("pos_str", n1, "pos_values", n2, e)))
+		return rc;
+	f.n_pos = n1;
+	if ((rc = jx_strings(row, "neg_str", a, (store_str **)&f.neg_str, &n1, e)) ||
+	    (rc = jx_floats(row, "neg_values", a, (float **)&f.neg_v, &n2, e)) ||
+	    (rc = np_pair_len("neg_str", n1, "neg_values", n2, e)))
+		return rc;
+	f.n_neg = n1;
+	float *cos_idx_f;
+	if ((rc = jx_floats(row, "topkCosSimIndices", a, &cos_idx_f, &n1, e)) ||
+	    (rc = jx_floats(row, "topkCosSimValues", a, (float **)&f.cos_v, &n2, e)) ||
+	    (rc = np_pair_len("topkCosSimIndices", n1, "topkCosSimValues", n2, e)))
+		return rc;
+	uint32_t *ci = arena_alloc(a, (n1 + 1) * sizeof *ci);
+	for (size_t i = 0; i < n1; i++) {
+		if (cos_idx_f[i] < 0 || cos_idx_f[i] != floorf(cos_idx_f[i]))
+			return err_set(e, IMP_BADROW, "topkCosSimIndices[%zu]: not a feature index", i);
+		ci[i] = (uint32_t)cos_idx_f[i];
+	}
+	f.cos_idx = ci;
+	f.n_cos = n1;
+	f.extra_json = np_extra(row, a);
+	int added;
+	if ((rc = store_put_feature(c->s, src, &f, &added, e)))
+		return rc;
+	if (added)
+		c->st->features++;
+	else
+		c->st->unchanged++;
+	return 0;
+}
+
+int import_act_finish(store_act_in *x, saex_err *e)
+{
+	if (x->n == 0)
+		return err_set(e, IMP_BADROW, "tokens: empty");
+	long arg = 0;
+	float mx = x->values[0], mn = x->values[0];
+	for (size_t i = 1; i < x->n; i++) {
+		if (x->values[i] > mx) {
+			mx = x->values[i];
+			arg = (long)i;
+		}
+		if (x->values[i] < mn)
+			mn = x->values[i];
+	}
+	if (isnan(x->max_value))
+		x->max_value = mx;
+	if (isnan(x->min_value))
+		x->min_value = mn;
+	if (x->max_index < 0)
+		x->max_index = arg;
+	if ((size_t)x->max_index >= x->n)
+		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %ld is past the %zu tokens",
+		               x->max_index, x->n);
+	return 0;
+}
+
+static int np_activation(import_ctx *c, json_t *row, saex_err *e)
+{
+	int64_t src;
+	store_act_in x;
+	memset(&x, 0, sizeof x);
+	arena *a = &c->row;
+	size_t nt, nv;
+	double mti;
+	int rc;
+	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &x.index, e)) ||
+	    (rc = jx_strings(row, "tokens", a, (store_str **)&x.tokens, &nt, e)) ||
+	    (rc = jx_floats(row, "values", a, (float **)&x.values, &nv, e)) ||
+	    (rc = np_pair_len("tokens", nt, "values", nv, e)) ||
+	    (rc = jx_number(row, "maxValue", NAN, &x.max_value, e)) ||
+	    (rc = jx_number(row, "minValue", NAN, &x.min_value, e)) ||
+	    (rc = jx_number(row, "maxValueTokenIndex", -1, &mti, e)) ||
+	    (rc = jx_number(row, "binMin", -1, &x.bin_min, e)) ||
+	    (rc = jx_number(row, "binMax", -1, &x.bin_max, e)) ||
+	    (rc = jx_number(row, "binContains", -1, &x.bin_contains, e)))
+		return rc;
+	if (mti != floor(mti) || mti < -1)
+		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %g is not a token position", mti);
+	x.n = nt;
+	x.max_index = (long)mti;
+	if ((rc = import_act_finish(&x, e)))
+		return rc;
+	int added;
+	if ((rc = store_put_activation(c->s, src, &x, &added, e)))
+		return rc;
+	if (added)
+		c->st->activations++;
+	else
+		c->st->unchanged++;
+	return 0;
+}
+
+/* embedding: an array of numbers, a string holding one, or null. */
+static int np_embedding(json_t *row, arena *a, float **out, size_t *n, saex_err *e)
+{
+	json_t *v = json_object_get(row, "embedding");
+	*out = NULL;
+	*n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		json_error_t je;
+		json_t *arr = json_loadb(json_string_value(v), json_string_length(v), JSON_DECODE_ANY,
+		                         &je);
+		if (!arr || !json_is_array(arr)) {
+			json_decref(arr);
+			return err_set(e, IMP_BADROW, "embedding: a string that is not a JSON array");
+		}
+		json_t *tmp = json_pack("{sO}", "embedding", arr);
+		int rc = jx_floats(tmp, "embedding", a, out, n, e);
+		json_decref(tmp);
+		json_decref(arr);
+		return rc;
+	}
+	return jx_floats(row, "embedding", a, out, n, e);
+}
+
+static int np_explanation(import_ctx *c, json_t *row, saex_err *e)
+{
+	int64_t src;
+	store_expl_in x;
+	memset(&x, 0, sizeof x);
+	int rc, bad = 0;
+	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &x.index, e)))
+		return rc;
+	size_t dlen;
+	x.description = jx_string(row, "description", &dlen, e, &bad);
+	if (!bad)
+		x.type_name = jx_string(row, "typeName", NULL, e, &bad);
+	if (!bad)
+		x.explainer = jx_string(row, "explanationModelName", NULL, e, &bad);
+	if (bad)
+		return IMP_BADROW;
+	if (!x.description)
+		return err_set(e, IMP_BADROW, "description: missing");
+	if (strlen(x.description) != dlen)
+		return err_set(e, IMP_BADROW, "description: contains a NUL character");
+	float *emb;
+	if ((rc = np_embedding(row, &c->row, &emb, &x.n_embedding, e)))
+		return rc;
+	x.embedding = emb;
+	int added;
+	if ((rc = store_put_explanation(c->s, src, &x, &added, e)))
+		return rc;
+	if (added)
+		c->st->explanations++;
+	else
+		c->st->unchanged++;
+	return 0;
+}
+
+/* A JSON value as text for a TEXT column: strings as they are, anything
+ * else dumped compactly. */
+static const char *np_json_text(json_t *row, const char *key, arena *a)
+{
+	json_t *v = json_object_get(row, key);
+	if (!v || json_is_null(v))
+		return NULL;
+	if (json_is_string(v))
+		return json_string_value(v);
+	char *d = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+	char *r = d ? arena_strdup(a, d) : NULL;
+	free(d);
+	return r;
+}
+
+static int64_t np_int(json_t *row, const char *key)
+{
+	json_t *v = json_object_get(row, key);
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	if (json_is_real(v))
+		return (int64_t)json_real_value(v);
+	if (json_is_string(v) && *json_string_value(v))
+		return strtoll(json_string_value(v), NULL, 10);
+	return -1;
+}
+
+static const char *np_str(json_t *row, const char *key)
+{
+	json_t *v = json_object_get(row, key);
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static int np_need(const char *v, const char *key, saex_err *e)
+{
+	if (!v || !*v)
+		return err_set(e, IMP_BADROW, "%s: missing", key);
+	if (!saex_fid_valid_name(v))
+		return err_set(e, IMP_BADROW, "%s: \"%.60s\" is not a valid id", key, v);
+	return 0;
+}
+
+static int np_catalog(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
+{
+	arena *a = &c->row;
+	int rc;
+	switch (kind) {
+	case IMP_MODEL: {
+		store_model_rec r = {np_str(row, "id"), np_str(row, "displayName"),
+		                     np_str(row, "tlensId"), np_str(row, "owner"),
+		                     np_int(row, "layers"), np_int(row, "dimension")};
+		if ((rc = np_need(r.name, "id", e)))
+			return rc;
+		rc = store_put_model(c->s, &r, e);
+		break;
+	}
+	case IMP_RELEASE: {
+		store_release_rec r = {np_str(row, "name"), np_str(row, "description"),
+		                       np_str(row, "descriptionShort"), np_str(row, "creatorName"),
+		                       np_json_text(row, "urls", a)};
+		if (!r.name || !*r.name)
+			return err_set(e, IMP_BADROW, "name: missing");
+		rc = store_put_release(c->s, &r, e);
+		break;
+	}
+	case IMP_SOURCESET: {
+		store_set_rec r = {np_str(row, "modelId"), np_str(row, "name"),
+		                   np_str(row, "releaseName"), np_str(row, "description"),
+		                   np_str(row, "type"), np_str(row, "creatorName"),
+		                   np_json_text(row, "urls", a)};
+		if (c->o->model)
+			r.model = c->o->model;
+		if ((rc = np_need(r.model, "modelId", e)))
+			return rc;
+		if (!r.name || !*r.name)
+			return err_set(e, IMP_BADROW, "name: missing");
+		rc = store_put_set(c->s, &r, e);
+		break;
+	}
+	case IMP_SOURCE: {
+		store_source_rec r = {np_str(row, "modelId"), np_str(row, "id"), np_str(row, "setName"),
+		                      NULL, np_str(row, "hfRepoId"), np_str(row, "hfFolderId"),
+		                      np_json_text(row, "saelensConfig", a), np_str(row, "dataset"),
+		                      np_int(row, "num_prompts"), np_int(row, "num_tokens_in_prompt"),
+		                      -1};
+		if (c->o->model)
+			r.model = c->o->model;
+		if (c->o->source)
+			r.name = c->o->source;
+		if ((rc = np_need(r.model, "modelId", e)) || (rc = np_need(r.name, "id", e)))
+			return rc;
+		/* Hook and width from the SAELens config (v6 nests the hook). */
+		json_t *cfg = json_object_get(row, "saelensConfig");
+		json_t *parsed = NULL;
+		if (json_is_string(cfg))
+			cfg = parsed = json_loads(json_string_value(cfg), 0, NULL);
+		if (json_is_object(cfg)) {
+			json_t *meta = json_object_get(cfg, "metadata");
+			r.hook_name = np_str(cfg, "hook_name");
+			if (!r.hook_name)
+				r.hook_name = np_str(cfg, "hook_point");
+			if (!r.hook_name && json_is_object(meta))
+				r.hook_name = np_str(meta, "hook_name");
+			if (r.hook_name)
+				r.hook_name = arena_strdup(a, r.hook_name);
+			r.d_sae = np_int(cfg, "d_sae");
+		}
+		json_decref(parsed);
+		rc = store_put_source(c->s, &r, e);
+		break;
+	}
+	default:
+		return err_set(e, STORE_EBAD, "internal: not a catalog kind");
+	}
+	if (rc == 0)
+		c->st->catalog++;
+	return rc;
+}
+
+import_kind import_sniff(json_t *row)
+{
+	if (json_object_get(row, "tokens") && json_object_get(row, "values"))
+		return IMP_ACTIVATIONS;
+	if (json_object_get(row, "description") && json_object_get(row, "index"))
+		return IMP_EXPLANATIONS;
+	if (json_object_get(row, "maxActApprox") || json_object_get(row, "frac_nonzero") ||
+	    json_object_get(row, "freq_hist_data_bar_heights") || json_object_get(row, "pos_str"))
+		return json_object_get(row, "feature_index") ? IMP_SAEDASHBOARD : IMP_FEATURES;
+	if (json_object_get(row, "features") || json_object_get(row, "feature_index"))
+		return IMP_SAEDASHBOARD;
+	if (json_object_get(row, "setName") && json_object_get(row, "modelId"))
+		return IMP_SOURCE;
+	if (json_object_get(row, "releaseName"))
+		return IMP_SOURCESET;
+	if (json_object_get(row, "dimension") || json_object_get(row, "tlensId"))
+		return IMP_MODEL;
+	return IMP_AUTO;
+}
+
+int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
+{
+	if (!json_is_object(row))
+		return err_set(e, IMP_BADROW, "expected a JSON object");
+	switch (kind) {
+	case IMP_FEATURES: return np_feature(c, row, e);
+	case IMP_ACTIVATIONS: return np_activation(c, row, e);
+	case IMP_EXPLANATIONS: return np_explanation(c, row, e);
+	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
+		return np_catalog(c, kind, row, e);
+	case IMP_SAEDASHBOARD: return import_sd_doc(c, row, e);
+	default: return err_set(e, IMP_BADROW, "cannot tell what kind of row this is (pass --kind)");
+	}
+}

@@ -1,0 +1,190 @@
+/* import_sd.c - SAEDashboard output (FORMATS.md §1): a batch
+ * {model_id, layer, sae_id_suffix, features:[...]} or one bare feature, in
+ * snake_case, with activations carrying bin_min/bin_max/bin_contains. */
+#include "config.h"
+#include "import.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct sd_ids {
+	const char *model, *source;
+	char buf[SAEX_ID_MAX];
+} sd_ids;
+
+/* Where the Neuronpedia ids come from: --model/--source first, then the
+ * batch's model_id and layer (a source id like "9-res-jb", or a layer number
+ * joined with sae_id_suffix). */
+static int sd_resolve(import_ctx *c, json_t *doc, sd_ids *ids, saex_err *e)
+{
+	ids->model = c->o->model;
+	ids->source = c->o->source;
+	if (!ids->model) {
+		json_t *m = json_object_get(doc, "model_id");
+		ids->model = json_is_string(m) ? json_string_value(m) : NULL;
+	}
+	if (!ids->source) {
+		json_t *l = json_object_get(doc, "layer");
+		json_t *suf = json_object_get(doc, "sae_id_suffix");
+		if (json_is_string(l) && strchr(json_string_value(l), '-')) {
+			ids->source = json_string_value(l);
+		} else if ((json_is_integer(l) || json_is_string(l)) && json_is_string(suf)) {
+			if (json_is_integer(l))
+				snprintf(ids->buf, sizeof ids->buf, "%lld-%s",
+				         (long long)json_integer_value(l), json_string_value(suf));
+			else
+				snprintf(ids->buf, sizeof ids->buf, "%s-%s", json_string_value(l),
+				         json_string_value(suf));
+			ids->source = ids->buf;
+		}
+	}
+	if (!ids->model || !ids->source)
+		return err_set(e, IMP_BADROW,
+		               "no Neuronpedia model and source id in the file: pass --model and --source");
+	if (!saex_fid_valid_name(ids->model) || !saex_fid_valid_name(ids->source))
+		return err_set(e, IMP_BADROW, "model or source id is not valid: %.60s/%.60s", ids->model,
+		               ids->source);
+	return 0;
+}
+
+static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where, saex_err *e)
+{
+	arena *a = &c->row;
+	store_feature_in f;
+	memset(&f, 0, sizeof f);
+	size_t n1, n2;
+	int rc;
+	if ((rc = jx_index(ft, "feature_index", &f.index, e)) ||
+	    (rc = jx_number(ft, "frac_nonzero", -1, &f.frac_nonzero, e)) ||
+	    (rc = jx_floats(ft, "freq_hist_data_bar_heights", a, (float **)&f.freq_h, &n1, e)) ||
+	    (rc = jx_floats(ft, "freq_hist_data_bar_values", a, (float **)&f.freq_v, &n2, e)))
+		goto bad;
+	if (n1 != n2) {
+		rc = err_set(e, IMP_BADROW, "freq_hist_data_bar_heights has %zu items but "
+		             "freq_hist_data_bar_values has %zu", n1, n2);
+		goto bad;
+	}
+	f.n_freq = n1;
+	if ((rc = jx_floats(ft, "logits_hist_data_bar_heights", a, (float **)&f.lhist_h, &n1, e)) ||
+	    (rc = jx_floats(ft, "logits_hist_data_bar_values", a, (float **)&f.lhist_v, &n2, e)))
+		goto bad;
+	if (n1 != n2) {
+		rc = err_set(e, IMP_BADROW, "logits histogram arrays differ in length (%zu, %zu)", n1, n2);
+		goto bad;
+	}
+	f.n_lhist = n1;
+	if ((rc = jx_strings(ft, "pos_str", a, (store_str **)&f.pos_str, &n1, e)) ||
+	    (rc = jx_floats(ft, "pos_values", a, (float **)&f.pos_v, &n2, e)))
+		goto bad;
+	if (n1 != n2) {
+		rc = err_set(e, IMP_BADROW, "pos_str has %zu items but pos_values has %zu", n1, n2);
+		goto bad;
+	}
+	f.n_pos = n1;
+	if ((rc = jx_strings(ft, "neg_str", a, (store_str **)&f.neg_str, &n1, e)) ||
+	    (rc = jx_floats(ft, "neg_values", a, (float **)&f.neg_v, &n2, e)))
+		goto bad;
+	if (n1 != n2) {
+		rc = err_set(e, IMP_BADROW, "neg_str has %zu items but neg_values has %zu", n1, n2);
+		goto bad;
+	}
+	f.n_neg = n1;
+
+	json_t *acts = json_object_get(ft, "activations");
+	if (acts && !json_is_array(acts) && !json_is_null(acts)) {
+		rc = err_set(e, IMP_BADROW, "activations: expected an array");
+		goto bad;
+	}
+	/* maxActApprox = the largest activation over all examples. */
+	size_t na = json_array_size(acts);
+	store_act_in *xs = arena_alloc(a, (na + 1) * sizeof *xs);
+	for (size_t i = 0; i < na; i++) {
+		json_t *ar = json_array_get(acts, i);
+		store_act_in *x = &xs[i];
+		size_t nt, nv;
+		double q;
+		if (!json_is_object(ar)) {
+			rc = err_set(e, IMP_BADROW, "activations[%zu]: expected an object", i);
+			goto bad;
+		}
+		x->index = f.index;
+		if ((rc = jx_strings(ar, "tokens", a, (store_str **)&x->tokens, &nt, e)) ||
+		    (rc = jx_floats(ar, "values", a, (float **)&x->values, &nv, e)) ||
+		    (rc = jx_number(ar, "bin_min", -1, &x->bin_min, e)) ||
+		    (rc = jx_number(ar, "bin_max", -1, &x->bin_max, e)) ||
+		    (rc = jx_number(ar, "bin_contains", -1, &x->bin_contains, e)) ||
+		    (rc = jx_number(ar, "qualifying_token_index", -1, &q, e))) {
+			err_prefix(e, "activations[%zu].", i);
+			goto bad;
+		}
+		if (nt != nv) {
+			rc = err_set(e, IMP_BADROW, "activations[%zu]: tokens has %zu items but values "
+			             "has %zu", i, nt, nv);
+			goto bad;
+		}
+		x->n = nt;
+		x->max_value = x->min_value = NAN;
+		x->max_index = -1;
+		if ((rc = import_act_finish(x, e))) {
+			err_prefix(e, "activations[%zu]: ", i);
+			goto bad;
+		}
+		if (i == 0 || x->max_value > f.max_act)
+			f.max_act = x->max_value;
+	}
+	int added;
+	if ((rc = store_put_feature(c->s, src, &f, &added, e)))
+		return rc;
+	if (added)
+		c->st->features++;
+	else
+		c->st->unchanged++;
+	for (size_t i = 0; i < na; i++) {
+		if ((rc = store_put_activation(c->s, src, &xs[i], &added, e)))
+			return rc;
+		if (added)
+			c->st->activations++;
+		else
+			c->st->unchanged++;
+	}
+	return 0;
+bad:
+	if (rc == IMP_BADROW && where)
+		err_prefix(e, "%s: ", where);
+	return rc;
+}
+
+int import_sd_doc(import_ctx *c, json_t *doc, saex_err *e)
+{
+	if (!json_is_object(doc))
+		return err_set(e, IMP_BADROW, "expected a JSON object");
+	sd_ids ids;
+	int64_t src;
+	int rc;
+	if ((rc = sd_resolve(c, doc, &ids, e)) ||
+	    (rc = store_source_ensure(c->s, ids.model, ids.source, &src, e)))
+		return rc;
+	json_t *features = json_object_get(doc, "features");
+	if (!features)
+		return sd_feature(c, src, doc, NULL, e);
+	if (!json_is_array(features))
+		return err_set(e, IMP_BADROW, "features: expected an array");
+	int bad = 0;
+	for (size_t i = 0; i < json_array_size(features); i++) {
+		char where[64];
+		snprintf(where, sizeof where, "features[%zu]", i);
+		rc = sd_feature(c, src, json_array_get(features, i), where, e);
+		if (rc == IMP_BADROW && !c->o->strict) {
+			/* One bad feature in a batch: report it and keep the rest. */
+			import_report(c, 0, e->msg);
+			c->st->bad_lines++;
+			bad = 1;
+			continue;
+		}
+		if (rc)
+			return rc;
+	}
+	(void)bad;
+	return 0;
+}

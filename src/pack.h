@@ -1,0 +1,42 @@
+/* pack.h - compact binary encodings for stored arrays.
+ *
+ * All encodings are little-endian and self-delimiting where noted. Decoders
+ * check bounds and return -1 on malformed input rather than reading past the
+ * end, so a damaged database gives an error, not a crash. */
+#ifndef SAEX_PACK_H
+#define SAEX_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "util.h"
+
+void pack_uvarint(sb *b, uint64_t v);
+/* Reads one varint at *p (< end), advancing *p. */
+int unpack_uvarint(const unsigned char **p, const unsigned char *end, uint64_t *v);
+
+void pack_f32(sb *b, float v);
+int unpack_f32(const unsigned char **p, const unsigned char *end, float *v);
+
+/* Activation values, n of them: a tag byte then either the dense f32 array
+ * (tag 1) or, when shorter, the count of non-zeros and (gap varint, f32)
+ * pairs (tag 0). unpack_values fills exactly n floats. */
+void pack_values(sb *b, const float *v, size_t n);
+int unpack_values(const void *blob, size_t len, float *out, size_t n);
+
+/* A float array with its length: varint n, then n f32. */
+void pack_f32_array(sb *b, const float *v, size_t n);
+/* Decodes into an array allocated from the arena; *n receives the count. */
+int unpack_f32_array(const void *blob, size_t len, arena *a, float **out, size_t *n);
+
+/* Token ids (varints) with their float values: varint n, n varints, n f32. */
+void pack_id_values(sb *b, const uint32_t *ids, const float *v, size_t n);
+int unpack_id_values(const void *blob, size_t len, arena *a, uint32_t **ids, float **v,
+                     size_t *n);
+
+/* A token-id sequence: n varints, no count (the blob length delimits it). */
+void pack_ids(sb *b, const uint32_t *ids, size_t n);
+/* Counts ids in a blob, or -1 when malformed. */
+long count_ids(const void *blob, size_t len);
+int unpack_ids(const void *blob, size_t len, uint32_t *out, size_t n);
+
+#endif

@@ -1,0 +1,392 @@
+/* store.c - opening, schema checks, transactions and statement cache. */
+#include "config.h"
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const store_sql[ST__COUNT] = {
+	[ST_MODEL_ID] = "SELECT id FROM model WHERE name = ?1",
+	[ST_MODEL_INS] = "INSERT INTO model(name) VALUES (?1)",
+	[ST_SOURCE_ID] = "SELECT s.id, s.model_id FROM source s JOIN model m ON m.id = s.model_id "
+	                 "WHERE m.name = ?1 AND s.name = ?2",
+	[ST_SOURCE_INS] = "INSERT INTO source(model_id, name, set_id) VALUES (?1, ?2, ?3)",
+	[ST_SET_INS] = "INSERT OR IGNORE INTO source_set(model_id, name) VALUES (?1, ?2)",
+	[ST_SET_ID] = "SELECT id FROM source_set WHERE model_id = ?1 AND name = ?2",
+	[ST_TOKEN_INS] = "INSERT INTO token(model_id, id, str) VALUES (?1, ?2, ?3)",
+	[ST_FEAT_INS] = "INSERT OR IGNORE INTO feature(source_id, idx, max_act, frac_nonzero, "
+	                "freq_h, freq_v, lhist_h, lhist_v, pos, neg, topk_cos, extra) "
+	                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_FEAT_UPD] = "UPDATE feature SET max_act = ?3, frac_nonzero = ?4, freq_h = ?5, "
+	                "freq_v = ?6, lhist_h = ?7, lhist_v = ?8, pos = ?9, neg = ?10, "
+	                "topk_cos = ?11, extra = ?12 WHERE source_id = ?1 AND idx = ?2",
+	[ST_ACT_INS] = "INSERT OR IGNORE INTO activation(source_id, idx, hash, max_value, "
+	               "max_token, min_value, bin_min, bin_max, bin_contains, tokens, vals) "
+	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_EXPL_INS] = "INSERT OR IGNORE INTO explanation(source_id, idx, hash, description, "
+	                "type_name, explainer, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_FTS_INS] = "INSERT INTO explanation_fts(rowid, description) VALUES (?1, ?2)",
+	[ST_BATCH_DONE] = "SELECT 1 FROM import_batch WHERE key = ?1",
+	[ST_BATCH_MARK] = "INSERT OR REPLACE INTO import_batch(key, kind, path, lines, at) "
+	                  "VALUES (?1, ?2, ?3, ?4, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+	[ST_COUNT_UPD] = "UPDATE source SET n_features = n_features + ?2, "
+	                 "n_activations = n_activations + ?3, "
+	                 "n_explanations = n_explanations + ?4 WHERE id = ?1",
+	[ST_R_SOURCE] = "SELECT s.id, s.model_id, s.hook_name FROM source s "
+	                "JOIN model m ON m.id = s.model_id WHERE m.name = ?1 AND s.name = ?2",
+	[ST_R_FEATURE] = "SELECT max_act, frac_nonzero, freq_h, freq_v, lhist_h, lhist_v, pos, "
+	                 "neg, topk_cos, extra FROM feature WHERE source_id = ?1 AND idx = ?2",
+	[ST_R_EXPL] = "SELECT description, type_name, explainer FROM explanation "
+	              "WHERE source_id = ?1 AND idx = ?2 ORDER BY id",
+	[ST_R_ACTS] = "SELECT max_value, max_token, min_value, bin_min, bin_max, bin_contains, "
+	              "tokens, vals FROM activation WHERE source_id = ?1 AND idx = ?2 "
+	              "ORDER BY max_value DESC, hash",
+	[ST_R_TOKENS] = "SELECT id, str FROM token WHERE model_id = ?1 ORDER BY id",
+	[ST_R_HAS_ACT] = "SELECT max(max_value) FROM activation WHERE source_id = ?1 AND idx = ?2",
+};
+
+int store_fail(store *s, saex_err *e, const char *what)
+{
+	return err_set(e, STORE_EBAD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+}
+
+sqlite3_stmt *store_stmt(store *s, store_stmt_id id, saex_err *e)
+{
+	if (!s->st[id]) {
+		if (sqlite3_prepare_v3(s->db, store_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &s->st[id], NULL) != SQLITE_OK) {
+			store_fail(s, e, "cannot read the database");
+			return NULL;
+		}
+	}
+	return s->st[id];
+}
+
+void store_bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t)
+		sqlite3_bind_text(st, i, t, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *store_col_text(sqlite3_stmt *st, int i, arena *a)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+	if (!t)
+		return NULL;
+	return arena_strndup(a, (const char *)t, (size_t)sqlite3_column_bytes(st, i));
+}
+
+/* Percent-encodes what a file: URI cannot carry as is. */
+static char *store_uri(const char *path, const char *query)
+{
+	sb b = {0};
+	sb_adds(&b, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			sb_printf(&b, "%%%02X", (unsigned char)*p);
+		else
+			sb_addc(&b, *p);
+	}
+	sb_printf(&b, "?%s", query);
+	return b.p;
+}
+
+static int store_exec(store *s, const char *sql, saex_err *e, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(e, STORE_EBAD, "%s: %s: %s", s->path, what, msg ? msg : "error");
+		sqlite3_free(msg);
+		return STORE_EBAD;
+	}
+	return 0;
+}
+
+/* Reads one integer result of sql; returns the SQLite result code. */
+static int store_int_query(store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Checks that the open file is a saex database this version can read.
+ * *empty is set when it holds no schema at all. */
+static int store_check(store *s, int *empty, saex_err *e)
+{
+	int64_t app = 0, ntables = 0, ver = 0;
+	int rc = store_int_query(s, "PRAGMA application_id", &app);
+	if (rc == SQLITE_NOTADB)
+		return err_set(e, STORE_EBAD, "%s: not a saex database (not an SQLite file)", s->path);
+	if (rc == SQLITE_CORRUPT)
+		return err_set(e, STORE_EBAD, "%s: the database is corrupt (%s)", s->path,
+		               sqlite3_errmsg(s->db));
+	if (rc != SQLITE_OK)
+		return store_fail(s, e, "cannot read the database");
+	rc = store_int_query(s, "SELECT count(*) FROM sqlite_master", &ntables);
+	if (rc != SQLITE_OK)
+		return store_fail(s, e, "cannot read the database");
+	*empty = ntables == 0 && app == 0;
+	if (*empty)
+		return 0;
+	if (app != STORE_APP_ID)
+		return err_set(e, STORE_EBAD, "%s: not a saex database (application id %lld)",
+		               s->path, (long long)app);
+	rc = store_int_query(s, "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'schema_version'",
+	                     &ver);
+	if (rc != SQLITE_OK)
+		return err_set(e, STORE_EBAD, "%s: not a saex database (no meta table: %s)", s->path,
+		               sqlite3_errmsg(s->db));
+	if (ver > STORE_SCHEMA_VERSION)
+		return err_set(e, STORE_EBAD,
+		               "%s: written by a newer saex (database schema %lld; this saex %s "
+		               "reads schema %d): upgrade saex to open it",
+		               s->path, (long long)ver, PACKAGE_VERSION, STORE_SCHEMA_VERSION);
+	if (ver < 1)
+		return err_set(e, STORE_EBAD, "%s: not a saex database (schema version %lld)", s->path,
+		               (long long)ver);
+	return 0;
+}
+
+static int store_open_db(store *s, const char *name, int flags, saex_err *e)
+{
+	if (s->db)
+		sqlite3_close_v2(s->db);
+	s->db = NULL;
+	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_URI, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, STORE_EBAD, "%s: cannot open: %s", s->path,
+		        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return STORE_EBAD;
+	}
+	sqlite3_extended_result_codes(s->db, 0);
+	sqlite3_busy_timeout(s->db, 10000);
+	return 0;
+}
+
+int store_open(store **out, const char *path, int mode, saex_err *e)
+{
+	*out = NULL;
+	store *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	s->writable = mode == STORE_WRITE;
+	int empty = 0, rc;
+	struct stat sbuf;
+
+	if (!s->writable) {
+		if (stat(path, &sbuf) != 0) {
+			rc = err_set(e, STORE_NOTFOUND, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (S_ISDIR(sbuf.st_mode)) {
+			rc = err_set(e, STORE_EBAD, "%s: is a folder, not a saex database", path);
+			goto fail;
+		}
+		char *uri = store_uri(path, "mode=ro");
+		rc = store_open_db(s, uri, SQLITE_OPEN_READONLY, e);
+		free(uri);
+		if (rc == 0)
+			rc = store_check(s, &empty, e);
+		if (rc != 0 && sqlite3_errcode(s->db) == SQLITE_CANTOPEN) {
+			/* A WAL database on a read-only mount: nothing can change it
+			 * under us there, so read it as immutable. */
+			uri = store_uri(path, "immutable=1");
+			rc = store_open_db(s, uri, SQLITE_OPEN_READONLY, e);
+			free(uri);
+			if (rc == 0)
+				rc = store_check(s, &empty, e);
+		}
+		if (rc == 0 && empty)
+			rc = err_set(e, STORE_EBAD, "%s: empty database: run saex import first", path);
+		if (rc)
+			goto fail;
+	} else {
+		if (stat(path, &sbuf) == 0 && S_ISDIR(sbuf.st_mode)) {
+			rc = err_set(e, STORE_EBAD, "%s: is a folder, not a saex database", path);
+			goto fail;
+		}
+		char *uri = store_uri(path, "mode=rwc");
+		rc = store_open_db(s, uri, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e);
+		free(uri);
+		if (rc == 0)
+			rc = store_check(s, &empty, e);
+		if (rc)
+			goto fail;
+		if (empty) {
+			rc = store_exec(s, "PRAGMA page_size = 8192", e, "cannot set up the database");
+			if (rc == 0)
+				rc = store_exec(s, "PRAGMA journal_mode = WAL", e, "cannot set up the database");
+			if (rc == 0)
+				rc = store_exec(s, "BEGIN", e, "cannot create the schema");
+			if (rc == 0)
+				rc = store_exec(s, store_schema_sql, e, "cannot create the schema");
+			if (rc == 0)
+				rc = store_exec(s, "COMMIT", e, "cannot create the schema");
+			if (rc)
+				goto fail;
+		}
+		rc = store_exec(s, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+		                   "PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY",
+		                e, "cannot set up the database");
+		if (rc)
+			goto fail;
+	}
+	*out = s;
+	return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+void store_drop_write_caches(store *s)
+{
+	for (size_t i = 0; i < s->n_intr; i++)
+		intern_free(s->intr[i].map);
+	free(s->intr);
+	s->intr = NULL;
+	s->n_intr = 0;
+	for (size_t i = 0; i < s->n_src; i++) {
+		free(s->src[i].model);
+		free(s->src[i].name);
+	}
+	free(s->src);
+	s->src = NULL;
+	s->n_src = 0;
+}
+
+static void store_drop_read_caches(store *s)
+{
+	for (size_t i = 0; i < s->n_tc; i++)
+		arena_free(&s->tc[i].mem);
+	free(s->tc);
+	s->tc = NULL;
+	s->n_tc = 0;
+}
+
+void store_close(store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		store_rollback(s);
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	if (s->db) {
+		if (s->writable)
+			sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+		sqlite3_close_v2(s->db);
+	}
+	store_drop_write_caches(s);
+	store_drop_read_caches(s);
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(s->scratch); i++)
+		sb_free(&s->scratch[i]);
+	free(s->ids);
+	free(s->path);
+	free(s);
+}
+
+const char *store_path(const store *s)
+{
+	return s->path;
+}
+
+int store_begin(store *s, saex_err *e)
+{
+	if (store_exec(s, "BEGIN IMMEDIATE", e, "cannot start a transaction"))
+		return STORE_EBAD;
+	s->in_tx = 1;
+	return 0;
+}
+
+static int store_flush_counts(store *s, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_COUNT_UPD, e);
+	if (!st)
+		return STORE_EBAD;
+	for (size_t i = 0; i < s->n_src; i++) {
+		store_srcinfo *si = &s->src[i];
+		if (!si->d_features && !si->d_acts && !si->d_expls)
+			continue;
+		sqlite3_bind_int64(st, 1, si->id);
+		sqlite3_bind_int64(st, 2, si->d_features);
+		sqlite3_bind_int64(st, 3, si->d_acts);
+		sqlite3_bind_int64(st, 4, si->d_expls);
+		int rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_fail(s, e, "cannot update counts");
+		si->d_features = si->d_acts = si->d_expls = 0;
+	}
+	return 0;
+}
+
+int store_commit(store *s, saex_err *e)
+{
+	if (store_flush_counts(s, e)) {
+		store_rollback(s);
+		return STORE_EBAD;
+	}
+	if (store_exec(s, "COMMIT", e, "cannot commit")) {
+		store_rollback(s);
+		return STORE_EBAD;
+	}
+	s->in_tx = 0;
+	store_drop_read_caches(s);
+	return 0;
+}
+
+void store_rollback(store *s)
+{
+	if (s->in_tx)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = 0;
+	/* Ids handed out inside the transaction are gone with it. */
+	store_drop_write_caches(s);
+	store_drop_read_caches(s);
+}
+
+store_srcinfo *store_srcinfo_get(store *s, int64_t source_id, saex_err *e)
+{
+	for (size_t i = 0; i < s->n_src; i++)
+		if (s->src[i].id == source_id)
+			return &s->src[i];
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT s.model_id, m.name, s.name FROM source s "
+	                       "JOIN model m ON m.id = s.model_id WHERE s.id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		store_fail(s, e, "cannot read sources");
+		return NULL;
+	}
+	sqlite3_bind_int64(st, 1, source_id);
+	store_srcinfo *r = NULL;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->src = xrealloc(s->src, (s->n_src + 1) * sizeof *s->src);
+		r = &s->src[s->n_src++];
+		memset(r, 0, sizeof *r);
+		r->id = source_id;
+		r->model_id = sqlite3_column_int64(st, 0);
+		r->model = xstrdup((const char *)sqlite3_column_text(st, 1));
+		r->name = xstrdup((const char *)sqlite3_column_text(st, 2));
+	} else {
+		err_set(e, STORE_NOTFOUND, "%s: no source with row id %lld", s->path,
+		        (long long)source_id);
+	}
+	sqlite3_finalize(st);
+	return r;
+}

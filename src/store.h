@@ -1,0 +1,226 @@
+/* store.h - the feature store: the only interface that speaks SQL.
+ *
+ * A store is one export database (SQLite, schema in data/schema.sql). Views,
+ * importers and commands use only this interface, so another backend could
+ * sit behind it. Browsing opens the file read-only; importers open it
+ * read-write and group their writes in transactions (store_begin/commit).
+ *
+ * Errors: functions return 0 on success, STORE_NOTFOUND when the thing asked
+ * for does not exist, or STORE_EBAD for a damaged or foreign file and other
+ * failures; the message goes into *e, naming the database file.
+ *
+ * Ownership: results are allocated from the caller's arena and live until
+ * arena_free. The store owns its token caches. */
+#ifndef SAEX_STORE_H
+#define SAEX_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "saex.h"
+#include "util.h"
+
+#define STORE_SCHEMA_VERSION 1
+
+enum { STORE_OK = 0, STORE_NOTFOUND = 1, STORE_EBAD = 2 };
+
+typedef struct store store;
+
+typedef struct store_str {
+	const char *p;
+	size_t n;
+} store_str;
+
+enum {
+	STORE_READ = 0,   /* read-only; falls back to immutable on a read-only mount */
+	STORE_WRITE = 1   /* read-write, created with the schema when absent */
+};
+
+int store_open(store **out, const char *path, int mode, saex_err *e);
+void store_close(store *s);
+const char *store_path(const store *s);      /* borrowed */
+
+int store_begin(store *s, saex_err *e);
+int store_commit(store *s, saex_err *e);
+void store_rollback(store *s);
+
+/* ------------------------------------------------------------ catalog writes
+ * Pointer fields may be NULL (unknown); integer fields use -1 for unknown.
+ * An existing row keeps the values that the new record leaves unknown. */
+typedef struct store_model_rec {
+	const char *name, *display_name, *tlens_id, *owner;
+	int64_t layers, dimension;
+} store_model_rec;
+
+typedef struct store_release_rec {
+	const char *name, *description, *description_short, *creator_name, *urls;
+} store_release_rec;
+
+typedef struct store_set_rec {
+	const char *model, *name, *release, *description, *type, *creator_name, *urls;
+} store_set_rec;
+
+typedef struct store_source_rec {
+	const char *model, *name, *set, *hook_name, *hf_repo_id, *hf_folder_id;
+	const char *saelens_config, *dataset;
+	int64_t num_prompts, num_tokens_in_prompt, d_sae;
+} store_source_rec;
+
+int store_put_model(store *s, const store_model_rec *r, saex_err *e);
+int store_put_release(store *s, const store_release_rec *r, saex_err *e);
+int store_put_set(store *s, const store_set_rec *r, saex_err *e);
+int store_put_source(store *s, const store_source_rec *r, saex_err *e);
+
+/* The row id of a source, created with its model (and a set named after the
+ * source id) when missing. Cached: cheap to call per line. */
+int store_source_ensure(store *s, const char *model, const char *source, int64_t *source_id,
+                        saex_err *e);
+
+/* ------------------------------------------------------------ data writes */
+typedef struct store_feature_in {
+	int64_t index;
+	double max_act, frac_nonzero;            /* frac_nonzero -1 = unknown */
+	const float *freq_h, *freq_v;
+	size_t n_freq;
+	const float *lhist_h, *lhist_v;
+	size_t n_lhist;
+	const store_str *pos_str;
+	const float *pos_v;
+	size_t n_pos;
+	const store_str *neg_str;
+	const float *neg_v;
+	size_t n_neg;
+	const uint32_t *cos_idx;
+	const float *cos_v;
+	size_t n_cos;
+	const char *extra_json;                  /* may be NULL */
+} store_feature_in;
+
+typedef struct store_act_in {
+	int64_t index;
+	const store_str *tokens;
+	const float *values;
+	size_t n;
+	double max_value, min_value;
+	long max_index;
+	double bin_min, bin_max, bin_contains;
+} store_act_in;
+
+typedef struct store_expl_in {
+	int64_t index;
+	const char *description, *type_name, *explainer;
+	const float *embedding;
+	size_t n_embedding;
+} store_expl_in;
+
+/* Each returns 0 and sets *added to 1 when a new row was stored, 0 when the
+ * same row was already there (features are updated in place). */
+int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, int *added,
+                      saex_err *e);
+int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int *added,
+                         saex_err *e);
+int store_put_explanation(store *s, int64_t source_id, const store_expl_in *x, int *added,
+                          saex_err *e);
+
+/* Batch bookkeeping: store_batch_done is 1 when a batch with this content
+ * key was imported already; store_batch_mark records one (inside the
+ * batch's transaction). */
+int store_batch_done(store *s, const char *key);
+int store_batch_mark(store *s, const char *key, const char *kind, const char *path,
+                     long lines, saex_err *e);
+
+/* ------------------------------------------------------------ reads */
+typedef struct store_expl {
+	char *description, *type_name, *explainer;
+} store_expl;
+
+typedef struct store_act {
+	store_str *tokens;
+	float *values;
+	size_t n;
+	double max_value, min_value;
+	long max_index;
+	double bin_min, bin_max, bin_contains;
+} store_act;
+
+typedef struct store_feature {
+	saex_fid id;
+	double max_act, frac_nonzero;
+	char *hook_name;                         /* may be NULL */
+	float *freq_h, *freq_v;
+	size_t n_freq;
+	float *lhist_h, *lhist_v;
+	size_t n_lhist;
+	store_str *pos_str;
+	float *pos_v;
+	size_t n_pos;
+	store_str *neg_str;
+	float *neg_v;
+	size_t n_neg;
+	uint32_t *cos_idx;
+	float *cos_v;
+	size_t n_cos;
+	char *extra_json;                        /* may be NULL */
+	store_expl *expl;
+	size_t n_expl;
+	store_act *acts;                         /* sorted by max_value, descending */
+	size_t n_acts, n_acts_total;
+} store_feature;
+
+/* Reads one feature with its explanations and up to max_examples
+ * activations (0: all). STORE_NOTFOUND when the model, source or feature
+ * does not exist (the message says which). */
+int store_feature_get(store *s, const saex_fid *id, size_t max_examples, arena *a,
+                      store_feature *out, saex_err *e);
+
+typedef struct store_cat_row {
+	char *model, *model_display, *release, *release_desc, *set, *set_desc, *set_type;
+	char *source, *hook_name, *dataset;
+	int64_t layers, dimension, d_sae, num_prompts, num_tokens_in_prompt;
+	int64_t n_features, n_activations, n_explanations;
+} store_cat_row;
+
+/* Every source with its model, set and release, ordered for display. */
+int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err *e);
+
+typedef struct store_hit {
+	saex_fid id;
+	char *description, *type_name, *explainer;
+	double frac_nonzero, max_act, score;
+} store_hit;
+
+/* Full-text search over explanations, best first. The query is words (each
+ * matched as a word prefix, all required) unless it holds FTS5 syntax
+ * characters (" * ( ) : ^) after which it is passed to FTS5 as given.
+ * model and source (may be NULL) restrict the scope. */
+int store_search(store *s, const char *query, const char *model, const char *source,
+                 size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e);
+
+/* Resolves "model/source" or a bare source id (when unambiguous) to the row
+ * id and canonical names (copied into the fid's model/source). */
+int store_source_find(store *s, const char *spec, int64_t *source_id, saex_fid *names,
+                      saex_err *e);
+
+/* Iterators for export: the callback returns nonzero to stop (that value is
+ * returned). Records are valid only during the callback. */
+typedef int (*store_feature_cb)(void *ctx, const store_feature *f);
+typedef int (*store_act_cb)(void *ctx, int64_t index, const store_act *a);
+typedef int (*store_expl_cb)(void *ctx, int64_t index, const store_expl *x);
+int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *ctx,
+                       saex_err *e);
+int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ctx,
+                          saex_err *e);
+int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *ctx,
+                           saex_err *e);
+
+/* ------------------------------------------------------------ user database
+ * Stars and lists, in $XDG_DATA_HOME/saex/user.db (see store_user.c). */
+typedef struct store_user store_user;
+/* path NULL: the default location (created with its folders). */
+int store_user_open(store_user **out, const char *path, saex_err *e);
+void store_user_close(store_user *u);
+int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e);
+int store_user_starred(store_user *u, const saex_fid *id);
+/* The default per-user database path; caller frees. */
+char *store_user_default_path(void);
+
+#endif

@@ -1,0 +1,74 @@
+/* store_int.h - internals shared by the store_*.c files. Not for other
+ * modules: everything else goes through store.h. */
+#ifndef SAEX_STORE_INT_H
+#define SAEX_STORE_INT_H
+
+#include <sqlite3.h>
+#include "store.h"
+#include "intern.h"
+
+#define STORE_APP_ID 1396786520      /* 'SAEX' */
+#define STORE_USER_APP_ID 1396786581 /* 'SAEU' */
+
+extern const char store_schema_sql[];
+extern const char store_user_schema_sql[];
+
+typedef enum {
+	ST_MODEL_ID, ST_MODEL_INS, ST_SOURCE_ID, ST_SOURCE_INS, ST_SET_INS, ST_SET_ID,
+	ST_TOKEN_INS, ST_FEAT_INS, ST_FEAT_UPD, ST_ACT_INS, ST_EXPL_INS, ST_FTS_INS,
+	ST_BATCH_DONE, ST_BATCH_MARK, ST_COUNT_UPD,
+	ST_R_SOURCE, ST_R_FEATURE, ST_R_EXPL, ST_R_ACTS, ST_R_TOKENS, ST_R_HAS_ACT,
+	ST__COUNT
+} store_stmt_id;
+
+typedef struct store_srcinfo {
+	int64_t id, model_id;
+	char *model, *name;
+	int64_t d_features, d_acts, d_expls; /* pending counter deltas */
+} store_srcinfo;
+
+typedef struct store_interned {
+	int64_t model_id;
+	intern *map;
+	uint32_t next_id;
+} store_interned;
+
+typedef struct store_tokcache {
+	int64_t model_id;
+	store_str *tok;
+	size_t n;
+	arena mem;
+} store_tokcache;
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int writable, in_tx;
+	sqlite3_stmt *st[ST__COUNT];
+	store_srcinfo *src;         /* sources touched by this connection */
+	size_t n_src;
+	store_interned *intr;        /* writer's token maps, per model */
+	size_t n_intr;
+	store_tokcache *tc;          /* reader's token strings, per model */
+	size_t n_tc;
+	sb scratch[4];
+	uint32_t *ids;               /* scratch id array */
+	size_t ids_cap;
+};
+
+/* Prepared statement for id (prepared on first use, reset before return). */
+sqlite3_stmt *store_stmt(store *s, store_stmt_id id, saex_err *e);
+/* Fills *e with "PATH: what: sqlite's message" and returns STORE_EBAD. */
+int store_fail(store *s, saex_err *e, const char *what);
+/* Binds text that may be NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *t);
+/* Source info for a row id (cached). NULL when absent. */
+store_srcinfo *store_srcinfo_get(store *s, int64_t source_id, saex_err *e);
+/* Token strings of a model, loaded once per store. */
+store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e);
+/* Drops writer caches that a rollback invalidated. */
+void store_drop_write_caches(store *s);
+/* Text of column i as a fresh arena string, or NULL. */
+char *store_col_text(sqlite3_stmt *st, int i, arena *a);
+
+#endif

@@ -1,0 +1,596 @@
+/* store_read.c - feature reads, catalog, search and export iteration. */
+#include "config.h"
+#include "store_int.h"
+#include "pack.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e)
+{
+	for (size_t i = 0; i < s->n_tc; i++)
+		if (s->tc[i].model_id == model_id)
+			return &s->tc[i];
+	sqlite3_stmt *st = store_stmt(s, ST_R_TOKENS, e);
+	if (!st)
+		return NULL;
+	s->tc = xrealloc(s->tc, (s->n_tc + 1) * sizeof *s->tc);
+	store_tokcache *tc = &s->tc[s->n_tc++];
+	memset(tc, 0, sizeof *tc);
+	tc->model_id = model_id;
+	size_t cap = 0;
+	sqlite3_bind_int64(st, 1, model_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		if (id < 0 || id > (int64_t)UINT32_MAX)
+			continue;
+		if ((size_t)id >= cap) {
+			size_t ncap = cap ? cap : 1024;
+			while (ncap <= (size_t)id)
+				ncap *= 2;
+			tc->tok = xrealloc(tc->tok, ncap * sizeof *tc->tok);
+			memset(tc->tok + cap, 0, (ncap - cap) * sizeof *tc->tok);
+			cap = ncap;
+		}
+		const char *p = sqlite3_column_blob(st, 1);
+		size_t n = (size_t)sqlite3_column_bytes(st, 1);
+		tc->tok[id].p = arena_strndup(&tc->mem, p ? p : "", n);
+		tc->tok[id].n = n;
+		if ((size_t)id + 1 > tc->n)
+			tc->n = (size_t)id + 1;
+	}
+	sqlite3_reset(st);
+	/* The array itself lives in the arena's lifetime too: move it there. */
+	if (tc->n) {
+		store_str *arr = arena_alloc(&tc->mem, tc->n * sizeof *arr);
+		memcpy(arr, tc->tok, tc->n * sizeof *arr);
+		free(tc->tok);
+		tc->tok = arr;
+	} else {
+		free(tc->tok);
+		tc->tok = NULL;
+	}
+	if (rc != SQLITE_DONE) {
+		store_fail(s, e, "cannot read tokens");
+		return NULL;
+	}
+	return tc;
+}
+
+static const store_str store_missing_token = {"\xef\xbf\xbd", 3}; /* U+FFFD */
+
+static int store_map_tokens(store_tokcache *tc, const uint32_t *ids, size_t n,
+                            store_str *out)
+{
+	int bad = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ids[i] < tc->n && tc->tok[ids[i]].p) {
+			out[i] = tc->tok[ids[i]];
+		} else {
+			out[i] = store_missing_token;
+			bad = 1;
+		}
+	}
+	return bad;
+}
+
+static int store_corrupt(store *s, saex_err *e, const char *what, const saex_fid *id)
+{
+	return err_set(e, STORE_EBAD, "%s: damaged %s of feature %s/%s/%lld", s->path, what,
+	               id->model, id->source, (long long)id->index);
+}
+
+typedef struct store_src_row {
+	int64_t id, model_id;
+	char *hook_name;
+} store_src_row;
+
+static int store_find_source_row(store *s, const char *model, const char *source, arena *a,
+                                 store_src_row *r, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_R_SOURCE, e);
+	if (!st)
+		return STORE_EBAD;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		r->id = sqlite3_column_int64(st, 0);
+		r->model_id = sqlite3_column_int64(st, 1);
+		r->hook_name = store_col_text(st, 2, a);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read sources");
+	/* Say which part is missing. */
+	sqlite3_stmt *mq = store_stmt(s, ST_MODEL_ID, e);
+	if (!mq)
+		return STORE_EBAD;
+	sqlite3_bind_text(mq, 1, model, -1, SQLITE_TRANSIENT);
+	int has_model = sqlite3_step(mq) == SQLITE_ROW;
+	sqlite3_reset(mq);
+	if (!has_model)
+		return err_set(e, STORE_NOTFOUND, "%s: no model '%s' in this database", s->path, model);
+	return err_set(e, STORE_NOTFOUND, "%s: model '%s' has no source '%s'", s->path, model,
+	               source);
+}
+
+static int store_read_acts(store *s, store_src_row *src, const saex_fid *id,
+                           size_t max_examples, arena *a, store_feature *f, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_R_ACTS, e);
+	if (!st)
+		return STORE_EBAD;
+	store_tokcache *tc = NULL;
+	size_t cap = 0;
+	int rc, bad = 0;
+	sqlite3_bind_int64(st, 1, src->id);
+	sqlite3_bind_int64(st, 2, id->index);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		f->n_acts_total++;
+		if (max_examples && f->n_acts >= max_examples)
+			continue;
+		if (!tc && !(tc = store_tokens(s, src->model_id, e))) {
+			sqlite3_reset(st);
+			return STORE_EBAD;
+		}
+		if (f->n_acts == cap) {
+			size_t ncap = cap ? cap * 2 : 32;
+			store_act *na = arena_alloc(a, ncap * sizeof *na);
+			if (cap)
+				memcpy(na, f->acts, cap * sizeof *na);
+			f->acts = na;
+			cap = ncap;
+		}
+		store_act *x = &f->acts[f->n_acts];
+		x->max_value = sqlite3_column_double(st, 0);
+		x->max_index = (long)sqlite3_column_int64(st, 1);
+		x->min_value = sqlite3_column_double(st, 2);
+		x->bin_min = sqlite3_column_double(st, 3);
+		x->bin_max = sqlite3_column_double(st, 4);
+		x->bin_contains = sqlite3_column_double(st, 5);
+		const void *tb = sqlite3_column_blob(st, 6);
+		size_t tn = (size_t)sqlite3_column_bytes(st, 6);
+		const void *vb = sqlite3_column_blob(st, 7);
+		size_t vn = (size_t)sqlite3_column_bytes(st, 7);
+		long n = count_ids(tb, tn);
+		if (n < 0) {
+			bad = 1;
+			break;
+		}
+		uint32_t *ids = arena_alloc(a, ((size_t)n + 1) * sizeof *ids);
+		x->n = (size_t)n;
+		x->values = arena_alloc(a, ((size_t)n + 1) * sizeof *x->values);
+		x->tokens = arena_alloc(a, ((size_t)n + 1) * sizeof *x->tokens);
+		if (unpack_ids(tb, tn, ids, x->n) || unpack_values(vb, vn, x->values, x->n)) {
+			bad = 1;
+			break;
+		}
+		bad |= store_map_tokens(tc, ids, x->n, x->tokens);
+		f->n_acts++;
+	}
+	sqlite3_reset(st);
+	if (bad)
+		return store_corrupt(s, e, "activation record", id);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return store_fail(s, e, "cannot read activations");
+	return 0;
+}
+
+static int store_read_expls(store *s, int64_t source_id, int64_t index, arena *a,
+                            store_expl **out, size_t *n, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_R_EXPL, e);
+	if (!st)
+		return STORE_EBAD;
+	size_t cap = 0;
+	int rc;
+	*out = NULL;
+	*n = 0;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, index);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			store_expl *nx = arena_alloc(a, ncap * sizeof *nx);
+			if (cap)
+				memcpy(nx, *out, cap * sizeof *nx);
+			*out = nx;
+			cap = ncap;
+		}
+		store_expl *x = &(*out)[(*n)++];
+		x->description = store_col_text(st, 0, a);
+		x->type_name = store_col_text(st, 1, a);
+		x->explainer = store_col_text(st, 2, a);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read explanations");
+}
+
+/* Decodes the columns of a feature row (ST_R_FEATURE layout from col 0). */
+static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, arena *a,
+                                store_feature *f, saex_err *e)
+{
+	f->max_act = sqlite3_column_double(st, 0);
+	f->frac_nonzero = sqlite3_column_double(st, 1);
+#define BLOB(i) sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i)
+	size_t n2 = 0;
+	int bad = unpack_f32_array(BLOB(2), a, &f->freq_h, &f->n_freq) ||
+	          unpack_f32_array(BLOB(3), a, &f->freq_v, &n2) || n2 != f->n_freq ||
+	          unpack_f32_array(BLOB(4), a, &f->lhist_h, &f->n_lhist) ||
+	          unpack_f32_array(BLOB(5), a, &f->lhist_v, &n2) || n2 != f->n_lhist;
+	uint32_t *pos_ids = NULL, *neg_ids = NULL;
+	bad = bad || unpack_id_values(BLOB(6), a, &pos_ids, &f->pos_v, &f->n_pos) ||
+	      unpack_id_values(BLOB(7), a, &neg_ids, &f->neg_v, &f->n_neg) ||
+	      unpack_id_values(BLOB(8), a, &f->cos_idx, &f->cos_v, &f->n_cos);
+#undef BLOB
+	if (bad)
+		return store_corrupt(s, e, "feature record", &f->id);
+	f->extra_json = store_col_text(st, 9, a);
+	if (f->n_pos || f->n_neg) {
+		store_tokcache *tc = store_tokens(s, model_id, e);
+		if (!tc)
+			return STORE_EBAD;
+		f->pos_str = arena_alloc(a, (f->n_pos + 1) * sizeof *f->pos_str);
+		f->neg_str = arena_alloc(a, (f->n_neg + 1) * sizeof *f->neg_str);
+		if (store_map_tokens(tc, pos_ids, f->n_pos, f->pos_str) |
+		    store_map_tokens(tc, neg_ids, f->n_neg, f->neg_str))
+			return store_corrupt(s, e, "logit tokens", &f->id);
+	}
+	return 0;
+}
+
+int store_feature_get(store *s, const saex_fid *id, size_t max_examples, arena *a,
+                      store_feature *f, saex_err *e)
+{
+	memset(f, 0, sizeof *f);
+	f->id = *id;
+	f->frac_nonzero = -1;
+	store_src_row src = {0, 0, NULL};
+	int rc = store_find_source_row(s, id->model, id->source, a, &src, e);
+	if (rc)
+		return rc;
+	f->hook_name = src.hook_name;
+	sqlite3_stmt *st = store_stmt(s, ST_R_FEATURE, e);
+	if (!st)
+		return STORE_EBAD;
+	sqlite3_bind_int64(st, 1, src.id);
+	sqlite3_bind_int64(st, 2, id->index);
+	int step = sqlite3_step(st);
+	int have_row = step == SQLITE_ROW;
+	rc = 0;
+	if (have_row)
+		rc = store_decode_feature(s, st, src.model_id, a, f, e);
+	sqlite3_reset(st);
+	if (!have_row && step != SQLITE_DONE)
+		return store_fail(s, e, "cannot read features");
+	if (rc)
+		return rc;
+	if ((rc = store_read_expls(s, src.id, id->index, a, &f->expl, &f->n_expl, e)))
+		return rc;
+	if ((rc = store_read_acts(s, &src, id, max_examples, a, f, e)))
+		return rc;
+	if (!have_row) {
+		if (!f->n_expl && !f->n_acts_total)
+			return err_set(e, STORE_NOTFOUND, "%s: no feature %s/%s/%lld", s->path,
+			               id->model, id->source, (long long)id->index);
+		if (f->n_acts)
+			f->max_act = f->acts[0].max_value;
+	}
+	return 0;
+}
+
+int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err *e)
+{
+	static const char sql[] =
+		"SELECT m.name, m.display_name, r.name, coalesce(r.description_short, r.description), "
+		"ss.name, ss.description, ss.type, s.name, s.hook_name, s.dataset, "
+		"coalesce(m.layers, -1), coalesce(m.dimension, -1), coalesce(s.d_sae, -1), "
+		"coalesce(s.num_prompts, -1), coalesce(s.num_tokens_in_prompt, -1), "
+		"s.n_features, s.n_activations, s.n_explanations "
+		"FROM source s JOIN model m ON m.id = s.model_id "
+		"LEFT JOIN source_set ss ON ss.id = s.set_id "
+		"LEFT JOIN release r ON r.id = ss.release_id "
+		"ORDER BY m.name, r.name IS NULL, r.name, ss.name, "
+		"CASE WHEN s.name GLOB '[0-9]*' THEN CAST(s.name AS INTEGER) ELSE -1 END, s.name";
+	sqlite3_stmt *st;
+	*rows = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read the catalog");
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			store_cat_row *nr = arena_alloc(a, ncap * sizeof *nr);
+			if (cap)
+				memcpy(nr, *rows, cap * sizeof *nr);
+			*rows = nr;
+			cap = ncap;
+		}
+		store_cat_row *r = &(*rows)[(*n)++];
+		r->model = store_col_text(st, 0, a);
+		r->model_display = store_col_text(st, 1, a);
+		r->release = store_col_text(st, 2, a);
+		r->release_desc = store_col_text(st, 3, a);
+		r->set = store_col_text(st, 4, a);
+		r->set_desc = store_col_text(st, 5, a);
+		r->set_type = store_col_text(st, 6, a);
+		r->source = store_col_text(st, 7, a);
+		r->hook_name = store_col_text(st, 8, a);
+		r->dataset = store_col_text(st, 9, a);
+		r->layers = sqlite3_column_int64(st, 10);
+		r->dimension = sqlite3_column_int64(st, 11);
+		r->d_sae = sqlite3_column_int64(st, 12);
+		r->num_prompts = sqlite3_column_int64(st, 13);
+		r->num_tokens_in_prompt = sqlite3_column_int64(st, 14);
+		r->n_features = sqlite3_column_int64(st, 15);
+		r->n_activations = sqlite3_column_int64(st, 16);
+		r->n_explanations = sqlite3_column_int64(st, 17);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read the catalog");
+}
+
+/* Builds an FTS5 query from plain words: each word quoted, all required,
+ * the last one also matching as a prefix. Returns NULL for no words. */
+static char *store_fts_query(const char *q)
+{
+	if (strpbrk(q, "\"*():^"))
+		return xstrdup(q);
+	sb b = {0};
+	const unsigned char *p = (const unsigned char *)q;
+	int words = 0;
+	while (*p) {
+		while (*p && (isspace(*p) || (*p < 0x80 && !isalnum(*p) && *p != '\'' && *p != '-')))
+			p++;
+		if (!*p)
+			break;
+		const unsigned char *w = p;
+		while (*p && !isspace(*p))
+			p++;
+		if (words++)
+			sb_addc(&b, ' ');
+		sb_addc(&b, '"');
+		for (const unsigned char *c = w; c < p; c++) {
+			if (*c == '"')
+				sb_addc(&b, '"');
+			sb_addc(&b, (char)*c);
+		}
+		sb_addc(&b, '"');
+		if (!*p)
+			sb_addc(&b, '*');
+	}
+	return b.p;
+}
+
+int store_search(store *s, const char *query, const char *model, const char *source,
+                 size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e)
+{
+	*hits = NULL;
+	*n = 0;
+	char *fq = store_fts_query(query);
+	if (!fq)
+		return err_set(e, STORE_NOTFOUND, "empty search query");
+	int scoped = model || source;
+	/* Unscoped: let FTS5 pick the best rows by itself, then join. */
+	const char *sql = scoped
+		? "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
+		  "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), fts.rank "
+		  "FROM explanation_fts fts JOIN explanation x ON x.id = fts.rowid "
+		  "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
+		  "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
+		  "WHERE explanation_fts MATCH ?1 AND (?2 IS NULL OR m.name = ?2) "
+		  "AND (?3 IS NULL OR s.name = ?3) ORDER BY fts.rank LIMIT ?4"
+		: "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
+		  "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
+		  "FROM (SELECT rowid AS id, rank FROM explanation_fts WHERE explanation_fts "
+		  "MATCH ?1 ORDER BY rank LIMIT ?4) hit JOIN explanation x ON x.id = hit.id "
+		  "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
+		  "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
+		  "ORDER BY hit.rank";
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		free(fq);
+		return store_fail(s, e, "cannot search");
+	}
+	sqlite3_bind_text(st, 1, fq, -1, SQLITE_TRANSIENT);
+	store_bind_text(st, 2, model);
+	store_bind_text(st, 3, source);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	free(fq);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			store_hit *nh = arena_alloc(a, ncap * sizeof *nh);
+			if (cap)
+				memcpy(nh, *hits, cap * sizeof *nh);
+			*hits = nh;
+			cap = ncap;
+		}
+		store_hit *h = &(*hits)[(*n)++];
+		snprintf(h->id.model, sizeof h->id.model, "%s", sqlite3_column_text(st, 0));
+		snprintf(h->id.source, sizeof h->id.source, "%s", sqlite3_column_text(st, 1));
+		h->id.index = sqlite3_column_int64(st, 2);
+		h->description = store_col_text(st, 3, a);
+		h->type_name = store_col_text(st, 4, a);
+		h->explainer = store_col_text(st, 5, a);
+		h->frac_nonzero = sqlite3_column_double(st, 6);
+		h->max_act = sqlite3_column_double(st, 7);
+		h->score = -sqlite3_column_double(st, 8);
+	}
+	int ret = 0;
+	if (rc != SQLITE_DONE) {
+		const char *msg = sqlite3_errmsg(s->db);
+		if (strstr(msg, "fts5") || strstr(msg, "syntax"))
+			ret = err_set(e, STORE_NOTFOUND, "bad search query '%s': %s", query, msg);
+		else
+			ret = store_fail(s, e, "cannot search");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_source_find(store *s, const char *spec, int64_t *source_id, saex_fid *names,
+                      saex_err *e)
+{
+	const char *slash = strchr(spec, '/');
+	sqlite3_stmt *st;
+	const char *sql = slash
+		? "SELECT s.id, m.name, s.name FROM source s JOIN model m ON m.id = s.model_id "
+		  "WHERE m.name = ?1 AND s.name = ?2"
+		: "SELECT s.id, m.name, s.name FROM source s JOIN model m ON m.id = s.model_id "
+		  "WHERE s.name = ?2";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read sources");
+	if (slash) {
+		sqlite3_bind_text(st, 1, spec, (int)(slash - spec), SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, slash + 1, -1, SQLITE_TRANSIENT);
+	} else {
+		sqlite3_bind_text(st, 2, spec, -1, SQLITE_TRANSIENT);
+	}
+	int found = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		found++;
+		*source_id = sqlite3_column_int64(st, 0);
+		snprintf(names->model, sizeof names->model, "%s", sqlite3_column_text(st, 1));
+		snprintf(names->source, sizeof names->source, "%s", sqlite3_column_text(st, 2));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read sources");
+	if (found == 0)
+		return err_set(e, STORE_NOTFOUND, "%s: no source '%s'", s->path, spec);
+	if (found > 1)
+		return err_set(e, STORE_NOTFOUND,
+		               "%s: source '%s' exists for several models: name it as MODEL/%s",
+		               s->path, spec, spec);
+	names->index = 0;
+	return 0;
+}
+
+int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *ctx,
+                       saex_err *e)
+{
+	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
+	if (!si)
+		return STORE_EBAD;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT max_act, frac_nonzero, freq_h, freq_v, lhist_h, lhist_v, "
+	                       "pos, neg, topk_cos, extra, idx FROM feature WHERE source_id = ?1 "
+	                       "ORDER BY idx",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read features");
+	sqlite3_bind_int64(st, 1, source_id);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arena a = {0};
+		store_feature f;
+		memset(&f, 0, sizeof f);
+		snprintf(f.id.model, sizeof f.id.model, "%s", si->model);
+		snprintf(f.id.source, sizeof f.id.source, "%s", si->name);
+		f.id.index = sqlite3_column_int64(st, 10);
+		ret = store_decode_feature(s, st, si->model_id, &a, &f, e);
+		if (ret == 0)
+			ret = store_read_expls(s, source_id, f.id.index, &a, &f.expl, &f.n_expl, e);
+		if (ret == 0)
+			ret = cb(ctx, &f);
+		arena_free(&a);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_fail(s, e, "cannot read features");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ctx,
+                          saex_err *e)
+{
+	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
+	if (!si)
+		return STORE_EBAD;
+	store_tokcache *tc = store_tokens(s, si->model_id, e);
+	if (!tc)
+		return STORE_EBAD;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT max_value, max_token, min_value, bin_min, bin_max, "
+	                       "bin_contains, tokens, vals, idx FROM activation WHERE source_id = ?1 "
+	                       "ORDER BY idx, max_value DESC, hash",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read activations");
+	sqlite3_bind_int64(st, 1, source_id);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		arena a = {0};
+		store_act x;
+		memset(&x, 0, sizeof x);
+		int64_t idx = sqlite3_column_int64(st, 8);
+		x.max_value = sqlite3_column_double(st, 0);
+		x.max_index = (long)sqlite3_column_int64(st, 1);
+		x.min_value = sqlite3_column_double(st, 2);
+		x.bin_min = sqlite3_column_double(st, 3);
+		x.bin_max = sqlite3_column_double(st, 4);
+		x.bin_contains = sqlite3_column_double(st, 5);
+		const void *tb = sqlite3_column_blob(st, 6);
+		size_t tn = (size_t)sqlite3_column_bytes(st, 6);
+		long n = count_ids(tb, tn);
+		if (n < 0) {
+			ret = err_set(e, STORE_EBAD, "%s: damaged activation of feature %lld", s->path,
+			              (long long)idx);
+			break;
+		}
+		x.n = (size_t)n;
+		uint32_t *ids = arena_alloc(&a, (x.n + 1) * sizeof *ids);
+		x.values = arena_alloc(&a, (x.n + 1) * sizeof *x.values);
+		x.tokens = arena_alloc(&a, (x.n + 1) * sizeof *x.tokens);
+		if (unpack_ids(tb, tn, ids, x.n) ||
+		    unpack_values(sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7),
+		                  x.values, x.n) ||
+		    store_map_tokens(tc, ids, x.n, x.tokens))
+			ret = err_set(e, STORE_EBAD, "%s: damaged activation of feature %lld", s->path,
+			              (long long)idx);
+		else
+			ret = cb(ctx, idx, &x);
+		arena_free(&a);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_fail(s, e, "cannot read activations");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *ctx,
+                           saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT description, type_name, explainer, idx FROM explanation "
+	                       "WHERE source_id = ?1 ORDER BY idx, id",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read explanations");
+	sqlite3_bind_int64(st, 1, source_id);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_expl x = {(char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 1),
+		                (char *)sqlite3_column_text(st, 2)};
+		if ((ret = cb(ctx, sqlite3_column_int64(st, 3), &x)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_fail(s, e, "cannot read explanations");
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,0 +1,147 @@
+/* store_user.c - the per-user database: stars and lists (schema in
+ * data/user.sql). It is separate from the export so an export can sit
+ * read-only on a shared server. */
+#include "config.h"
+#include "store_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store_user {
+	sqlite3 *db;
+	char *path;
+};
+
+char *store_user_default_path(void)
+{
+	const char *x = getenv("XDG_DATA_HOME");
+	if (x && *x == '/')
+		return xasprintf("%s/saex/user.db", x);
+	const char *h = getenv("HOME");
+	return xasprintf("%s/.local/share/saex/user.db", h && *h ? h : ".");
+}
+
+/* mkdir -p of the folder holding path. */
+static int store_user_mkdirs(const char *path)
+{
+	char *d = xstrdup(path);
+	char *slash = strrchr(d, '/');
+	if (!slash || slash == d) {
+		free(d);
+		return 0;
+	}
+	*slash = 0;
+	for (char *p = d + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(d, 0700) != 0 && errno != EEXIST) {
+				free(d);
+				return -1;
+			}
+			*p = '/';
+		}
+	}
+	int rc = mkdir(d, 0700) != 0 && errno != EEXIST ? -1 : 0;
+	free(d);
+	return rc;
+}
+
+static int store_user_fail(store_user *u, saex_err *e, const char *what)
+{
+	return err_set(e, STORE_EBAD, "%s: %s: %s", u->path, what, sqlite3_errmsg(u->db));
+}
+
+int store_user_open(store_user **out, const char *path, saex_err *e)
+{
+	*out = NULL;
+	store_user *u = xcalloc(1, sizeof *u);
+	u->path = path ? xstrdup(path) : store_user_default_path();
+	if (store_user_mkdirs(u->path) != 0) {
+		int rc = err_set(e, STORE_EBAD, "%s: cannot create its folder: %s", u->path,
+		                 strerror(errno));
+		store_user_close(u);
+		return rc;
+	}
+	int rc = sqlite3_open_v2(u->path, &u->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = store_user_fail(u, e, "cannot open");
+		store_user_close(u);
+		return rc;
+	}
+	sqlite3_busy_timeout(u->db, 10000);
+	sqlite3_stmt *st;
+	int64_t app = -1, tables = 0;
+	if (sqlite3_prepare_v2(u->db, "SELECT (SELECT application_id FROM pragma_application_id), "
+	                              "(SELECT count(*) FROM sqlite_master)",
+	                       -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			app = sqlite3_column_int64(st, 0);
+			tables = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_finalize(st);
+	}
+	if (app < 0) {
+		rc = err_set(e, STORE_EBAD, "%s: not a saex user database: %s", u->path,
+		             sqlite3_errmsg(u->db));
+	} else if (app == 0 && tables == 0) {
+		char *msg = NULL;
+		if (sqlite3_exec(u->db, store_user_schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+			rc = err_set(e, STORE_EBAD, "%s: cannot create: %s", u->path, msg ? msg : "");
+			sqlite3_free(msg);
+		} else {
+			rc = 0;
+		}
+	} else if (app != STORE_USER_APP_ID) {
+		rc = err_set(e, STORE_EBAD, "%s: not a saex user database", u->path);
+	} else {
+		rc = 0;
+	}
+	if (rc) {
+		store_user_close(u);
+		return rc;
+	}
+	*out = u;
+	return 0;
+}
+
+void store_user_close(store_user *u)
+{
+	if (!u)
+		return;
+	if (u->db)
+		sqlite3_close_v2(u->db);
+	free(u->path);
+	free(u);
+}
+
+int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e)
+{
+	sqlite3_stmt *st;
+	const char *sql = on ? "INSERT OR IGNORE INTO star(model, source, idx) VALUES (?1, ?2, ?3)"
+	                     : "DELETE FROM star WHERE model = ?1 AND source = ?2 AND idx = ?3";
+	if (sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot star");
+	sqlite3_bind_text(st, 1, id->model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, id->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, id->index);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot star");
+}
+
+int store_user_starred(store_user *u, const saex_fid *id)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db,
+	                       "SELECT 1 FROM star WHERE model = ?1 AND source = ?2 AND idx = ?3",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, id->model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, id->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, id->index);
+	int r = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return r;
+}
