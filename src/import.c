@@ -328,7 +328,6 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 	}
 	import_ctx c = {s, o, st, f->path, {0}};
 	import_kind kind = f->kind;
-	long bad_before = st->bad_lines;
 	import_stats before = *st;
 	if ((rc = store_begin(s, e))) {
 		jsonl_close(j);
@@ -355,8 +354,16 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 		if (!row) {
 			rc = err_set(e, IMP_BADROW, "malformed JSON at column %d: %s", je.column, je.text);
 		} else {
-			if (kind == IMP_AUTO && (kind = import_sniff(row)) == IMP_SAEDASHBOARD)
-				kind = IMP_AUTO; /* a whole document cannot be read line by line */
+			if (kind == IMP_AUTO && json_is_object(row)) {
+				kind = import_sniff(row);
+				if (kind == IMP_AUTO || kind == IMP_SAEDASHBOARD) {
+					json_decref(row);
+					rc = err_set(e, IMP_EFILE, "%s:%ld: cannot tell what kind of rows this "
+					             "file holds: pass --kind%s", f->path, jsonl_lineno(j),
+					             kind == IMP_SAEDASHBOARD ? " (or --format saedashboard)" : "");
+					break;
+				}
+			}
 			rc = import_np_row(&c, kind, row, e);
 			json_decref(row);
 		}
@@ -386,19 +393,12 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 		}
 		arena_free(&c.row);
 		if (rc == IMP_BADROW) {
-			import_report(&c, 0, e->msg);
-			st->bad_lines++;
-			rc = o->strict ? rc : 0;
+			/* The document is the file's only row: the file fails. */
+			err_prefix(e, "%s: ", f->path);
+			rc = IMP_EFILE;
 		}
 	}
 	sb_free(&doc);
-	if (rc == 0 && kind == IMP_AUTO && st->lines > before.lines &&
-	    st->bad_lines == bad_before && st->features + st->activations + st->explanations +
-	    st->catalog + st->unchanged == before.features + before.activations +
-	    before.explanations + before.catalog + before.unchanged) {
-		rc = err_set(e, IMP_EFILE, "%s: cannot tell what kind of rows this file holds: pass --kind",
-		             f->path);
-	}
 	if (rc == 0)
 		rc = store_batch_mark(s, key, import_kind_name(f->kind), f->path, jsonl_lineno(j), e);
 	if (rc == 0)
@@ -476,11 +476,13 @@ int import_paths(store *s, char *const *paths, int n, const import_opts *o, impo
 			fprintf(o->log ? o->log : stderr, "%s\n", b.p);
 			sb_free(&b);
 			ret = 2;
-			if (o->strict)
+			if (o->strict) {
+				*e = fe;
 				break;
+			}
 		}
 	}
-	if (ret && st->files_failed && !(e->msg[0] && e->code == STORE_EBAD))
+	if (ret && !o->strict && st->files_failed && !(e->msg[0] && e->code == STORE_EBAD))
 		err_set(e, 2, "%ld file%s not imported (see above); the others are stored",
 		        st->files_failed, st->files_failed == 1 ? " was" : "s were");
 	progress_draw(o, done, total, t0, &last, 1);

@@ -173,6 +173,10 @@ static int np_activation(import_ctx *c, json_t *row, saex_err *e)
 		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %g is not a token position", mti);
 	x.n = nt;
 	x.max_index = (long)mti;
+	int bad = 0;
+	x.key = jx_string(row, "id", &x.key_len, e, &bad);
+	if (bad)
+		return IMP_BADROW;
 	if ((rc = import_act_finish(&x, e)))
 		return rc;
 	int added;

@@ -132,6 +132,19 @@ static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where,
 		}
 		if (i == 0 || x->max_value > f.max_act)
 			f.max_act = x->max_value;
+		/* Repeated examples are kept, each with its own ordinal. */
+		for (size_t k = 0; k < i; k++) {
+			const store_act_in *y = &xs[k];
+			if (y->n != x->n || y->bin_min != x->bin_min ||
+			    memcmp(y->values, x->values, x->n * sizeof *x->values) != 0)
+				continue;
+			size_t t = 0;
+			while (t < x->n && y->tokens[t].n == x->tokens[t].n &&
+			       memcmp(y->tokens[t].p, x->tokens[t].p, x->tokens[t].n) == 0)
+				t++;
+			if (t == x->n)
+				x->dup++;
+		}
 	}
 	int added;
 	if ((rc = store_put_feature(c->s, src, &f, &added, e)))

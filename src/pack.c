@@ -67,9 +67,10 @@ void pack_values(sb *b, const float *v, size_t n)
 			nz++;
 		}
 	}
-	sparse_len += 5 + gap_bytes + 4 * nz;
+	sparse_len += 10 + gap_bytes + 4 * nz;
 	if (sparse_len < 1 + 4 * n) {
 		sb_addc(b, 0);
+		pack_uvarint(b, n);
 		pack_uvarint(b, nz);
 		last = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -101,8 +102,8 @@ int unpack_values(const void *blob, size_t len, float *out, size_t n)
 	}
 	if (tag != 0)
 		return -1;
-	uint64_t nz;
-	if (unpack_uvarint(&p, end, &nz) || nz > n)
+	uint64_t total, nz;
+	if (unpack_uvarint(&p, end, &total) || total != n || unpack_uvarint(&p, end, &nz) || nz > n)
 		return -1;
 	memset(out, 0, n * sizeof *out);
 	uint64_t pos = 0;

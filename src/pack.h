@@ -18,7 +18,7 @@ void pack_f32(sb *b, float v);
 int unpack_f32(const unsigned char **p, const unsigned char *end, float *v);
 
 /* Activation values, n of them: a tag byte then either the dense f32 array
- * (tag 1) or, when shorter, the count of non-zeros and (gap varint, f32)
+ * (tag 1) or, when shorter (tag 0), n, the count of non-zeros and (gap varint, f32)
  * pairs (tag 0). unpack_values fills exactly n floats. */
 void pack_values(sb *b, const float *v, size_t n);
 int unpack_values(const void *blob, size_t len, float *out, size_t n);

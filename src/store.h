@@ -103,6 +103,12 @@ typedef struct store_act_in {
 	double max_value, min_value;
 	long max_index;
 	double bin_min, bin_max, bin_contains;
+	/* Identity: Neuronpedia's activation id when the row has one; else the
+	 * content plus dup, the count of identical examples of the same feature
+	 * before this one (real exports repeat examples). */
+	const char *key;
+	size_t key_len;
+	uint32_t dup;
 } store_act_in;
 
 typedef struct store_expl_in {

@@ -414,10 +414,16 @@ int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int
 	sb_clear(vb);
 	pack_ids(tb, ids, a->n);
 	pack_values(vb, a->values, a->n);
-	/* Identity: the token ids and the packed values. */
-	uint64_t h = hash_bytes(HASH_SEED, tb->p, tb->n);
-	h = hash_bytes(h, vb->p, vb->n);
-	h = hash_bytes(h, &a->bin_min, sizeof a->bin_min);
+	uint64_t h;
+	if (a->key && a->key_len) {
+		h = hash_bytes(HASH_SEED, "id:", 3);
+		h = hash_bytes(h, a->key, a->key_len);
+	} else {
+		h = hash_bytes(HASH_SEED, tb->p, tb->n);
+		h = hash_bytes(h, vb->p, vb->n);
+		h = hash_bytes(h, &a->bin_min, sizeof a->bin_min);
+		h = hash_bytes(h, &a->dup, sizeof a->dup);
+	}
 	int64_t key = (int64_t)(h >> 16); /* 48 bits: 6 bytes on disk */
 
 	sqlite3_stmt *st = store_stmt(s, ST_ACT_INS, e);

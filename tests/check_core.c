@@ -1,1 +1,249 @@
+/* check_core.c - feature ids, terminal escaping, half floats, packing. */
+#include "config.h"
 #include "testutil.h"
+#include "saex.h"
+#include "esc.h"
+#include "pack.h"
+#include "intern.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+START_TEST(fid_forms)
+{
+	saex_fid f;
+	const char *why = NULL;
+	ck_assert_int_eq(saex_fid_parse("gpt2-small/9-res-jb/21474", &f, &why), 0);
+	ck_assert_str_eq(f.model, "gpt2-small");
+	ck_assert_str_eq(f.source, "9-res-jb");
+	ck_assert_int_eq(f.index, 21474);
+	ck_assert_int_eq(saex_fid_parse("gpt2-small@9-res-jb:21474", &f, &why), 0);
+	ck_assert_str_eq(f.source, "9-res-jb");
+	ck_assert_int_eq(f.index, 21474);
+	ck_assert_int_eq(saex_fid_parse("https://www.neuronpedia.org/gemma-2-2b/20-gemmascope-res-16k__l0-81/8837?embed=true",
+	                                &f, &why), 0);
+	ck_assert_str_eq(f.model, "gemma-2-2b");
+	ck_assert_str_eq(f.source, "20-gemmascope-res-16k__l0-81");
+	ck_assert_int_eq(f.index, 8837);
+	ck_assert_int_eq(saex_fid_parse("neuronpedia.org/gpt2-small/e-res-jb/0/", &f, &why), 0);
+	ck_assert_str_eq(f.source, "e-res-jb");
+	ck_assert_int_eq(f.index, 0);
+	char buf[64];
+	ck_assert_int_eq(saex_fid_format(&f, buf, sizeof buf), (int)strlen("gpt2-small/e-res-jb/0"));
+	ck_assert_str_eq(buf, "gpt2-small/e-res-jb/0");
+	saex_fid_url(&f, buf, sizeof buf);
+	ck_assert_str_eq(buf, "https://neuronpedia.org/gpt2-small/e-res-jb/0");
+}
+END_TEST
+
+START_TEST(fid_bad)
+{
+	static const char *const bad[] = {
+		"", "gpt2-small", "gpt2-small/9-res-jb", "gpt2-small/9-res-jb/", "gpt2-small/9-res-jb/x",
+		"gpt2-small/9-res-jb/-1", "gpt2-small/9-res-jb/1/2", "/9-res-jb/1", "gpt2 small/9/1",
+		"gpt2-small@9-res-jb", "gpt2-small@9-res-jb:", "gpt2-small/9-res-jb/99999999999999999",
+		"gpt\x1b[31m/9/1", "a/b\xc2\x9b/1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		saex_fid f;
+		const char *why = NULL;
+		ck_assert_msg(saex_fid_parse(bad[i], &f, &why) == -1, "accepted '%s'", bad[i]);
+		ck_assert_ptr_nonnull(why);
+	}
+	ck_assert_int_eq(saex_fid_valid_name("9-res-jb"), 1);
+	ck_assert_int_eq(saex_fid_valid_name("9 res"), 0);
+	ck_assert_int_eq(saex_fid_valid_name(""), 0);
+}
+END_TEST
+
+static void check_escape(const char *in, size_t n, unsigned flags, const char *want)
+{
+	char *got = saex_escape(in, n, flags);
+	ck_assert_msg(strcmp(got, want) == 0, "escape: got '%s' want '%s'", got, want);
+	free(got);
+}
+
+START_TEST(escape_controls)
+{
+	check_escape("plain text", 10, 0, "plain text");
+	check_escape("\x1b[31mred\x1b[0m", 12, 0, "\\x1b[31mred\\x1b[0m");
+	/* OSC 52 clipboard write, BEL-terminated */
+	check_escape("\x1b]52;c;aGk=\x07", 12, 0, "\\x1b]52;c;aGk=\\x07");
+	/* C1 CSI (U+009B) and OSC (U+009D) as UTF-8, and as raw 8-bit bytes */
+	check_escape("a\xc2\x9b" "31m", 6, 0, "a\\u009b31m");
+	check_escape("\xc2\x9d" "0;x", 5, 0, "\\u009d0;x");
+	check_escape("\x9b" "2J", 3, 0, "\\x9b2J");
+	check_escape("tab\there", 8, 0, "tab\\there");
+	check_escape("a\nb", 3, 0, "a\\nb");
+	check_escape("a\nb", 3, SAEX_ESC_NL_ARROW, "a\xe2\x86\xb5" "b");
+	check_escape("a\nb", 3, SAEX_ESC_NL_KEEP, "a\nb");
+	check_escape("cr\r", 3, 0, "cr\\r");
+	check_escape("del\x7f", 4, 0, "del\\x7f");
+	check_escape("nul\0x", 5, 0, "nul\\x00x");
+	/* bidi override and isolate */
+	check_escape("\xe2\x80\xae" "abc", 6, 0, "\\u202eabc");
+	check_escape("\xe2\x81\xa6" "x", 4, 0, "\\u2066x");
+	/* printable Unicode passes, and is escaped in ASCII mode */
+	check_escape("\xe2\x96\x81the \xe5\x87\xba", 10, 0, "\xe2\x96\x81the \xe5\x87\xba");
+	check_escape("\xe2\x96\x81the", 6, SAEX_ESC_ASCII, "\\u2581the");
+	check_escape("\xf0\x9f\x98\x80", 4, SAEX_ESC_ASCII, "\\U0001f600");
+	/* invalid UTF-8: lone continuation, overlong, surrogate, truncated */
+	check_escape("\x80", 1, 0, "\\x80");
+	check_escape("\xc0\xaf", 2, 0, "\\xc0\\xaf");
+	check_escape("\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80");
+	check_escape("ab\xe2\x96", 4, 0, "ab\\xe2\\x96");
+}
+END_TEST
+
+/* Every byte value, alone and in pairs: the escaped text never holds a
+ * control byte or a C1 code point. */
+START_TEST(escape_all_bytes)
+{
+	for (int a = 0; a < 256; a++) {
+		for (int b = 0; b < 256; b += 7) {
+			char in[3] = {(char)a, (char)b, 'z'};
+			char *out = saex_escape(in, 3, 0);
+			ck_assert_int_eq(esc_is_clean(out, strlen(out)), 1);
+			for (const unsigned char *p = (const unsigned char *)out; *p; p++)
+				ck_assert_msg(*p >= 0x20 && *p != 0x7f, "byte %02x escaped to raw %02x", a, *p);
+			free(out);
+		}
+	}
+}
+END_TEST
+
+START_TEST(half_floats)
+{
+	ck_assert(saex_f16_to_f32(0x3c00) == 1.0f);
+	ck_assert(saex_f16_to_f32(0xc000) == -2.0f);
+	ck_assert(saex_f16_to_f32(0x7bff) == 65504.0f);
+	ck_assert(saex_f16_to_f32(0x0001) == ldexpf(1, -24));
+	ck_assert(isinf(saex_f16_to_f32(0x7c00)));
+	ck_assert(isnan(saex_f16_to_f32(0x7e00)));
+	ck_assert_uint_eq(saex_f32_to_f16(1.0f), 0x3c00);
+	ck_assert_uint_eq(saex_f32_to_f16(65504.0f), 0x7bff);
+	ck_assert_uint_eq(saex_f32_to_f16(1e6f), 0x7c00);
+	ck_assert_uint_eq(saex_f32_to_f16(ldexpf(1, -24)), 0x0001);
+	/* round to nearest even: 1 + 2^-11 is halfway between 1 and 1+2^-10 */
+	ck_assert_uint_eq(saex_f32_to_f16(1.0f + ldexpf(1, -11)), 0x3c00);
+	ck_assert_uint_eq(saex_f32_to_f16(1.0f + 3 * ldexpf(1, -11)), 0x3c02);
+	/* every finite half survives a round trip */
+	for (uint32_t h = 0; h < 0x10000; h++) {
+		if ((h & 0x7c00) == 0x7c00)
+			continue;
+		ck_assert_uint_eq(saex_f32_to_f16(saex_f16_to_f32((uint16_t)h)), h);
+	}
+	ck_assert(saex_bf16_to_f32(0x3f80) == 1.0f);
+	ck_assert(saex_bf16_to_f32(0xc040) == -3.0f);
+}
+END_TEST
+
+START_TEST(pack_values_roundtrip)
+{
+	float dense[128], sparse[128], back[128];
+	for (int i = 0; i < 128; i++) {
+		dense[i] = (float)i * 0.5f - 3.25f;
+		sparse[i] = i % 17 == 3 ? 88.302f : 0.0f;
+	}
+	sparse[0] = -0.0f; /* a negative zero is kept */
+	for (int which = 0; which < 2; which++) {
+		float *v = which ? sparse : dense;
+		sb b = {0};
+		pack_values(&b, v, 128);
+		ck_assert_int_eq(b.p[0], which ? 0 : 1);
+		ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), 0);
+		ck_assert_int_eq(memcmp(back, v, sizeof back), 0);
+		/* truncated, over-long and wrong-count blobs are refused */
+		ck_assert_int_eq(unpack_values(b.p, b.n - 1, back, 128), -1);
+		ck_assert_int_eq(unpack_values(b.p, b.n, back, 127), -1);
+		sb_addc(&b, 0);
+		ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), -1);
+		sb_free(&b);
+	}
+	ck_assert_int_eq(unpack_values("\x07", 1, back, 1), -1);
+	/* a sparse blob whose gap runs past the end */
+	sb b = {0};
+	sb_addc(&b, 0);
+	pack_uvarint(&b, 128);
+	pack_uvarint(&b, 1);
+	pack_uvarint(&b, 500);
+	pack_f32(&b, 1.0f);
+	ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), -1);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(pack_ids_arrays)
+{
+	uint32_t ids[] = {0, 1, 127, 128, 16383, 16384, 50256, 4000000000u};
+	sb b = {0};
+	pack_ids(&b, ids, 8);
+	ck_assert_int_eq(count_ids(b.p, b.n), 8);
+	uint32_t back[8];
+	ck_assert_int_eq(unpack_ids(b.p, b.n, back, 8), 0);
+	ck_assert_int_eq(memcmp(ids, back, sizeof ids), 0);
+	ck_assert_int_eq(count_ids(b.p, b.n - 1), -1);
+	sb_free(&b);
+
+	float v[3] = {1.5f, -2.0f, 0.25f};
+	arena a = {0};
+	pack_id_values(&b, ids, v, 3);
+	uint32_t *oi;
+	float *ov;
+	size_t n;
+	ck_assert_int_eq(unpack_id_values(b.p, b.n, &a, &oi, &ov, &n), 0);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(ov[1] == -2.0f && oi[2] == 127);
+	ck_assert_int_eq(unpack_id_values(b.p, b.n - 2, &a, &oi, &ov, &n), -1);
+	sb_clear(&b);
+	pack_f32_array(&b, v, 3);
+	float *fa;
+	ck_assert_int_eq(unpack_f32_array(b.p, b.n, &a, &fa, &n), 0);
+	ck_assert(n == 3 && fa[2] == 0.25f);
+	/* a count that promises more than the blob holds */
+	b.p[0] = 100;
+	ck_assert_int_eq(unpack_f32_array(b.p, b.n, &a, &fa, &n), -1);
+	sb_free(&b);
+	arena_free(&a);
+}
+END_TEST
+
+START_TEST(intern_map)
+{
+	intern *m = intern_new();
+	char key[32];
+	for (uint32_t i = 0; i < 20000; i++) {
+		int n = snprintf(key, sizeof key, "tok%u", i);
+		uint64_t h = hash_bytes(HASH_SEED, key, (size_t)n);
+		ck_assert_int_eq(intern_find(m, key, (size_t)n, h), -1);
+		intern_add(m, key, (size_t)n, h, i);
+	}
+	for (uint32_t i = 0; i < 20000; i += 97) {
+		int n = snprintf(key, sizeof key, "tok%u", i);
+		ck_assert_int_eq(intern_find(m, key, (size_t)n, hash_bytes(HASH_SEED, key, (size_t)n)), i);
+	}
+	/* keys with NUL bytes are distinct by length */
+	intern_add(m, "a\0b", 3, hash_bytes(HASH_SEED, "a\0b", 3), 99999);
+	ck_assert_int_eq(intern_find(m, "a\0b", 3, hash_bytes(HASH_SEED, "a\0b", 3)), 99999);
+	ck_assert_int_eq(intern_find(m, "a", 1, hash_bytes(HASH_SEED, "a", 1)), -1);
+	ck_assert_uint_eq(intern_count(m), 20001);
+	intern_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, fid_forms);
+	tcase_add_test(tc, fid_bad);
+	tcase_add_test(tc, escape_controls);
+	tcase_add_test(tc, escape_all_bytes);
+	tcase_add_test(tc, half_floats);
+	tcase_add_test(tc, pack_values_roundtrip);
+	tcase_add_test(tc, pack_ids_arrays);
+	tcase_add_test(tc, intern_map);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

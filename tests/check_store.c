@@ -1,1 +1,376 @@
+/* check_store.c - the SQLite store: schema checks, writes, reads, search,
+ * user database, damaged files. */
+#include "config.h"
 #include "testutil.h"
+#include "store.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+static store *open_rw(const char *name)
+{
+	store *s;
+	saex_err e = {{0}, 0};
+	int rc = store_open(&s, tu_path(name), STORE_WRITE, &e);
+	ck_assert_msg(rc == 0, "open: %s", e.msg);
+	return s;
+}
+
+static void sql(const char *path, const char *q)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	char *msg = NULL;
+	ck_assert_msg(sqlite3_exec(db, q, NULL, NULL, &msg) == SQLITE_OK, "%s", msg ? msg : "");
+	sqlite3_close(db);
+}
+
+static const store_str evil[] = {
+	{"\x1b[31mred", 8},           /* CSI */
+	{"\x1b]52;c;aGk=\x07", 12},   /* OSC 52 */
+	{"\xc2\x9b" "2J", 4},         /* C1 CSI */
+	{"a\0b", 3},                  /* NUL inside */
+	{" the", 4},
+};
+
+/* One source with two features and out-of-order activations. */
+static void fill(store *s, int64_t *src_out)
+{
+	saex_err e = {{0}, 0};
+	int64_t src;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "gpt2-small", "9-res-jb", &src, &e), 0);
+	float pv[] = {0.9f, 0.8f, 0.7f, 0.6f, 0.5f};
+	float h[] = {10, 5, 1}, hv[] = {1.5f, 2.5f, 3.5f};
+	store_feature_in f = {.index = 21474, .max_act = 88.302, .frac_nonzero = 0.0037,
+	                      .freq_h = h, .freq_v = hv, .n_freq = 3,
+	                      .pos_str = evil, .pos_v = pv, .n_pos = 5,
+	                      .neg_str = evil + 4, .neg_v = pv, .n_neg = 1,
+	                      .extra_json = "{\"hookName\":\"blocks.9.hook_resid_pre\"}"};
+	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+	ck_assert_int_eq(added, 1);
+	f.max_act = 90.5; /* an update of the same feature */
+	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+	ck_assert_int_eq(added, 0);
+	store_feature_in f2 = {.index = 7, .frac_nonzero = -1};
+	ck_assert_int_eq(store_put_feature(s, src, &f2, &added, &e), 0);
+
+	float v1[5] = {0, 1.25f, 0, 0, 0}, v2[5] = {0, 0, 0, 44.5f, 2}, v3[5] = {3, 0, 0, 0, 0};
+	store_act_in a1 = {21474, evil, v1, 5, 1.25, 0, 1, -1, 88, -1, NULL, 0, 0};
+	store_act_in a2 = {21474, evil, v2, 5, 44.5, 0, 3, -1, 88, -1, NULL, 0, 0};
+	store_act_in a3 = {21474, evil, v3, 5, 3, 0, 0, 2.5, 5.0, 0.25, NULL, 0, 0};
+	ck_assert_int_eq(store_put_activation(s, src, &a1, &added, &e), 0);
+	ck_assert_int_eq(added, 1);
+	ck_assert_int_eq(store_put_activation(s, src, &a2, &added, &e), 0);
+	ck_assert_int_eq(store_put_activation(s, src, &a3, &added, &e), 0);
+	ck_assert_int_eq(store_put_activation(s, src, &a2, &added, &e), 0);
+	ck_assert_int_eq(added, 0); /* same content: no second row */
+
+	store_expl_in x = {21474, " references to the Golden Gate Bridge", "oai_token-act-pair",
+	                   "gpt-4o-mini", NULL, 0};
+	ck_assert_int_eq(store_put_explanation(s, src, &x, &added, &e), 0);
+	ck_assert_int_eq(added, 1);
+	ck_assert_int_eq(store_put_explanation(s, src, &x, &added, &e), 0);
+	ck_assert_int_eq(added, 0);
+	store_expl_in x2 = {7, " bridges and rivers", NULL, NULL, NULL, 0};
+	ck_assert_int_eq(store_put_explanation(s, src, &x2, &added, &e), 0);
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	*src_out = src;
+}
+
+START_TEST(roundtrip)
+{
+	store *s = open_rw("rt.db");
+	int64_t src;
+	fill(s, &src);
+	store_close(s);
+
+	saex_err e = {{0}, 0};
+	ck_assert_int_eq(store_open(&s, tu_path("rt.db"), STORE_READ, &e), 0);
+	arena a = {0};
+	store_feature f;
+	saex_fid id;
+	ck_assert_int_eq(saex_fid_parse("gpt2-small/9-res-jb/21474", &id, NULL), 0);
+	ck_assert_int_eq(store_feature_get(s, &id, 0, &a, &f, &e), 0);
+	ck_assert(f.max_act == 90.5);
+	ck_assert(f.frac_nonzero == 0.0037);
+	ck_assert_uint_eq(f.n_freq, 3);
+	ck_assert(f.freq_h[0] == 10 && f.freq_v[2] == 3.5f);
+	ck_assert_uint_eq(f.n_pos, 5);
+	/* hostile token bytes are stored and read back intact */
+	for (int i = 0; i < 5; i++) {
+		ck_assert_uint_eq(f.pos_str[i].n, evil[i].n);
+		ck_assert_int_eq(memcmp(f.pos_str[i].p, evil[i].p, evil[i].n), 0);
+	}
+	ck_assert_uint_eq(f.n_neg, 1);
+	ck_assert_int_eq(memcmp(f.neg_str[0].p, " the", 4), 0);
+	ck_assert_str_eq(f.extra_json, "{\"hookName\":\"blocks.9.hook_resid_pre\"}");
+	ck_assert_uint_eq(f.n_expl, 1);
+	ck_assert_str_eq(f.expl[0].description, " references to the Golden Gate Bridge");
+	ck_assert_str_eq(f.expl[0].explainer, "gpt-4o-mini");
+	ck_assert_uint_eq(f.n_acts, 3);
+	ck_assert_uint_eq(f.n_acts_total, 3);
+	/* sorted by max value, descending */
+	ck_assert(f.acts[0].max_value == 44.5 && f.acts[1].max_value == 3 &&
+	          f.acts[2].max_value == 1.25);
+	ck_assert(f.acts[0].values[3] == 44.5f && f.acts[0].values[4] == 2.0f);
+	ck_assert_int_eq(f.acts[0].max_index, 3);
+	ck_assert(f.acts[0].bin_min == -1);
+	ck_assert(f.acts[1].bin_min == 2.5 && f.acts[1].bin_contains == 0.25);
+	ck_assert_int_eq(memcmp(f.acts[2].tokens[1].p, evil[1].p, evil[1].n), 0);
+	arena_free(&a);
+
+	/* a limit on examples still counts them all */
+	ck_assert_int_eq(store_feature_get(s, &id, 1, &a, &f, &e), 0);
+	ck_assert_uint_eq(f.n_acts, 1);
+	ck_assert_uint_eq(f.n_acts_total, 3);
+	arena_free(&a);
+
+	/* not found: feature, source, model each named */
+	id.index = 99;
+	ck_assert_int_eq(store_feature_get(s, &id, 0, &a, &f, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "no feature gpt2-small/9-res-jb/99"));
+	ck_assert_int_eq(saex_fid_parse("gpt2-small/8-res-jb/1", &id, NULL), 0);
+	ck_assert_int_eq(store_feature_get(s, &id, 0, &a, &f, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "has no source '8-res-jb'"));
+	ck_assert_int_eq(saex_fid_parse("gemma-2-2b/8-res-jb/1", &id, NULL), 0);
+	ck_assert_int_eq(store_feature_get(s, &id, 0, &a, &f, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "no model 'gemma-2-2b'"));
+	arena_free(&a);
+
+	/* catalog counts */
+	store_cat_row *rows;
+	size_t n;
+	ck_assert_int_eq(store_catalog(s, &a, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(rows[0].model, "gpt2-small");
+	ck_assert_str_eq(rows[0].source, "9-res-jb");
+	ck_assert_str_eq(rows[0].set, "res-jb");
+	ck_assert_int_eq(rows[0].n_features, 2);
+	ck_assert_int_eq(rows[0].n_activations, 3);
+	ck_assert_int_eq(rows[0].n_explanations, 2);
+	arena_free(&a);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(search)
+{
+	store *s = open_rw("search.db");
+	int64_t src;
+	fill(s, &src);
+	saex_err e = {{0}, 0};
+	arena a = {0};
+	store_hit *h;
+	size_t n;
+	ck_assert_int_eq(store_search(s, "golden gate", NULL, NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id.index, 21474);
+	ck_assert(h[0].frac_nonzero == 0.0037);
+	/* the last word matches as a prefix; case and punctuation do not matter */
+	ck_assert_int_eq(store_search(s, "BRIDGE", NULL, NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(store_search(s, "bri", NULL, NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(store_search(s, "river's!", NULL, NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_int_eq(store_search(s, "bridges", "gpt2-small", "9-res-jb", 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id.index, 7);
+	ck_assert_int_eq(store_search(s, "bridges", "gemma-2-2b", NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(store_search(s, "bridge", NULL, NULL, 1, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	/* FTS syntax as given, and a syntax error reported, not crashed on */
+	ck_assert_int_eq(store_search(s, "\"golden gate\" OR rivers", NULL, NULL, 10, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(store_search(s, "(golden", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "bad search query"));
+	ck_assert_int_eq(store_search(s, "  ...  ", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
+	arena_free(&a);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(rollback_keeps_ids_consistent)
+{
+	store *s = open_rw("rb.db");
+	saex_err e = {{0}, 0};
+	int64_t src;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "1-x", &src, &e), 0);
+	store_str t1[] = {{"alpha", 5}, {"beta", 4}};
+	float v[] = {1, 2};
+	store_act_in a = {3, t1, v, 2, 2, 1, 1, -1, 2, -1, NULL, 0, 0};
+	ck_assert_int_eq(store_put_activation(s, src, &a, &added, &e), 0);
+	store_rollback(s);
+	/* after the rollback neither the source nor the tokens exist */
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "1-x", &src, &e), 0);
+	store_str t2[] = {{"beta", 4}, {"gamma", 5}};
+	store_act_in b = {3, t2, v, 2, 2, 1, 1, -1, 2, -1, NULL, 0, 0};
+	ck_assert_int_eq(store_put_activation(s, src, &b, &added, &e), 0);
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	arena ar = {0};
+	store_feature f;
+	saex_fid id = {"m", "1-x", 3};
+	ck_assert_int_eq(store_feature_get(s, &id, 0, &ar, &f, &e), 0);
+	ck_assert_uint_eq(f.n_acts, 1);
+	ck_assert_int_eq(memcmp(f.acts[0].tokens[0].p, "beta", 4), 0);
+	ck_assert_int_eq(memcmp(f.acts[0].tokens[1].p, "gamma", 5), 0);
+	arena_free(&ar);
+	store_cat_row *rows;
+	size_t n;
+	ck_assert_int_eq(store_catalog(s, &ar, &rows, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(rows[0].n_activations, 1);
+	arena_free(&ar);
+	store_close(s);
+}
+END_TEST
+
+START_TEST(refuses_foreign_and_newer)
+{
+	saex_err e = {{0}, 0};
+	store *s;
+	/* missing file */
+	ck_assert_int_eq(store_open(&s, tu_path("absent.db"), STORE_READ, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "absent.db"));
+	/* not SQLite */
+	const char junk[] = "this is not a database, just text that goes on for a while......"
+	                    "................................................................";
+	tu_write(tu_path("junk.db"), junk, sizeof junk, 0);
+	ck_assert_int_eq(store_open(&s, tu_path("junk.db"), STORE_READ, &e), STORE_EBAD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a saex database"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "junk.db"));
+	ck_assert_int_eq(store_open(&s, tu_path("junk.db"), STORE_WRITE, &e), STORE_EBAD);
+	/* the refused file is left as it was */
+	size_t n;
+	char *back = tu_read(tu_path("junk.db"), &n);
+	ck_assert_uint_eq(n, sizeof junk);
+	ck_assert_int_eq(memcmp(back, junk, n), 0);
+	free(back);
+	/* SQLite, but someone else's */
+	sql(tu_path("other.db"), "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+	ck_assert_int_eq(store_open(&s, tu_path("other.db"), STORE_READ, &e), STORE_EBAD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a saex database"));
+	ck_assert_int_eq(store_open(&s, tu_path("other.db"), STORE_WRITE, &e), STORE_EBAD);
+	/* empty file: read refuses, write creates the schema */
+	tu_write(tu_path("empty.db"), "", 0, 0);
+	ck_assert_int_eq(store_open(&s, tu_path("empty.db"), STORE_READ, &e), STORE_EBAD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "empty database"));
+	ck_assert_int_eq(store_open(&s, tu_path("empty.db"), STORE_WRITE, &e), 0);
+	store_close(s);
+	/* a newer schema */
+	s = open_rw("newer.db");
+	store_close(s);
+	sql(tu_path("newer.db"), "UPDATE meta SET value = '2' WHERE key = 'schema_version'");
+	ck_assert_int_eq(store_open(&s, tu_path("newer.db"), STORE_READ, &e), STORE_EBAD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "newer saex"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "schema 2"));
+	ck_assert_int_eq(store_open(&s, tu_path("newer.db"), STORE_WRITE, &e), STORE_EBAD);
+	/* a folder */
+	ck_assert_int_eq(store_open(&s, tu_tmpdir(), STORE_READ, &e), STORE_EBAD);
+}
+END_TEST
+
+START_TEST(damaged_file)
+{
+	store *s = open_rw("dmg.db");
+	int64_t src;
+	fill(s, &src);
+	store_close(s);
+	sql(tu_path("dmg.db"), "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;");
+	size_t n;
+	char *buf = tu_read(tu_path("dmg.db"), &n);
+	ck_assert_uint_gt(n, 16384);
+	/* wreck every page after the first */
+	for (size_t i = 8192; i < n; i++)
+		buf[i] = (char)(i * 131 + 7);
+	tu_write(tu_path("dmg.db"), buf, n, 0);
+	free(buf);
+	saex_err e = {{0}, 0};
+	int rc = store_open(&s, tu_path("dmg.db"), STORE_READ, &e);
+	if (rc == 0) {
+		arena a = {0};
+		store_feature f;
+		saex_fid id = {"gpt2-small", "9-res-jb", 21474};
+		rc = store_feature_get(s, &id, 0, &a, &f, &e);
+		arena_free(&a);
+		store_close(s);
+	}
+	ck_assert_int_ne(rc, 0);
+	ck_assert_ptr_nonnull(strstr(e.msg, "dmg.db"));
+	/* a truncated file */
+	s = open_rw("trunc.db");
+	fill(s, &src);
+	store_close(s);
+	sql(tu_path("trunc.db"), "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;");
+	buf = tu_read(tu_path("trunc.db"), &n);
+	tu_write(tu_path("trunc.db"), buf, n / 2, 0);
+	free(buf);
+	rc = store_open(&s, tu_path("trunc.db"), STORE_READ, &e);
+	if (rc == 0) {
+		arena a = {0};
+		store_cat_row *rows;
+		size_t k;
+		rc = store_catalog(s, &a, &rows, &k, &e);
+		if (rc == 0) {
+			store_feature f;
+			saex_fid id = {"gpt2-small", "9-res-jb", 21474};
+			rc = store_feature_get(s, &id, 0, &a, &f, &e);
+		}
+		arena_free(&a);
+		store_close(s);
+	}
+	ck_assert_int_ne(rc, 0);
+	ck_assert_ptr_nonnull(strstr(e.msg, "trunc.db"));
+}
+END_TEST
+
+START_TEST(user_db)
+{
+	char env[1100];
+	snprintf(env, sizeof env, "%s/xdg", tu_tmpdir());
+	setenv("XDG_DATA_HOME", env, 1);
+	char *p = store_user_default_path();
+	ck_assert_str_eq(p + strlen(env), "/saex/user.db");
+	free(p);
+	store_user *u;
+	saex_err e = {{0}, 0};
+	ck_assert_int_eq(store_user_open(&u, NULL, &e), 0);
+	saex_fid id = {"gpt2-small", "9-res-jb", 21474};
+	ck_assert_int_eq(store_user_starred(u, &id), 0);
+	ck_assert_int_eq(store_user_star(u, &id, 1, &e), 0);
+	ck_assert_int_eq(store_user_star(u, &id, 1, &e), 0);
+	ck_assert_int_eq(store_user_starred(u, &id), 1);
+	store_user_close(u);
+	ck_assert_int_eq(store_user_open(&u, NULL, &e), 0);
+	ck_assert_int_eq(store_user_starred(u, &id), 1);
+	ck_assert_int_eq(store_user_star(u, &id, 0, &e), 0);
+	ck_assert_int_eq(store_user_starred(u, &id), 0);
+	store_user_close(u);
+	/* an export database is not a user database */
+	store *s = open_rw("notuser.db");
+	store_close(s);
+	ck_assert_int_eq(store_user_open(&u, tu_path("notuser.db"), &e), STORE_EBAD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "not a saex user database"));
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("store");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, roundtrip);
+	tcase_add_test(tc, search);
+	tcase_add_test(tc, rollback_keeps_ids_consistent);
+	tcase_add_test(tc, refuses_foreign_and_newer);
+	tcase_add_test(tc, damaged_file);
+	tcase_add_test(tc, user_db);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}

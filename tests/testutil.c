@@ -117,6 +117,7 @@ const char *tu_fixtures(void)
 
 int tu_run(Suite *s)
 {
+	tu_tmpdir(); /* owned (and removed) by this process, shared by forked tests */
 	SRunner *sr = srunner_create(s);
 	srunner_set_tap(sr, "-");
 	srunner_run_all(sr, CK_SILENT);
