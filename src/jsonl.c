@@ -61,6 +61,17 @@ int64_t jsonl_raw_offset(jsonl *j)
 	return (int64_t)gzoffset(j->gz);
 }
 
+/* zlib's message, without the "<fd:N>: " that gzdopen puts before it. */
+static const char *jsonl_zmsg(const char *msg)
+{
+	if (msg && msg[0] == '<') {
+		const char *p = strstr(msg, ">: ");
+		if (p)
+			return p + 3;
+	}
+	return msg ? msg : "read error";
+}
+
 static int jsonl_fill(jsonl *j, saex_err *e)
 {
 	/* Move the partial line to the front, grow when it fills the buffer. */
@@ -81,8 +92,10 @@ static int jsonl_fill(jsonl *j, saex_err *e)
 	if (got < 0) {
 		int zerr;
 		const char *msg = gzerror(j->gz, &zerr);
-		return err_set(e, 2, "%s:%ld: %s", j->path, j->lineno + 1,
-		               zerr == Z_ERRNO ? strerror(errno) : msg);
+		if (zerr == Z_ERRNO)
+			return err_set(e, 2, "%s:%ld: %s", j->path, j->lineno + 1, strerror(errno));
+		return err_set(e, 2, "%s:%ld: damaged compressed data: %s", j->path, j->lineno + 1,
+		               jsonl_zmsg(msg));
 	}
 	if (got == 0) {
 		int zerr;
