@@ -202,9 +202,11 @@ int store_open(store **out, const char *path, int mode, saex_err *e)
 		free(uri);
 		if (rc == 0)
 			rc = store_check(s, &empty, e);
-		if (rc != 0 && sqlite3_errcode(s->db) == SQLITE_CANTOPEN) {
-			/* A WAL database on a read-only mount: nothing can change it
-			 * under us there, so read it as immutable. */
+		int ec = s->db ? sqlite3_errcode(s->db) : 0;
+		if (rc != 0 && (ec == SQLITE_CANTOPEN || ec == SQLITE_READONLY)) {
+			/* A WAL database in a folder we cannot write (a read-only
+			 * mount, a shared server): no -shm can be made, so read it as
+			 * immutable. */
 			uri = store_uri(path, "immutable=1");
 			rc = store_open_db(s, uri, SQLITE_OPEN_READONLY, e);
 			free(uri);
@@ -287,8 +289,13 @@ void store_close(store *s)
 	for (int i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	if (s->db) {
-		if (s->writable)
-			sqlite3_exec(s->db, "PRAGMA optimize", NULL, NULL, NULL);
+		if (s->writable) {
+			/* Leave one self-contained file that readers without write
+			 * access can open. With readers still attached the switch
+			 * fails harmlessly and the file stays in WAL mode. */
+			sqlite3_exec(s->db, "PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE); "
+			                    "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
+		}
 		sqlite3_close_v2(s->db);
 	}
 	store_drop_write_caches(s);
