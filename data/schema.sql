@@ -1,8 +1,10 @@
 -- saex export database, schema version 1.
 -- One file holds one or more Neuronpedia exports. Browsing opens it read-only;
 -- per-user state (stars, lists, steering log) lives in user.sql's database.
--- Values are packed (see src/pack.h): token strings are interned per model
--- and referenced by id, activation values are sparse f32.
+-- Values are packed (see src/pack.h, src/actpack.h): token strings are
+-- interned per model and referenced by id; a feature's examples share one
+-- compressed row, their values stored sparse and as exact thousandths where
+-- that is lossless.
 PRAGMA application_id = 1396786520;  -- 'SAEX'
 PRAGMA user_version = 1;
 
@@ -74,30 +76,18 @@ CREATE TABLE feature (
   idx          INTEGER NOT NULL,
   max_act      REAL NOT NULL DEFAULT 0,    -- maxActApprox
   frac_nonzero REAL NOT NULL DEFAULT -1,   -- density; -1 = unknown
-  freq_h       BLOB,                       -- f32 array: histogram heights
-  freq_v       BLOB,                       -- f32 array: bin centres
-  lhist_h      BLOB,                       -- logit histogram heights
-  lhist_v      BLOB,                       -- logit histogram centres
-  pos          BLOB,                       -- (token id, value) pairs
-  neg          BLOB,
-  topk_cos     BLOB,                       -- (feature index, cosine) pairs
-  extra        TEXT,                       -- other known fields, compact JSON
+  data         BLOB NOT NULL,              -- histograms, logits, similar
+                                           -- features, extra JSON (store_read.c)
   PRIMARY KEY (source_id, idx)
 ) WITHOUT ROWID;
 
+-- All examples of one feature in one compressed row (src/actpack.h).
 CREATE TABLE activation (
-  source_id    INTEGER NOT NULL,
-  idx          INTEGER NOT NULL,
-  hash         INTEGER NOT NULL,           -- 48-bit content hash: identity
-  max_value    REAL NOT NULL,
-  max_token    INTEGER NOT NULL,
-  min_value    REAL NOT NULL,
-  bin_min      REAL,                       -- -1 = top activations group
-  bin_max      REAL,
-  bin_contains REAL,
-  tokens       BLOB NOT NULL,              -- varint token ids
-  vals         BLOB NOT NULL,              -- packed values
-  PRIMARY KEY (source_id, idx, hash)
+  source_id  INTEGER NOT NULL,
+  idx        INTEGER NOT NULL,
+  n_examples INTEGER NOT NULL,
+  data       BLOB NOT NULL,
+  PRIMARY KEY (source_id, idx)
 ) WITHOUT ROWID;
 
 CREATE TABLE explanation (

@@ -119,12 +119,12 @@ static int co_act(void *ctx, int64_t index, const store_act *a)
 {
 	csv_out *o = ctx;
 	co_ids(o, index);
-	co_num(o, a->max_value, 0);
+	co_num(o, a->max_value, 1);
 	co_num(o, (double)a->max_index, 0);
-	co_num(o, a->min_value, 0);
-	co_num(o, a->bin_min, 0);
-	co_num(o, a->bin_max, 0);
-	co_num(o, a->bin_contains, 0);
+	co_num(o, a->min_value, 1);
+	co_num(o, a->bin_min, 1);
+	co_num(o, a->bin_max, 1);
+	co_num(o, a->bin_contains, 1);
 	co_json_strs(o, a->tokens, a->n);
 	co_json_f32s(o, a->values, a->n);
 	co_end(o);

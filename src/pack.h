@@ -38,5 +38,20 @@ void pack_ids(sb *b, const uint32_t *ids, size_t n);
 /* Counts ids in a blob, or -1 when malformed. */
 long count_ids(const void *blob, size_t len);
 int unpack_ids(const void *blob, size_t len, uint32_t *out, size_t n);
+/* Reads n varint ids at *p, advancing it. */
+int unpack_ids_prefix(const unsigned char **p, const unsigned char *end, uint32_t *out, size_t n);
+
+/* Floats with the smallest exact encoding: tag 1 when all are integers in
+ * [0, 2^32) (varints), tag 2 when all are exact thousandths (zigzag varints
+ * of v*1000, checked to read back as the same f32), else tag 0 (f32). The
+ * count is written first. */
+void pack_floats(sb *b, const float *v, size_t n);
+int unpack_floats(const unsigned char **p, const unsigned char *end, arena *a, float **out,
+                  size_t *n);
+
+/* Raw bytes compressed with zlib: varint raw length, then the zlib stream. */
+int zpack(sb *out, const void *raw, size_t n, int level);
+/* Inflates a zpack blob into arena memory. */
+int zunpack(const void *blob, size_t len, arena *a, unsigned char **raw, size_t *n);
 
 #endif

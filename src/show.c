@@ -84,12 +84,13 @@ json_t *show_json(const store_feature *f)
 		json_t *o = json_object();
 		json_object_set_new(o, "tokens", show_strs(a->tokens, a->n));
 		json_object_set_new(o, "values", show_f32s(a->values, a->n));
-		json_object_set_new(o, "maxValue", show_double(a->max_value));
+		/* stored as f32: written as the shortest decimal of that f32 */
+		json_object_set_new(o, "maxValue", cli_json_f32((float)a->max_value));
 		json_object_set_new(o, "maxValueTokenIndex", json_integer(a->max_index));
-		json_object_set_new(o, "minValue", show_double(a->min_value));
-		json_object_set_new(o, "binMin", show_double(a->bin_min));
-		json_object_set_new(o, "binMax", show_double(a->bin_max));
-		json_object_set_new(o, "binContains", show_double(a->bin_contains));
+		json_object_set_new(o, "minValue", cli_json_f32((float)a->min_value));
+		json_object_set_new(o, "binMin", cli_json_f32((float)a->bin_min));
+		json_object_set_new(o, "binMax", cli_json_f32((float)a->bin_max));
+		json_object_set_new(o, "binContains", cli_json_f32((float)a->bin_contains));
 		json_array_append_new(acts, o);
 	}
 	json_object_set_new(j, "activations", acts);

@@ -16,15 +16,13 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_SET_INS] = "INSERT OR IGNORE INTO source_set(model_id, name) VALUES (?1, ?2)",
 	[ST_SET_ID] = "SELECT id FROM source_set WHERE model_id = ?1 AND name = ?2",
 	[ST_TOKEN_INS] = "INSERT INTO token(model_id, id, str) VALUES (?1, ?2, ?3)",
-	[ST_FEAT_INS] = "INSERT OR IGNORE INTO feature(source_id, idx, max_act, frac_nonzero, "
-	                "freq_h, freq_v, lhist_h, lhist_v, pos, neg, topk_cos, extra) "
-	                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_FEAT_UPD] = "UPDATE feature SET max_act = ?3, frac_nonzero = ?4, freq_h = ?5, "
-	                "freq_v = ?6, lhist_h = ?7, lhist_v = ?8, pos = ?9, neg = ?10, "
-	                "topk_cos = ?11, extra = ?12 WHERE source_id = ?1 AND idx = ?2",
-	[ST_ACT_INS] = "INSERT OR IGNORE INTO activation(source_id, idx, hash, max_value, "
-	               "max_token, min_value, bin_min, bin_max, bin_contains, tokens, vals) "
-	               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_FEAT_INS] = "INSERT OR IGNORE INTO feature(source_id, idx, max_act, frac_nonzero, data) "
+	                "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_FEAT_UPD] = "UPDATE feature SET max_act = ?3, frac_nonzero = ?4, data = ?5 "
+	                "WHERE source_id = ?1 AND idx = ?2",
+	[ST_ACT_PUT] = "INSERT OR REPLACE INTO activation(source_id, idx, n_examples, data) "
+	               "VALUES (?1, ?2, ?3, ?4)",
+	[ST_ACT_GET] = "SELECT data FROM activation WHERE source_id = ?1 AND idx = ?2",
 	[ST_EXPL_INS] = "INSERT OR IGNORE INTO explanation(source_id, idx, hash, description, "
 	                "type_name, explainer, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_FTS_INS] = "INSERT INTO explanation_fts(rowid, description) VALUES (?1, ?2)",
@@ -36,15 +34,11 @@ static const char *const store_sql[ST__COUNT] = {
 	                 "n_explanations = n_explanations + ?4 WHERE id = ?1",
 	[ST_R_SOURCE] = "SELECT s.id, s.model_id, s.hook_name FROM source s "
 	                "JOIN model m ON m.id = s.model_id WHERE m.name = ?1 AND s.name = ?2",
-	[ST_R_FEATURE] = "SELECT max_act, frac_nonzero, freq_h, freq_v, lhist_h, lhist_v, pos, "
-	                 "neg, topk_cos, extra FROM feature WHERE source_id = ?1 AND idx = ?2",
+	[ST_R_FEATURE] = "SELECT max_act, frac_nonzero, data FROM feature "
+	                 "WHERE source_id = ?1 AND idx = ?2",
 	[ST_R_EXPL] = "SELECT description, type_name, explainer FROM explanation "
 	              "WHERE source_id = ?1 AND idx = ?2 ORDER BY id",
-	[ST_R_ACTS] = "SELECT max_value, max_token, min_value, bin_min, bin_max, bin_contains, "
-	              "tokens, vals FROM activation WHERE source_id = ?1 AND idx = ?2 "
-	              "ORDER BY max_value DESC, hash",
 	[ST_R_TOKENS] = "SELECT id, str FROM token WHERE model_id = ?1 ORDER BY id",
-	[ST_R_HAS_ACT] = "SELECT max(max_value) FROM activation WHERE source_id = ?1 AND idx = ?2",
 };
 
 int store_fail(store *s, saex_err *e, const char *what)
@@ -230,9 +224,7 @@ int store_open(store **out, const char *path, int mode, saex_err *e)
 		if (rc)
 			goto fail;
 		if (empty) {
-			rc = store_exec(s, "PRAGMA page_size = 8192", e, "cannot set up the database");
-			if (rc == 0)
-				rc = store_exec(s, "PRAGMA journal_mode = WAL", e, "cannot set up the database");
+			rc = store_exec(s, "PRAGMA journal_mode = WAL", e, "cannot set up the database");
 			if (rc == 0)
 				rc = store_exec(s, "BEGIN", e, "cannot create the schema");
 			if (rc == 0)
@@ -300,6 +292,7 @@ void store_close(store *s)
 	}
 	store_drop_write_caches(s);
 	store_drop_read_caches(s);
+	store_drop_pending(s);
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(s->scratch); i++)
 		sb_free(&s->scratch[i]);
 	free(s->ids);
@@ -344,7 +337,7 @@ static int store_flush_counts(store *s, saex_err *e)
 
 int store_commit(store *s, saex_err *e)
 {
-	if (store_flush_counts(s, e)) {
+	if (store_flush_pending(s, e) || store_flush_counts(s, e)) {
 		store_rollback(s);
 		return STORE_EBAD;
 	}
@@ -362,6 +355,7 @@ void store_rollback(store *s)
 	if (s->in_tx)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = 0;
+	store_drop_pending(s);
 	/* Ids handed out inside the transaction are gone with it. */
 	store_drop_write_caches(s);
 	store_drop_read_caches(s);

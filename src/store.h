@@ -146,6 +146,7 @@ typedef struct store_act {
 	double max_value, min_value;
 	long max_index;
 	double bin_min, bin_max, bin_contains;
+	uint32_t order;                          /* tie-break among equal maxima */
 } store_act;
 
 typedef struct store_feature {

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include "store.h"
 #include "intern.h"
+#include "actpack.h"
 
 #define STORE_APP_ID 1396786520      /* 'SAEX' */
 #define STORE_USER_APP_ID 1396786581 /* 'SAEU' */
@@ -15,9 +16,9 @@ extern const char store_user_schema_sql[];
 
 typedef enum {
 	ST_MODEL_ID, ST_MODEL_INS, ST_SOURCE_ID, ST_SOURCE_INS, ST_SET_INS, ST_SET_ID,
-	ST_TOKEN_INS, ST_FEAT_INS, ST_FEAT_UPD, ST_ACT_INS, ST_EXPL_INS, ST_FTS_INS,
+	ST_TOKEN_INS, ST_FEAT_INS, ST_FEAT_UPD, ST_ACT_PUT, ST_ACT_GET, ST_EXPL_INS, ST_FTS_INS,
 	ST_BATCH_DONE, ST_BATCH_MARK, ST_COUNT_UPD,
-	ST_R_SOURCE, ST_R_FEATURE, ST_R_EXPL, ST_R_ACTS, ST_R_TOKENS, ST_R_HAS_ACT,
+	ST_R_SOURCE, ST_R_FEATURE, ST_R_EXPL, ST_R_TOKENS,
 	ST__COUNT
 } store_stmt_id;
 
@@ -40,6 +41,16 @@ typedef struct store_tokcache {
 	arena mem;
 } store_tokcache;
 
+/* The examples of the feature being written, kept until another feature
+ * starts or the transaction commits, then stored as one row. */
+typedef struct store_pending {
+	int active, dirty;
+	int64_t source_id, idx;
+	actpack_ex *ex;
+	size_t n, cap;
+	arena mem;
+} store_pending;
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -54,6 +65,7 @@ struct store {
 	sb scratch[4];
 	uint32_t *ids;               /* scratch id array */
 	size_t ids_cap;
+	store_pending pend;
 };
 
 /* Prepared statement for id (prepared on first use, reset before return). */
@@ -68,6 +80,9 @@ store_srcinfo *store_srcinfo_get(store *s, int64_t source_id, saex_err *e);
 store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e);
 /* Drops writer caches that a rollback invalidated. */
 void store_drop_write_caches(store *s);
+/* Writes the pending feature's examples (if changed) and clears it. */
+int store_flush_pending(store *s, saex_err *e);
+void store_drop_pending(store *s);
 /* Text of column i as a fresh arena string, or NULL. */
 char *store_col_text(sqlite3_stmt *st, int i, arena *a);
 

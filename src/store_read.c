@@ -2,6 +2,7 @@
 #include "config.h"
 #include "store_int.h"
 #include "pack.h"
+#include "actpack.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -119,66 +120,69 @@ static int store_find_source_row(store *s, const char *model, const char *source
 	               source);
 }
 
+static int store_act_cmp(const void *pa, const void *pb)
+{
+	const store_act *x = pa, *y = pb;
+	if (x->max_value != y->max_value)
+		return x->max_value < y->max_value ? 1 : -1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Decodes a feature's examples into store_acts sorted by max, descending. */
+static int store_unpack_acts(store_tokcache *tc, const void *blob, size_t len, arena *a,
+                             store_act **out, size_t *n)
+{
+	actpack_ex *ex;
+	size_t k;
+	if (actpack_decode(blob, len, a, &ex, &k))
+		return -1;
+	store_act *acts = arena_alloc(a, (k ? k : 1) * sizeof *acts);
+	int bad = 0;
+	for (size_t i = 0; i < k; i++) {
+		store_act *x = &acts[i];
+		x->n = ex[i].n;
+		x->values = ex[i].values;
+		x->max_value = ex[i].max_value;
+		x->min_value = ex[i].min_value;
+		x->max_index = ex[i].max_index;
+		x->bin_min = ex[i].bin_min;
+		x->bin_max = ex[i].bin_max;
+		x->bin_contains = ex[i].bin_contains;
+		x->order = ex[i].key;
+		x->tokens = arena_alloc(a, (x->n + 1) * sizeof *x->tokens);
+		bad |= store_map_tokens(tc, ex[i].ids, x->n, x->tokens);
+	}
+	if (k > 1)
+		qsort(acts, k, sizeof *acts, store_act_cmp);
+	*out = acts;
+	*n = k;
+	return bad ? -1 : 0;
+}
+
 static int store_read_acts(store *s, store_src_row *src, const saex_fid *id,
                            size_t max_examples, arena *a, store_feature *f, saex_err *e)
 {
-	sqlite3_stmt *st = store_stmt(s, ST_R_ACTS, e);
+	sqlite3_stmt *st = store_stmt(s, ST_ACT_GET, e);
 	if (!st)
 		return STORE_EBAD;
-	store_tokcache *tc = NULL;
-	size_t cap = 0;
-	int rc, bad = 0;
 	sqlite3_bind_int64(st, 1, src->id);
 	sqlite3_bind_int64(st, 2, id->index);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		f->n_acts_total++;
-		if (max_examples && f->n_acts >= max_examples)
-			continue;
-		if (!tc && !(tc = store_tokens(s, src->model_id, e))) {
-			sqlite3_reset(st);
-			return STORE_EBAD;
-		}
-		if (f->n_acts == cap) {
-			size_t ncap = cap ? cap * 2 : 32;
-			store_act *na = arena_alloc(a, ncap * sizeof *na);
-			if (cap)
-				memcpy(na, f->acts, cap * sizeof *na);
-			f->acts = na;
-			cap = ncap;
-		}
-		store_act *x = &f->acts[f->n_acts];
-		x->max_value = sqlite3_column_double(st, 0);
-		x->max_index = (long)sqlite3_column_int64(st, 1);
-		x->min_value = sqlite3_column_double(st, 2);
-		x->bin_min = sqlite3_column_double(st, 3);
-		x->bin_max = sqlite3_column_double(st, 4);
-		x->bin_contains = sqlite3_column_double(st, 5);
-		const void *tb = sqlite3_column_blob(st, 6);
-		size_t tn = (size_t)sqlite3_column_bytes(st, 6);
-		const void *vb = sqlite3_column_blob(st, 7);
-		size_t vn = (size_t)sqlite3_column_bytes(st, 7);
-		long n = count_ids(tb, tn);
-		if (n < 0) {
-			bad = 1;
-			break;
-		}
-		uint32_t *ids = arena_alloc(a, ((size_t)n + 1) * sizeof *ids);
-		x->n = (size_t)n;
-		x->values = arena_alloc(a, ((size_t)n + 1) * sizeof *x->values);
-		x->tokens = arena_alloc(a, ((size_t)n + 1) * sizeof *x->tokens);
-		if (unpack_ids(tb, tn, ids, x->n) || unpack_values(vb, vn, x->values, x->n)) {
-			bad = 1;
-			break;
-		}
-		bad |= store_map_tokens(tc, ids, x->n, x->tokens);
-		f->n_acts++;
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW) {
+		store_tokcache *tc = store_tokens(s, src->model_id, e);
+		if (!tc)
+			ret = STORE_EBAD;
+		else if (store_unpack_acts(tc, sqlite3_column_blob(st, 0),
+		                           (size_t)sqlite3_column_bytes(st, 0), a, &f->acts,
+		                           &f->n_acts_total))
+			ret = store_corrupt(s, e, "activation record", id);
+		f->n_acts = max_examples && max_examples < f->n_acts_total ? max_examples
+		                                                           : f->n_acts_total;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(s, e, "cannot read activations");
 	}
 	sqlite3_reset(st);
-	if (bad)
-		return store_corrupt(s, e, "activation record", id);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return store_fail(s, e, "cannot read activations");
-	return 0;
+	return ret;
 }
 
 static int store_read_expls(store *s, int64_t source_id, int64_t index, arena *a,
@@ -211,26 +215,42 @@ static int store_read_expls(store *s, int64_t source_id, int64_t index, arena *a
 	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read explanations");
 }
 
-/* Decodes the columns of a feature row (ST_R_FEATURE layout from col 0). */
+/* Decodes a feature row: max_act, frac_nonzero and the data blob at
+ * columns 0, 1 and 2. */
 static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, arena *a,
                                 store_feature *f, saex_err *e)
 {
 	f->max_act = sqlite3_column_double(st, 0);
 	f->frac_nonzero = sqlite3_column_double(st, 1);
-#define BLOB(i) sqlite3_column_blob(st, i), (size_t)sqlite3_column_bytes(st, i)
-	size_t n2 = 0;
-	int bad = unpack_f32_array(BLOB(2), a, &f->freq_h, &f->n_freq) ||
-	          unpack_f32_array(BLOB(3), a, &f->freq_v, &n2) || n2 != f->n_freq ||
-	          unpack_f32_array(BLOB(4), a, &f->lhist_h, &f->n_lhist) ||
-	          unpack_f32_array(BLOB(5), a, &f->lhist_v, &n2) || n2 != f->n_lhist;
+	unsigned char *raw;
+	size_t n, k;
+	if (zunpack(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), a, &raw, &n))
+		return store_corrupt(s, e, "feature record", &f->id);
+	const unsigned char *p = raw, *end = raw + n;
 	uint32_t *pos_ids = NULL, *neg_ids = NULL;
-	bad = bad || unpack_id_values(BLOB(6), a, &pos_ids, &f->pos_v, &f->n_pos) ||
-	      unpack_id_values(BLOB(7), a, &neg_ids, &f->neg_v, &f->n_neg) ||
-	      unpack_id_values(BLOB(8), a, &f->cos_idx, &f->cos_v, &f->n_cos);
-#undef BLOB
+	uint64_t cnt, xl;
+	int bad = unpack_floats(&p, end, a, &f->freq_h, &f->n_freq) ||
+	          unpack_floats(&p, end, a, &f->freq_v, &k) || k != f->n_freq ||
+	          unpack_floats(&p, end, a, &f->lhist_h, &f->n_lhist) ||
+	          unpack_floats(&p, end, a, &f->lhist_v, &k) || k != f->n_lhist;
+	uint32_t **idsp[3] = {&pos_ids, &neg_ids, &f->cos_idx};
+	float **valp[3] = {&f->pos_v, &f->neg_v, &f->cos_v};
+	size_t *np[3] = {&f->n_pos, &f->n_neg, &f->n_cos};
+	for (int j = 0; j < 3 && !bad; j++) {
+		if (unpack_uvarint(&p, end, &cnt) || cnt > n) {
+			bad = 1;
+			break;
+		}
+		*idsp[j] = arena_alloc(a, (cnt + 1) * sizeof **idsp[j]);
+		bad = unpack_ids_prefix(&p, end, *idsp[j], cnt) ||
+		      unpack_floats(&p, end, a, valp[j], &k) || k != cnt;
+		*np[j] = cnt;
+	}
+	if (!bad && (unpack_uvarint(&p, end, &xl) || xl != (uint64_t)(end - p)))
+		bad = 1;
 	if (bad)
 		return store_corrupt(s, e, "feature record", &f->id);
-	f->extra_json = store_col_text(st, 9, a);
+	f->extra_json = xl ? arena_strndup(a, (const char *)p, xl) : NULL;
 	if (f->n_pos || f->n_neg) {
 		store_tokcache *tc = store_tokens(s, model_id, e);
 		if (!tc)
@@ -250,6 +270,8 @@ int store_feature_get(store *s, const saex_fid *id, size_t max_examples, arena *
 	memset(f, 0, sizeof *f);
 	f->id = *id;
 	f->frac_nonzero = -1;
+	if (s->pend.active && store_flush_pending(s, e))
+		return STORE_EBAD;
 	store_src_row src = {0, 0, NULL};
 	int rc = store_find_source_row(s, id->model, id->source, a, &src, e);
 	if (rc)
@@ -484,9 +506,8 @@ int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *c
 		return STORE_EBAD;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT max_act, frac_nonzero, freq_h, freq_v, lhist_h, lhist_v, "
-	                       "pos, neg, topk_cos, extra, idx FROM feature WHERE source_id = ?1 "
-	                       "ORDER BY idx",
+	                       "SELECT max_act, frac_nonzero, data, idx FROM feature "
+	                       "WHERE source_id = ?1 ORDER BY idx",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, e, "cannot read features");
 	sqlite3_bind_int64(st, 1, source_id);
@@ -497,7 +518,7 @@ int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *c
 		memset(&f, 0, sizeof f);
 		snprintf(f.id.model, sizeof f.id.model, "%s", si->model);
 		snprintf(f.id.source, sizeof f.id.source, "%s", si->name);
-		f.id.index = sqlite3_column_int64(st, 10);
+		f.id.index = sqlite3_column_int64(st, 3);
 		ret = store_decode_feature(s, st, si->model_id, &a, &f, e);
 		if (ret == 0)
 			ret = store_read_expls(s, source_id, f.id.index, &a, &f.expl, &f.n_expl, e);
@@ -516,6 +537,8 @@ int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *c
 int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ctx,
                           saex_err *e)
 {
+	if (s->pend.active && store_flush_pending(s, e))
+		return STORE_EBAD;
 	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
 	if (!si)
 		return STORE_EBAD;
@@ -524,47 +547,23 @@ int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ct
 		return STORE_EBAD;
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT max_value, max_token, min_value, bin_min, bin_max, "
-	                       "bin_contains, tokens, vals, idx FROM activation WHERE source_id = ?1 "
-	                       "ORDER BY idx, max_value DESC, hash",
+	                       "SELECT idx, data FROM activation WHERE source_id = ?1 ORDER BY idx",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, e, "cannot read activations");
 	sqlite3_bind_int64(st, 1, source_id);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arena a = {0};
-		store_act x;
-		memset(&x, 0, sizeof x);
-		int64_t idx = sqlite3_column_int64(st, 8);
-		x.max_value = sqlite3_column_double(st, 0);
-		x.max_index = (long)sqlite3_column_int64(st, 1);
-		x.min_value = sqlite3_column_double(st, 2);
-		x.bin_min = sqlite3_column_double(st, 3);
-		x.bin_max = sqlite3_column_double(st, 4);
-		x.bin_contains = sqlite3_column_double(st, 5);
-		const void *tb = sqlite3_column_blob(st, 6);
-		size_t tn = (size_t)sqlite3_column_bytes(st, 6);
-		long n = count_ids(tb, tn);
-		if (n < 0) {
-			ret = err_set(e, STORE_EBAD, "%s: damaged activation of feature %lld", s->path,
+		int64_t idx = sqlite3_column_int64(st, 0);
+		store_act *acts;
+		size_t n;
+		if (store_unpack_acts(tc, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		                      &a, &acts, &n))
+			ret = err_set(e, STORE_EBAD, "%s: damaged activations of feature %lld", s->path,
 			              (long long)idx);
-			break;
-		}
-		x.n = (size_t)n;
-		uint32_t *ids = arena_alloc(&a, (x.n + 1) * sizeof *ids);
-		x.values = arena_alloc(&a, (x.n + 1) * sizeof *x.values);
-		x.tokens = arena_alloc(&a, (x.n + 1) * sizeof *x.tokens);
-		if (unpack_ids(tb, tn, ids, x.n) ||
-		    unpack_values(sqlite3_column_blob(st, 7), (size_t)sqlite3_column_bytes(st, 7),
-		                  x.values, x.n) ||
-		    store_map_tokens(tc, ids, x.n, x.tokens))
-			ret = err_set(e, STORE_EBAD, "%s: damaged activation of feature %lld", s->path,
-			              (long long)idx);
-		else
-			ret = cb(ctx, idx, &x);
+		for (size_t i = 0; i < n && ret == 0; i++)
+			ret = cb(ctx, idx, &acts[i]);
 		arena_free(&a);
-		if (ret)
-			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = store_fail(s, e, "cannot read activations");

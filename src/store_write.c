@@ -2,6 +2,7 @@
 #include "config.h"
 #include "store_int.h"
 #include "pack.h"
+#include "actpack.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -335,12 +336,32 @@ static uint32_t *store_ids(store *s, size_t n)
 
 /* ------------------------------------------------------------ rows */
 
-static void store_bind_sb(sqlite3_stmt *st, int i, const sb *b, int present)
+
+/* The feature record (see store_read.c for the reader): histograms, logit
+ * lists, similar features and the extra JSON, compressed. */
+static int store_feature_pack(sb *out, const store_feature_in *f, const uint32_t *pos_ids,
+                              const uint32_t *neg_ids)
 {
-	if (present)
-		sqlite3_bind_blob(st, i, b->p ? b->p : "", (int)b->n, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	sb raw = {0};
+	pack_floats(&raw, f->freq_h, f->n_freq);
+	pack_floats(&raw, f->freq_v, f->n_freq);
+	pack_floats(&raw, f->lhist_h, f->n_lhist);
+	pack_floats(&raw, f->lhist_v, f->n_lhist);
+	pack_uvarint(&raw, f->n_pos);
+	pack_ids(&raw, pos_ids, f->n_pos);
+	pack_floats(&raw, f->pos_v, f->n_pos);
+	pack_uvarint(&raw, f->n_neg);
+	pack_ids(&raw, neg_ids, f->n_neg);
+	pack_floats(&raw, f->neg_v, f->n_neg);
+	pack_uvarint(&raw, f->n_cos);
+	pack_ids(&raw, f->cos_idx, f->n_cos);
+	pack_floats(&raw, f->cos_v, f->n_cos);
+	size_t xl = f->extra_json ? strlen(f->extra_json) : 0;
+	pack_uvarint(&raw, xl);
+	sb_add(&raw, f->extra_json ? f->extra_json : "", xl);
+	int rc = zpack(out, raw.p, raw.n, 6);
+	sb_free(&raw);
+	return rc;
 }
 
 int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, int *added,
@@ -349,55 +370,105 @@ int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, in
 	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
 	if (!si)
 		return STORE_EBAD;
-	sb blob[7] = {{0}};
-	pack_f32_array(&blob[0], f->freq_h, f->n_freq);
-	pack_f32_array(&blob[1], f->freq_v, f->n_freq);
-	pack_f32_array(&blob[2], f->lhist_h, f->n_lhist);
-	pack_f32_array(&blob[3], f->lhist_v, f->n_lhist);
-	int rc = 0;
-	uint32_t *ids = store_ids(s, f->n_pos > f->n_neg ? f->n_pos : f->n_neg);
-	if (store_intern(s, si->model_id, f->pos_str, f->n_pos, ids, e) == 0) {
-		pack_id_values(&blob[4], ids, f->pos_v, f->n_pos);
-		if (store_intern(s, si->model_id, f->neg_str, f->n_neg, ids, e) == 0)
-			pack_id_values(&blob[5], ids, f->neg_v, f->n_neg);
-		else
-			rc = STORE_EBAD;
-	} else {
-		rc = STORE_EBAD;
-	}
-	pack_id_values(&blob[6], f->cos_idx, f->cos_v, f->n_cos);
+	size_t np = f->n_pos, nn = f->n_neg;
+	uint32_t *ids = store_ids(s, np + nn + 1);
+	if (store_intern(s, si->model_id, f->pos_str, np, ids, e) ||
+	    store_intern(s, si->model_id, f->neg_str, nn, ids + np, e))
+		return STORE_EBAD;
+	sb *blob = &s->scratch[0];
+	sb_clear(blob);
+	if (store_feature_pack(blob, f, ids, ids + np))
+		return err_set(e, STORE_EBAD, "%s: cannot compress a feature", s->path);
 	*added = 0;
-	for (int pass = 0; rc == 0 && pass < 2; pass++) {
+	for (int pass = 0; pass < 2; pass++) {
 		sqlite3_stmt *st = store_stmt(s, pass ? ST_FEAT_UPD : ST_FEAT_INS, e);
-		if (!st) {
-			rc = STORE_EBAD;
-			break;
-		}
+		if (!st)
+			return STORE_EBAD;
 		sqlite3_bind_int64(st, 1, source_id);
 		sqlite3_bind_int64(st, 2, f->index);
 		sqlite3_bind_double(st, 3, f->max_act);
 		sqlite3_bind_double(st, 4, f->frac_nonzero);
-		store_bind_sb(st, 5, &blob[0], f->n_freq > 0);
-		store_bind_sb(st, 6, &blob[1], f->n_freq > 0);
-		store_bind_sb(st, 7, &blob[2], f->n_lhist > 0);
-		store_bind_sb(st, 8, &blob[3], f->n_lhist > 0);
-		store_bind_sb(st, 9, &blob[4], f->n_pos > 0);
-		store_bind_sb(st, 10, &blob[5], f->n_neg > 0);
-		store_bind_sb(st, 11, &blob[6], f->n_cos > 0);
-		store_bind_text(st, 12, f->extra_json);
-		if (store_step_done(s, st, e, "cannot store a feature")) {
-			rc = STORE_EBAD;
-			break;
-		}
+		sqlite3_bind_blob(st, 5, blob->p, (int)blob->n, SQLITE_STATIC);
+		if (store_step_done(s, st, e, "cannot store a feature"))
+			return STORE_EBAD;
 		if (pass == 0 && sqlite3_changes(s->db) == 1) {
 			*added = 1;
 			si->d_features++;
 			break;
 		}
 	}
-	for (int i = 0; i < 7; i++)
-		sb_free(&blob[i]);
+	return 0;
+}
+
+void store_drop_pending(store *s)
+{
+	arena_free(&s->pend.mem);
+	free(s->pend.ex);
+	memset(&s->pend, 0, sizeof s->pend);
+}
+
+int store_flush_pending(store *s, saex_err *e)
+{
+	store_pending *p = &s->pend;
+	int rc = 0;
+	if (p->active && p->dirty) {
+		sb *blob = &s->scratch[1];
+		sb_clear(blob);
+		if (actpack_encode(blob, p->ex, p->n)) {
+			rc = err_set(e, STORE_EBAD, "%s: cannot compress activations", s->path);
+		} else {
+			sqlite3_stmt *st = store_stmt(s, ST_ACT_PUT, e);
+			if (!st) {
+				rc = STORE_EBAD;
+			} else {
+				sqlite3_bind_int64(st, 1, p->source_id);
+				sqlite3_bind_int64(st, 2, p->idx);
+				sqlite3_bind_int64(st, 3, (sqlite3_int64)p->n);
+				sqlite3_bind_blob(st, 4, blob->p, (int)blob->n, SQLITE_STATIC);
+				rc = store_step_done(s, st, e, "cannot store activations");
+			}
+		}
+	}
+	store_drop_pending(s);
 	return rc;
+}
+
+/* Makes (source_id, idx) the pending feature, loading the examples it
+ * already has. */
+static int store_pending_start(store *s, int64_t source_id, int64_t idx, saex_err *e)
+{
+	store_pending *p = &s->pend;
+	if (p->active && p->source_id == source_id && p->idx == idx)
+		return 0;
+	if (store_flush_pending(s, e))
+		return STORE_EBAD;
+	p->active = 1;
+	p->source_id = source_id;
+	p->idx = idx;
+	sqlite3_stmt *st = store_stmt(s, ST_ACT_GET, e);
+	if (!st)
+		return STORE_EBAD;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, idx);
+	int rc = sqlite3_step(st), ret = 0;
+	if (rc == SQLITE_ROW) {
+		actpack_ex *ex;
+		size_t n;
+		if (actpack_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		                   &p->mem, &ex, &n) == 0) {
+			p->cap = n + 16;
+			p->ex = xmalloc(p->cap * sizeof *p->ex);
+			memcpy(p->ex, ex, n * sizeof *ex);
+			p->n = n;
+		} else {
+			ret = err_set(e, STORE_EBAD, "%s: damaged activations of feature %lld", s->path,
+			              (long long)idx);
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(s, e, "cannot read activations");
+	}
+	sqlite3_reset(st);
+	return ret;
 }
 
 int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int *added,
@@ -406,44 +477,49 @@ int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int
 	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
 	if (!si)
 		return STORE_EBAD;
-	uint32_t *ids = store_ids(s, a->n);
+	if (a->n > UINT32_MAX / 2)
+		return err_set(e, STORE_EBAD, "%s: an example of %zu tokens is too long", s->path, a->n);
+	uint32_t *ids = store_ids(s, a->n + 1);
 	if (store_intern(s, si->model_id, a->tokens, a->n, ids, e))
 		return STORE_EBAD;
-	sb *tb = &s->scratch[0], *vb = &s->scratch[1];
-	sb_clear(tb);
-	sb_clear(vb);
-	pack_ids(tb, ids, a->n);
-	pack_values(vb, a->values, a->n);
 	uint64_t h;
 	if (a->key && a->key_len) {
 		h = hash_bytes(HASH_SEED, "id:", 3);
 		h = hash_bytes(h, a->key, a->key_len);
 	} else {
-		h = hash_bytes(HASH_SEED, tb->p, tb->n);
-		h = hash_bytes(h, vb->p, vb->n);
+		h = hash_bytes(HASH_SEED, ids, a->n * sizeof *ids);
+		h = hash_bytes(h, a->values, a->n * sizeof *a->values);
 		h = hash_bytes(h, &a->bin_min, sizeof a->bin_min);
 		h = hash_bytes(h, &a->dup, sizeof a->dup);
 	}
-	int64_t key = (int64_t)(h >> 16); /* 48 bits: 6 bytes on disk */
-
-	sqlite3_stmt *st = store_stmt(s, ST_ACT_INS, e);
-	if (!st)
+	uint32_t key = (uint32_t)(h >> 32) ^ (uint32_t)h;
+	if (store_pending_start(s, source_id, a->index, e))
 		return STORE_EBAD;
-	sqlite3_bind_int64(st, 1, source_id);
-	sqlite3_bind_int64(st, 2, a->index);
-	sqlite3_bind_int64(st, 3, key);
-	sqlite3_bind_double(st, 4, a->max_value);
-	sqlite3_bind_int64(st, 5, a->max_index);
-	sqlite3_bind_double(st, 6, a->min_value);
-	sqlite3_bind_double(st, 7, a->bin_min);
-	sqlite3_bind_double(st, 8, a->bin_max);
-	sqlite3_bind_double(st, 9, a->bin_contains);
-	sqlite3_bind_blob(st, 10, tb->p ? tb->p : "", (int)tb->n, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 11, vb->p, (int)vb->n, SQLITE_STATIC);
-	if (store_step_done(s, st, e, "cannot store an activation"))
-		return STORE_EBAD;
-	*added = sqlite3_changes(s->db) == 1;
-	si->d_acts += *added;
+	store_pending *p = &s->pend;
+	*added = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->ex[i].key == key)
+			return 0;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 32;
+		p->ex = xrealloc(p->ex, p->cap * sizeof *p->ex);
+	}
+	actpack_ex *x = &p->ex[p->n++];
+	x->key = key;
+	x->n = (uint32_t)a->n;
+	x->max_index = (int32_t)a->max_index;
+	x->max_value = (float)a->max_value;
+	x->min_value = (float)a->min_value;
+	x->bin_min = (float)a->bin_min;
+	x->bin_max = (float)a->bin_max;
+	x->bin_contains = (float)a->bin_contains;
+	x->ids = arena_alloc(&p->mem, (a->n + 1) * sizeof *x->ids);
+	memcpy(x->ids, ids, a->n * sizeof *ids);
+	x->values = arena_alloc(&p->mem, (a->n + 1) * sizeof *x->values);
+	memcpy(x->values, a->values, a->n * sizeof *a->values);
+	p->dirty = 1;
+	*added = 1;
+	si->d_acts++;
 	return 0;
 }
 
@@ -464,7 +540,7 @@ int store_put_explanation(store *s, int64_t source_id, const store_expl_in *x, i
 	sb *eb = &s->scratch[2];
 	sb_clear(eb);
 	if (x->n_embedding)
-		pack_f32_array(eb, x->embedding, x->n_embedding);
+		pack_floats(eb, x->embedding, x->n_embedding);
 
 	sqlite3_stmt *st = store_stmt(s, ST_EXPL_INS, e);
 	if (!st)
@@ -475,7 +551,10 @@ int store_put_explanation(store *s, int64_t source_id, const store_expl_in *x, i
 	sqlite3_bind_text(st, 4, x->description, -1, SQLITE_STATIC);
 	store_bind_text(st, 5, x->type_name);
 	store_bind_text(st, 6, x->explainer);
-	store_bind_sb(st, 7, eb, x->n_embedding > 0);
+	if (x->n_embedding)
+		sqlite3_bind_blob(st, 7, eb->p, (int)eb->n, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 7);
 	if (store_step_done(s, st, e, "cannot store an explanation"))
 		return STORE_EBAD;
 	*added = sqlite3_changes(s->db) == 1;

@@ -5,6 +5,7 @@
 #include "esc.h"
 #include "pack.h"
 #include "intern.h"
+#include "actpack.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -232,6 +233,92 @@ START_TEST(intern_map)
 }
 END_TEST
 
+START_TEST(pack_floats_exact)
+{
+	static const float sets[][6] = {
+		{0, 1, 2, 4412, 65535, 4294967040.0f},           /* integers */
+		{88.302f, -0.542f, 7.877f, 0.001f, -3, 0},        /* thousandths */
+		{0.1f, 1e-7f, 3.14159265f, -0.0f, 1e30f, 2.5f},   /* f32 */
+	};
+	for (int k = 0; k < 3; k++) {
+		sb b = {0};
+		pack_floats(&b, sets[k], 6);
+		ck_assert_int_eq((unsigned char)b.p[1], k == 0 ? 1 : k == 1 ? 2 : 0);
+		arena a = {0};
+		const unsigned char *p = (const unsigned char *)b.p, *end = p + b.n;
+		float *v;
+		size_t n;
+		ck_assert_int_eq(unpack_floats(&p, end, &a, &v, &n), 0);
+		ck_assert_uint_eq(n, 6);
+		ck_assert_ptr_eq(p, end);
+		/* bit-exact, negative zero included */
+		ck_assert_int_eq(memcmp(v, sets[k], sizeof sets[k]), 0);
+		p = (const unsigned char *)b.p;
+		ck_assert_int_eq(unpack_floats(&p, end - 1, &a, &v, &n), -1);
+		arena_free(&a);
+		sb_free(&b);
+	}
+	/* NaN and infinity survive as f32 */
+	float odd[2] = {NAN, INFINITY};
+	sb b = {0};
+	pack_floats(&b, odd, 2);
+	arena a = {0};
+	const unsigned char *p = (const unsigned char *)b.p;
+	float *v;
+	size_t n;
+	ck_assert_int_eq(unpack_floats(&p, p + b.n, &a, &v, &n), 0);
+	ck_assert(isnan(v[0]) && isinf(v[1]));
+	arena_free(&a);
+	sb_free(&b);
+}
+END_TEST
+
+START_TEST(actpack_roundtrip)
+{
+	enum { K = 7, T = 128 };
+	actpack_ex ex[K];
+	uint32_t ids[K][T];
+	float vals[K][T];
+	for (int k = 0; k < K; k++) {
+		for (int t = 0; t < T; t++) {
+			ids[k][t] = (uint32_t)((k * 7919 + t * 104729) % 50257);
+			vals[k][t] = (t % 9 == k) ? (float)(k * 10 + t) * 0.125f : 0.0f;
+		}
+		vals[k][5] = k == 3 ? 0.1f : 0.0f; /* one example not in thousandths */
+		ex[k] = (actpack_ex){(uint32_t)(k * 2654435761u), T, k, (float)k * 1.5f, 0,
+		                     k < 3 ? -1.0f : 2.5f, 88.302f, 2e-05f, ids[k], vals[k]};
+	}
+	sb b = {0};
+	ck_assert_int_eq(actpack_encode(&b, ex, K), 0);
+	ck_assert_uint_lt(b.n, K * T * 3); /* ids need 2-3 varint bytes; values are sparse */
+	arena a = {0};
+	actpack_ex *back;
+	size_t n;
+	ck_assert_int_eq(actpack_decode(b.p, b.n, &a, &back, &n), 0);
+	ck_assert_uint_eq(n, K);
+	for (int k = 0; k < K; k++) {
+		ck_assert_uint_eq(back[k].key, ex[k].key);
+		ck_assert_uint_eq(back[k].n, T);
+		ck_assert_int_eq(back[k].max_index, k);
+		ck_assert(back[k].bin_min == ex[k].bin_min && back[k].bin_contains == 2e-05f);
+		ck_assert_int_eq(memcmp(back[k].ids, ids[k], sizeof ids[k]), 0);
+		ck_assert_int_eq(memcmp(back[k].values, vals[k], sizeof vals[k]), 0);
+	}
+	/* every truncation and a flipped byte are refused, never read past */
+	for (size_t cut = 0; cut < b.n; cut += 3)
+		ck_assert_int_eq(actpack_decode(b.p, cut, &a, &back, &n), -1);
+	b.p[b.n / 2] ^= 0x5a;
+	ck_assert_int_eq(actpack_decode(b.p, b.n, &a, &back, &n), -1);
+	/* an empty set */
+	sb_clear(&b);
+	ck_assert_int_eq(actpack_encode(&b, ex, 0), 0);
+	ck_assert_int_eq(actpack_decode(b.p, b.n, &a, &back, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	arena_free(&a);
+	sb_free(&b);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -244,6 +331,8 @@ int main(void)
 	tcase_add_test(tc, pack_values_roundtrip);
 	tcase_add_test(tc, pack_ids_arrays);
 	tcase_add_test(tc, intern_map);
+	tcase_add_test(tc, pack_floats_exact);
+	tcase_add_test(tc, actpack_roundtrip);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

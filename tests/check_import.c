@@ -158,13 +158,13 @@ START_TEST(real_rows)
 		int found = 0;
 		for (size_t k = 0; k < f.n_acts && !found; k++) {
 			store_act *x = &f.acts[k];
-			if (x->max_value != mv || x->n != json_array_size(toks) ||
+			if (x->max_value != (float)mv || x->n != json_array_size(toks) ||
 			    x->max_index != json_integer_value(json_object_get(row, "maxValueTokenIndex")))
 				continue;
 			found = 1;
-			ck_assert(x->bin_min == json_number_value(json_object_get(row, "binMin")));
-			ck_assert(x->bin_max == json_number_value(json_object_get(row, "binMax")));
-			ck_assert(x->bin_contains == json_number_value(json_object_get(row, "binContains")));
+			ck_assert(x->bin_min == (float)json_number_value(json_object_get(row, "binMin")));
+			ck_assert(x->bin_max == (float)json_number_value(json_object_get(row, "binMax")));
+			ck_assert(x->bin_contains == (float)json_number_value(json_object_get(row, "binContains")));
 			for (size_t t = 0; t < x->n; t++) {
 				const char *want = json_string_value(json_array_get(toks, t));
 				ck_assert_uint_eq(x->tokens[t].n, strlen(want));
@@ -254,7 +254,7 @@ START_TEST(saedashboard_feature)
 	ck_assert(f.max_act == mx);
 	ck_assert(f.frac_nonzero == json_number_value(json_object_get(doc, "frac_nonzero")));
 	ck_assert_uint_eq(f.n_pos, 10);
-	ck_assert(f.acts[0].max_value == mx);
+	ck_assert(f.acts[0].max_value == (float)mx);
 	ck_assert(f.acts[0].values[f.acts[0].max_index] == (float)mx);
 	int top = 0;
 	for (size_t k = 0; k < f.n_acts; k++)
