@@ -81,14 +81,17 @@ CREATE TABLE feature (
   PRIMARY KEY (source_id, idx)
 ) WITHOUT ROWID;
 
--- All examples of one feature in one compressed row (src/actpack.h).
+-- All examples of one feature in one compressed row (src/actpack.h). A
+-- rowid table: its rows of several KiB fill whole overflow pages, where a
+-- WITHOUT ROWID table would leave most of the last one empty.
 CREATE TABLE activation (
+  id         INTEGER PRIMARY KEY,
   source_id  INTEGER NOT NULL,
   idx        INTEGER NOT NULL,
   n_examples INTEGER NOT NULL,
   data       BLOB NOT NULL,
-  PRIMARY KEY (source_id, idx)
-) WITHOUT ROWID;
+  UNIQUE (source_id, idx)
+);
 
 CREATE TABLE explanation (
   id          INTEGER PRIMARY KEY,

@@ -334,73 +334,87 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 		free(key);
 		return STORE_EBAD;
 	}
-	const char *line;
-	size_t len;
-	int r;
-	json_error_t je;
-	int whole_doc = kind == IMP_SAEDASHBOARD;
-	sb doc = {0};
-	while ((r = jsonl_next(j, &line, &len, e)) == 1) {
-		st->lines++;
-		if (whole_doc) {
-			/* SAEDashboard files are one JSON document, not lines. */
+	long lineno = 0;
+	if (kind == IMP_SAEDASHBOARD) {
+		/* SAEDashboard files are one JSON document, not lines. */
+		sb doc = {0};
+		const char *line;
+		size_t len;
+		int r;
+		while ((r = jsonl_next(j, &line, &len, e)) == 1) {
+			st->lines++;
 			sb_add(&doc, line, len);
 			sb_addc(&doc, '\n');
-			continue;
 		}
-		if (len == 0 || strspn(line, " \t") == len)
-			continue;
-		json_t *row = json_loadb(line, len, JSON_ALLOW_NUL, &je);
-		if (!row) {
-			rc = err_set(e, IMP_BADROW, "malformed JSON at column %d: %s", je.column, je.text);
-		} else {
-			if (kind == IMP_AUTO && json_is_object(row)) {
-				kind = import_sniff(row);
-				if (kind == IMP_AUTO || kind == IMP_SAEDASHBOARD) {
-					json_decref(row);
-					rc = err_set(e, IMP_EFILE, "%s:%ld: cannot tell what kind of rows this "
-					             "file holds: pass --kind%s", f->path, jsonl_lineno(j),
-					             kind == IMP_SAEDASHBOARD ? " (or --format saedashboard)" : "");
-					break;
-				}
-			}
-			rc = import_np_row(&c, kind, row, e);
-			json_decref(row);
-		}
-		arena_free(&c.row);
-		if (rc == IMP_BADROW) {
-			import_report(&c, jsonl_lineno(j), e->msg);
-			st->bad_lines++;
-			if (o->strict)
-				break;
-			rc = 0;
-		} else if (rc) {
-			break;
-		}
-		if ((st->lines & 255) == 0)
-			progress_draw(o, done_before + jsonl_raw_offset(j), total, t0, last, 0);
-	}
-	if (r < 0)
-		rc = IMP_EFILE;
-	if (rc == 0 && whole_doc) {
-		json_t *d = json_loadb(doc.p ? doc.p : "", doc.n, JSON_ALLOW_NUL, &je);
-		if (!d) {
-			rc = err_set(e, IMP_BADROW, "malformed JSON at line %d column %d: %s", je.line,
-			             je.column, je.text);
-		} else {
-			rc = import_sd_doc(&c, d, e);
-			json_decref(d);
-		}
-		arena_free(&c.row);
-		if (rc == IMP_BADROW) {
-			/* The document is the file's only row: the file fails. */
-			err_prefix(e, "%s: ", f->path);
+		lineno = jsonl_lineno(j);
+		if (r < 0) {
 			rc = IMP_EFILE;
+		} else {
+			json_error_t je;
+			json_t *d = json_loadb(doc.p ? doc.p : "", doc.n, JSON_ALLOW_NUL, &je);
+			if (!d) {
+				rc = err_set(e, IMP_EFILE, "%s:%d: malformed JSON at column %d: %s", f->path,
+				             je.line, je.column, je.text);
+			} else {
+				rc = import_sd_doc(&c, d, e);
+				json_decref(d);
+			}
+			arena_free(&c.row);
+			if (rc == IMP_BADROW) {
+				/* The document is the file's only row: the file fails. */
+				err_prefix(e, "%s: ", f->path);
+				rc = IMP_EFILE;
+			}
 		}
+		sb_free(&doc);
+	} else {
+		import_pipe *pp = import_pipe_start(j);
+		import_line ln;
+		int r;
+		while ((r = import_pipe_next(pp, &ln, e)) == 1) {
+			st->lines++;
+			lineno = ln.line;
+			if (!ln.row && !ln.error)
+				continue; /* blank */
+			if (!ln.row) {
+				rc = err_set(e, IMP_BADROW, "%s", ln.error);
+			} else {
+				if (kind == IMP_AUTO && json_is_object(ln.row)) {
+					kind = import_sniff(ln.row);
+					if (kind == IMP_AUTO || kind == IMP_SAEDASHBOARD) {
+						json_decref(ln.row);
+						rc = err_set(e, IMP_EFILE, "%s:%ld: cannot tell what kind of rows "
+						             "this file holds: pass --kind%s", f->path, ln.line,
+						             kind == IMP_SAEDASHBOARD ? " (or --format saedashboard)"
+						                                      : "");
+						break;
+					}
+				}
+				rc = import_np_row(&c, kind, ln.row, e);
+				json_decref(ln.row);
+			}
+			arena_reset(&c.row);
+			if (rc == IMP_BADROW) {
+				import_report(&c, ln.line, e->msg);
+				st->bad_lines++;
+				if (o->strict)
+					break;
+				rc = 0;
+			} else if (rc) {
+				break;
+			}
+			if ((st->lines & 255) == 0)
+				progress_draw(o, done_before + ln.offset, total, t0, last, 0);
+		}
+		import_pipe_stop(pp);
+		arena_free(&c.row);
+		if (r < 0)
+			rc = IMP_EFILE;
+		if (rc == 0)
+			lineno = jsonl_lineno(j);
 	}
-	sb_free(&doc);
 	if (rc == 0)
-		rc = store_batch_mark(s, key, import_kind_name(f->kind), f->path, jsonl_lineno(j), e);
+		rc = store_batch_mark(s, key, import_kind_name(f->kind), f->path, lineno, e);
 	if (rc == 0)
 		rc = store_commit(s, e);
 	if (rc) {
@@ -414,7 +428,7 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 		st->files_failed++;
 		if (rc == IMP_BADROW)
 			err_set(e, 2, "%s:%ld: stopped at a bad line (--strict); nothing of this file "
-			        "was stored", f->path, jsonl_lineno(j));
+			        "was stored", f->path, lineno);
 		else if (rc == IMP_EFILE && !strstr(e->msg, "nothing of this file"))
 			sb_strcat_msg(e, "; nothing of this file was stored");
 		rc = fatal ? STORE_EBAD : IMP_EFILE;

@@ -68,6 +68,23 @@ void import_report(import_ctx *c, long line, const char *msg);
 /* Guesses the kind of a row from its keys; IMP_AUTO when it cannot tell. */
 import_kind import_sniff(json_t *row);
 
+/* A parsed line from the parser thread (import_pipe.c). row NULL: a blank
+ * line, or a malformed one when error is set (valid until the next call). */
+typedef struct import_line {
+	json_t *row;
+	long line;
+	int64_t offset;      /* compressed bytes read so far */
+	const char *error;
+} import_line;
+typedef struct import_pipe import_pipe;
+struct jsonl;
+/* Starts parsing j's lines on a second thread (j belongs to it until stop). */
+import_pipe *import_pipe_start(struct jsonl *j);
+/* 1: a line (the caller owns out->row); 0: end; -1: read error in *e. */
+int import_pipe_next(import_pipe *p, import_line *out, saex_err *e);
+/* Stops the thread (also early), frees what is left. */
+void import_pipe_stop(import_pipe *p);
+
 /* JSON helpers with typed errors (message into *e, IMP_BADROW). */
 int jx_number(json_t *o, const char *key, double def, double *out, saex_err *e);
 int jx_index(json_t *o, const char *key, int64_t *out, saex_err *e);

@@ -174,6 +174,26 @@ void arena_free(arena *a)
 	a->head = NULL;
 }
 
+void arena_reset(arena *a)
+{
+	arena_block *keep = NULL;
+	for (arena_block *b = a->head; b; b = b->next)
+		if (!keep || b->cap > keep->cap)
+			keep = b;
+	arena_block *b = a->head;
+	while (b) {
+		arena_block *n = b->next;
+		if (b != keep)
+			free(b);
+		b = n;
+	}
+	if (keep) {
+		keep->next = NULL;
+		keep->used = 0;
+	}
+	a->head = keep;
+}
+
 uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *s = p;

@@ -46,6 +46,8 @@ void *arena_alloc(arena *a, size_t n);           /* zeroed, 16-aligned */
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
 void arena_free(arena *a);
+/* Frees everything but keeps the largest block for reuse (hot loops). */
+void arena_reset(arena *a);
 
 /* 64-bit FNV-1a, chainable: pass the previous value as seed (start with
  * HASH_SEED). Stable across runs and machines: it keys stored rows. */
