@@ -238,16 +238,19 @@ void pack_floats(sb *b, const float *v, size_t n)
 	pack_uvarint(b, n);
 	if (n == 0)
 		return;
-	if (ints) {
-		sb_addc(b, 1);
-		for (size_t i = 0; i < n; i++)
-			pack_uvarint(b, (uint64_t)v[i]);
-	} else if (thou) {
-		sb_addc(b, 2);
+	if (ints || thou) {
+		/* zigzag deltas: smooth histograms and evenly spaced bins shrink */
+		sb_addc(b, ints ? 1 : 2);
+		int64_t prev = 0;
 		for (size_t i = 0; i < n; i++) {
 			int64_t q = 0;
-			pack_is_thousandths(v[i], &q);
-			pack_uvarint(b, ((uint64_t)q << 1) ^ (uint64_t)(q >> 63));
+			if (ints)
+				q = (int64_t)v[i];
+			else
+				pack_is_thousandths(v[i], &q);
+			int64_t d = q - prev;
+			prev = q;
+			pack_uvarint(b, ((uint64_t)d << 1) ^ (uint64_t)(d >> 63));
 		}
 	} else {
 		sb_addc(b, 0);
@@ -272,23 +275,20 @@ int unpack_floats(const unsigned char **pp, const unsigned char *end, arena *a, 
 	if (*pp >= end)
 		return -1;
 	unsigned tag = *(*pp)++;
+	if (tag > 2)
+		return -1;
+	int64_t q = 0;
 	for (uint64_t i = 0; i < k; i++) {
-		uint64_t x;
 		if (tag == 0) {
 			if (unpack_f32(pp, end, &v[i]))
 				return -1;
-		} else if (tag == 1 || tag == 2) {
-			if (unpack_uvarint(pp, end, &x))
-				return -1;
-			if (tag == 1) {
-				v[i] = (float)x;
-			} else {
-				int64_t q = (int64_t)(x >> 1) ^ -(int64_t)(x & 1);
-				v[i] = (float)((double)q / 1000.0);
-			}
-		} else {
-			return -1;
+			continue;
 		}
+		uint64_t x;
+		if (unpack_uvarint(pp, end, &x))
+			return -1;
+		q += (int64_t)(x >> 1) ^ -(int64_t)(x & 1);
+		v[i] = tag == 1 ? (float)q : (float)((double)q / 1000.0);
 	}
 	return 0;
 }

@@ -42,9 +42,9 @@ int unpack_ids(const void *blob, size_t len, uint32_t *out, size_t n);
 int unpack_ids_prefix(const unsigned char **p, const unsigned char *end, uint32_t *out, size_t n);
 
 /* Floats with the smallest exact encoding: tag 1 when all are integers in
- * [0, 2^32) (varints), tag 2 when all are exact thousandths (zigzag varints
- * of v*1000, checked to read back as the same f32), else tag 0 (f32). The
- * count is written first. */
+ * [0, 2^32), tag 2 when all are exact thousandths (v*1000, checked to read
+ * back as the same f32), both as zigzag varints of the difference from the
+ * previous one; else tag 0 (f32). The count is written first. */
 void pack_floats(sb *b, const float *v, size_t n);
 int unpack_floats(const unsigned char **p, const unsigned char *end, arena *a, float **out,
                   size_t *n);
