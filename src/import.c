@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define IMP_EFILE 4 /* this file could not be imported; others may be */
 
 /* Appends text to an error message, within its size. */
 static void sb_strcat_msg(saex_err *e, const char *more)
@@ -368,34 +367,24 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 		}
 		sb_free(&doc);
 	} else {
-		import_pipe *pp = import_pipe_start(j);
-		import_line ln;
+		import_pipe *pp = import_pipe_start(j, kind);
+		import_line *ln;
 		int r;
 		while ((r = import_pipe_next(pp, &ln, e)) == 1) {
 			st->lines++;
-			lineno = ln.line;
-			if (!ln.row && !ln.error)
-				continue; /* blank */
-			if (!ln.row) {
-				rc = err_set(e, IMP_BADROW, "%s", ln.error);
-			} else {
-				if (kind == IMP_AUTO && json_is_object(ln.row)) {
-					kind = import_sniff(ln.row);
-					if (kind == IMP_AUTO || kind == IMP_SAEDASHBOARD) {
-						json_decref(ln.row);
-						rc = err_set(e, IMP_EFILE, "%s:%ld: cannot tell what kind of rows "
-						             "this file holds: pass --kind%s", f->path, ln.line,
-						             kind == IMP_SAEDASHBOARD ? " (or --format saedashboard)"
-						                                      : "");
-						break;
-					}
-				}
-				rc = import_np_row(&c, kind, ln.row, e);
-				json_decref(ln.row);
+			lineno = ln->line;
+			if (ln->blank)
+				continue;
+			if (ln->status == IMP_EFILE) {
+				rc = err_set(e, IMP_EFILE, "%s:%ld: %s", f->path, ln->line, ln->error);
+				break;
 			}
-			arena_reset(&c.row);
+			if (ln->status)
+				rc = err_set(e, IMP_BADROW, "%s", ln->error);
+			else
+				rc = import_np_store(&c, &ln->rec, e);
 			if (rc == IMP_BADROW) {
-				import_report(&c, ln.line, e->msg);
+				import_report(&c, ln->line, e->msg);
 				st->bad_lines++;
 				if (o->strict)
 					break;
@@ -404,7 +393,7 @@ static int import_file(store *s, imp_file *f, const import_opts *o, import_stats
 				break;
 			}
 			if ((st->lines & 255) == 0)
-				progress_draw(o, done_before + ln.offset, total, t0, last, 0);
+				progress_draw(o, done_before + ln->offset, total, t0, last, 0);
 		}
 		import_pipe_stop(pp);
 		arena_free(&c.row);

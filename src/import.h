@@ -45,6 +45,7 @@ const char *import_kind_name(import_kind k);
 
 /* ---- shared by import*.c ---------------------------------------------- */
 #define IMP_BADROW 3   /* the row is bad: skip it (or stop, with strict) */
+#define IMP_EFILE 4    /* this file cannot be imported; others may be */
 
 typedef struct import_ctx {
 	store *s;
@@ -54,6 +55,25 @@ typedef struct import_ctx {
 	arena row;         /* per-row scratch, freed after each row */
 } import_ctx;
 
+/* One row, decoded from JSON into flat data (strings copied into an arena),
+ * so decoding can happen on the parser thread and storing on another. */
+typedef struct import_rec {
+	import_kind kind;
+	char *model, *source;      /* the row's modelId and layer, may be NULL */
+	store_feature_in f;
+	store_act_in a;
+	store_expl_in x;
+	json_t *json;              /* catalog kinds: a reference to the row */
+} import_rec;
+
+/* Decodes a row (kind known) into r, allocating from a; IMP_BADROW with the
+ * reason for bad rows. */
+int import_np_decode(import_kind kind, json_t *row, arena *a, import_rec *r, saex_err *e);
+/* Stores a decoded row; counts it in c->st. */
+int import_np_store(import_ctx *c, import_rec *r, saex_err *e);
+/* Drops the JSON reference a record may hold. */
+void import_rec_release(import_rec *r);
+
 /* Stores one Neuronpedia row of the given kind. IMP_BADROW with the reason
  * in *e for bad rows; STORE_EBAD for store failures. */
 int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e);
@@ -62,28 +82,31 @@ int import_sd_doc(import_ctx *c, json_t *doc, saex_err *e);
 /* Completes an activation: max/min/argmax when the row lacks them, and
  * checks maxValueTokenIndex (NAN max/min and -1 index mean absent). */
 int import_act_finish(store_act_in *x, saex_err *e);
+/* A line from the parser thread (import_pipe.c): blank, decoded into rec
+ * (status 0), bad (IMP_BADROW, error says why), or the end of a file whose
+ * rows are of no known kind (IMP_EFILE). Borrowed until the next call. */
+typedef struct import_line {
+	import_rec rec;
+	long line;
+	int64_t offset;            /* compressed bytes read so far */
+	int blank, status;
+	const char *error;
+} import_line;
+typedef struct import_pipe import_pipe;
+struct jsonl;
+/* Starts reading j on a second thread (j belongs to it until stop); kind
+ * IMP_AUTO is decided from the first row. */
+import_pipe *import_pipe_start(struct jsonl *j, import_kind kind);
+/* 1: the next line in *out; 0: end; -1: read error in *e. */
+int import_pipe_next(import_pipe *p, import_line **out, saex_err *e);
+/* Stops the thread (also early) and frees everything. */
+void import_pipe_stop(import_pipe *p);
+
 /* Reports a bad row as "path:line: msg (skipped)" on the log, escaped
  * (line 0: no line number). */
 void import_report(import_ctx *c, long line, const char *msg);
 /* Guesses the kind of a row from its keys; IMP_AUTO when it cannot tell. */
 import_kind import_sniff(json_t *row);
-
-/* A parsed line from the parser thread (import_pipe.c). row NULL: a blank
- * line, or a malformed one when error is set (valid until the next call). */
-typedef struct import_line {
-	json_t *row;
-	long line;
-	int64_t offset;      /* compressed bytes read so far */
-	const char *error;
-} import_line;
-typedef struct import_pipe import_pipe;
-struct jsonl;
-/* Starts parsing j's lines on a second thread (j belongs to it until stop). */
-import_pipe *import_pipe_start(struct jsonl *j);
-/* 1: a line (the caller owns out->row); 0: end; -1: read error in *e. */
-int import_pipe_next(import_pipe *p, import_line *out, saex_err *e);
-/* Stops the thread (also early), frees what is left. */
-void import_pipe_stop(import_pipe *p);
 
 /* JSON helpers with typed errors (message into *e, IMP_BADROW). */
 int jx_number(json_t *o, const char *key, double def, double *out, saex_err *e);

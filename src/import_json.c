@@ -120,8 +120,9 @@ int jx_strings(json_t *o, const char *key, arena *a, store_str **out, size_t *n,
 		if (!json_is_string(x))
 			return err_set(e, IMP_BADROW, "%s[%zu]: expected a string, got %s", key, i,
 			               jx_type(x));
-		s[i].p = json_string_value(x);
+		/* copied: the record outlives the JSON it came from */
 		s[i].n = json_string_length(x);
+		s[i].p = arena_strndup(a, json_string_value(x), s[i].n);
 	}
 	*out = s;
 	*n = k;

@@ -6,14 +6,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The source a row belongs to: its modelId and layer, or --model/--source. */
-static int np_source(import_ctx *c, json_t *row, int64_t *source_id, saex_err *e)
+/* Reads a row's modelId and layer (copies) into the record. */
+static int np_ids(json_t *row, arena *a, import_rec *r, saex_err *e)
 {
 	int bad = 0;
-	const char *model = jx_string(row, "modelId", NULL, e, &bad);
-	const char *source = bad ? NULL : jx_string(row, "layer", NULL, e, &bad);
-	if (bad)
-		return IMP_BADROW;
+	size_t n;
+	const char *m = jx_string(row, "modelId", &n, e, &bad);
+	if (m)
+		r->model = arena_strndup(a, m, n);
+	const char *l = bad ? NULL : jx_string(row, "layer", &n, e, &bad);
+	if (l)
+		r->source = arena_strndup(a, l, n);
+	return bad ? IMP_BADROW : 0;
+}
+
+/* The source a record belongs to: its modelId and layer, or --model/--source. */
+static int np_source(import_ctx *c, const import_rec *r, int64_t *source_id, saex_err *e)
+{
+	const char *model = r->model, *source = r->source;
 	if (c->o->model)
 		model = c->o->model;
 	if (c->o->source)
@@ -66,42 +76,39 @@ static int np_pair_len(const char *a, size_t na, const char *b, size_t nb, saex_
 	return 0;
 }
 
-static int np_feature(import_ctx *c, json_t *row, saex_err *e)
+static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
 {
-	int64_t src;
-	store_feature_in f;
-	memset(&f, 0, sizeof f);
-	arena *a = &c->row;
+	store_feature_in *f = &r->f;
 	size_t n1, n2;
 	int rc;
-	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &f.index, e)) ||
-	    (rc = jx_number(row, "maxActApprox", 0, &f.max_act, e)) ||
-	    (rc = jx_number(row, "frac_nonzero", -1, &f.frac_nonzero, e)))
+	if ((rc = np_ids(row, a, r, e)) || (rc = jx_index(row, "index", &f->index, e)) ||
+	    (rc = jx_number(row, "maxActApprox", 0, &f->max_act, e)) ||
+	    (rc = jx_number(row, "frac_nonzero", -1, &f->frac_nonzero, e)))
 		return rc;
-	if ((rc = jx_floats(row, "freq_hist_data_bar_heights", a, (float **)&f.freq_h, &n1, e)) ||
-	    (rc = jx_floats(row, "freq_hist_data_bar_values", a, (float **)&f.freq_v, &n2, e)) ||
+	if ((rc = jx_floats(row, "freq_hist_data_bar_heights", a, (float **)&f->freq_h, &n1, e)) ||
+	    (rc = jx_floats(row, "freq_hist_data_bar_values", a, (float **)&f->freq_v, &n2, e)) ||
 	    (rc = np_pair_len("freq_hist_data_bar_heights", n1, "freq_hist_data_bar_values", n2, e)))
 		return rc;
-	f.n_freq = n1;
-	if ((rc = jx_floats(row, "logits_hist_data_bar_heights", a, (float **)&f.lhist_h, &n1, e)) ||
-	    (rc = jx_floats(row, "logits_hist_data_bar_values", a, (float **)&f.lhist_v, &n2, e)) ||
+	f->n_freq = n1;
+	if ((rc = jx_floats(row, "logits_hist_data_bar_heights", a, (float **)&f->lhist_h, &n1, e)) ||
+	    (rc = jx_floats(row, "logits_hist_data_bar_values", a, (float **)&f->lhist_v, &n2, e)) ||
 	    (rc = np_pair_len("logits_hist_data_bar_heights", n1, "logits_hist_data_bar_values", n2,
 	                      e)))
 		return rc;
-	f.n_lhist = n1;
-	if ((rc = jx_strings(row, "pos_str", a, (store_str **)&f.pos_str, &n1, e)) ||
-	    (rc = jx_floats(row, "pos_values", a, (float **)&f.pos_v, &n2, e)) ||
+	f->n_lhist = n1;
+	if ((rc = jx_strings(row, "pos_str", a, (store_str **)&f->pos_str, &n1, e)) ||
+	    (rc = jx_floats(row, "pos_values", a, (float **)&f->pos_v, &n2, e)) ||
 	    (rc = np_pair_len("pos_str", n1, "pos_values", n2, e)))
 		return rc;
-	f.n_pos = n1;
-	if ((rc = jx_strings(row, "neg_str", a, (store_str **)&f.neg_str, &n1, e)) ||
-	    (rc = jx_floats(row, "neg_values", a, (float **)&f.neg_v, &n2, e)) ||
+	f->n_pos = n1;
+	if ((rc = jx_strings(row, "neg_str", a, (store_str **)&f->neg_str, &n1, e)) ||
+	    (rc = jx_floats(row, "neg_values", a, (float **)&f->neg_v, &n2, e)) ||
 	    (rc = np_pair_len("neg_str", n1, "neg_values", n2, e)))
 		return rc;
-	f.n_neg = n1;
+	f->n_neg = n1;
 	float *cos_idx_f;
 	if ((rc = jx_floats(row, "topkCosSimIndices", a, &cos_idx_f, &n1, e)) ||
-	    (rc = jx_floats(row, "topkCosSimValues", a, (float **)&f.cos_v, &n2, e)) ||
+	    (rc = jx_floats(row, "topkCosSimValues", a, (float **)&f->cos_v, &n2, e)) ||
 	    (rc = np_pair_len("topkCosSimIndices", n1, "topkCosSimValues", n2, e)))
 		return rc;
 	uint32_t *ci = arena_alloc(a, (n1 + 1) * sizeof *ci);
@@ -110,16 +117,9 @@ static int np_feature(import_ctx *c, json_t *row, saex_err *e)
 			return err_set(e, IMP_BADROW, "topkCosSimIndices[%zu]: not a feature index", i);
 		ci[i] = (uint32_t)cos_idx_f[i];
 	}
-	f.cos_idx = ci;
-	f.n_cos = n1;
-	f.extra_json = np_extra(row, a);
-	int added;
-	if ((rc = store_put_feature(c->s, src, &f, &added, e)))
-		return rc;
-	if (added)
-		c->st->features++;
-	else
-		c->st->unchanged++;
+	f->cos_idx = ci;
+	f->n_cos = n1;
+	f->extra_json = np_extra(row, a);
 	return 0;
 }
 
@@ -149,44 +149,37 @@ int import_act_finish(store_act_in *x, saex_err *e)
 	return 0;
 }
 
-static int np_activation(import_ctx *c, json_t *row, saex_err *e)
+static int np_activation(json_t *row, arena *a, import_rec *r, saex_err *e)
 {
-	int64_t src;
-	store_act_in x;
-	memset(&x, 0, sizeof x);
-	arena *a = &c->row;
+	store_act_in *x = &r->a;
 	size_t nt, nv;
 	double mti;
 	int rc;
-	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &x.index, e)) ||
-	    (rc = jx_strings(row, "tokens", a, (store_str **)&x.tokens, &nt, e)) ||
-	    (rc = jx_floats(row, "values", a, (float **)&x.values, &nv, e)) ||
+	if ((rc = np_ids(row, a, r, e)) || (rc = jx_index(row, "index", &x->index, e)) ||
+	    (rc = jx_strings(row, "tokens", a, (store_str **)&x->tokens, &nt, e)) ||
+	    (rc = jx_floats(row, "values", a, (float **)&x->values, &nv, e)) ||
 	    (rc = np_pair_len("tokens", nt, "values", nv, e)) ||
-	    (rc = jx_number(row, "maxValue", NAN, &x.max_value, e)) ||
-	    (rc = jx_number(row, "minValue", NAN, &x.min_value, e)) ||
+	    (rc = jx_number(row, "maxValue", NAN, &x->max_value, e)) ||
+	    (rc = jx_number(row, "minValue", NAN, &x->min_value, e)) ||
 	    (rc = jx_number(row, "maxValueTokenIndex", -1, &mti, e)) ||
-	    (rc = jx_number(row, "binMin", -1, &x.bin_min, e)) ||
-	    (rc = jx_number(row, "binMax", -1, &x.bin_max, e)) ||
-	    (rc = jx_number(row, "binContains", -1, &x.bin_contains, e)))
+	    (rc = jx_number(row, "binMin", -1, &x->bin_min, e)) ||
+	    (rc = jx_number(row, "binMax", -1, &x->bin_max, e)) ||
+	    (rc = jx_number(row, "binContains", -1, &x->bin_contains, e)))
 		return rc;
 	if (mti != floor(mti) || mti < -1)
 		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %g is not a token position", mti);
-	x.n = nt;
-	x.max_index = (long)mti;
+	x->n = nt;
+	x->max_index = (long)mti;
 	int bad = 0;
-	x.key = jx_string(row, "id", &x.key_len, e, &bad);
+	size_t kl;
+	const char *key = jx_string(row, "id", &kl, e, &bad);
 	if (bad)
 		return IMP_BADROW;
-	if ((rc = import_act_finish(&x, e)))
-		return rc;
-	int added;
-	if ((rc = store_put_activation(c->s, src, &x, &added, e)))
-		return rc;
-	if (added)
-		c->st->activations++;
-	else
-		c->st->unchanged++;
-	return 0;
+	if (key) {
+		x->key = arena_strndup(a, key, kl);
+		x->key_len = kl;
+	}
+	return import_act_finish(x, e);
 }
 
 /* embedding: an array of numbers, a string holding one, or null. */
@@ -214,37 +207,29 @@ static int np_embedding(json_t *row, arena *a, float **out, size_t *n, saex_err 
 	return jx_floats(row, "embedding", a, out, n, e);
 }
 
-static int np_explanation(import_ctx *c, json_t *row, saex_err *e)
+static int np_explanation(json_t *row, arena *a, import_rec *r, saex_err *e)
 {
-	int64_t src;
-	store_expl_in x;
-	memset(&x, 0, sizeof x);
+	store_expl_in *x = &r->x;
 	int rc, bad = 0;
-	if ((rc = np_source(c, row, &src, e)) || (rc = jx_index(row, "index", &x.index, e)))
+	if ((rc = np_ids(row, a, r, e)) || (rc = jx_index(row, "index", &x->index, e)))
 		return rc;
-	size_t dlen;
-	x.description = jx_string(row, "description", &dlen, e, &bad);
-	if (!bad)
-		x.type_name = jx_string(row, "typeName", NULL, e, &bad);
-	if (!bad)
-		x.explainer = jx_string(row, "explanationModelName", NULL, e, &bad);
+	size_t dlen, tl, ml;
+	const char *d = jx_string(row, "description", &dlen, e, &bad);
+	const char *t = bad ? NULL : jx_string(row, "typeName", &tl, e, &bad);
+	const char *m = bad ? NULL : jx_string(row, "explanationModelName", &ml, e, &bad);
 	if (bad)
 		return IMP_BADROW;
-	if (!x.description)
+	if (!d)
 		return err_set(e, IMP_BADROW, "description: missing");
-	if (strlen(x.description) != dlen)
+	if (strlen(d) != dlen)
 		return err_set(e, IMP_BADROW, "description: contains a NUL character");
+	x->description = arena_strndup(a, d, dlen);
+	x->type_name = t ? arena_strndup(a, t, tl) : NULL;
+	x->explainer = m ? arena_strndup(a, m, ml) : NULL;
 	float *emb;
-	if ((rc = np_embedding(row, &c->row, &emb, &x.n_embedding, e)))
+	if ((rc = np_embedding(row, a, &emb, &x->n_embedding, e)))
 		return rc;
-	x.embedding = emb;
-	int added;
-	if ((rc = store_put_explanation(c->s, src, &x, &added, e)))
-		return rc;
-	if (added)
-		c->st->explanations++;
-	else
-		c->st->unchanged++;
+	x->embedding = emb;
 	return 0;
 }
 
@@ -387,17 +372,72 @@ import_kind import_sniff(json_t *row)
 	return IMP_AUTO;
 }
 
-int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
+int import_np_decode(import_kind kind, json_t *row, arena *a, import_rec *r, saex_err *e)
 {
+	memset(r, 0, sizeof *r);
+	r->kind = kind;
 	if (!json_is_object(row))
 		return err_set(e, IMP_BADROW, "expected a JSON object");
 	switch (kind) {
-	case IMP_FEATURES: return np_feature(c, row, e);
-	case IMP_ACTIVATIONS: return np_activation(c, row, e);
-	case IMP_EXPLANATIONS: return np_explanation(c, row, e);
+	case IMP_FEATURES: return np_feature(row, a, r, e);
+	case IMP_ACTIVATIONS: return np_activation(row, a, r, e);
+	case IMP_EXPLANATIONS: return np_explanation(row, a, r, e);
 	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
-		return np_catalog(c, kind, row, e);
-	case IMP_SAEDASHBOARD: return import_sd_doc(c, row, e);
+		r->json = json_incref(row); /* rare rows: stored from the JSON itself */
+		return 0;
 	default: return err_set(e, IMP_BADROW, "cannot tell what kind of row this is (pass --kind)");
 	}
+}
+
+int import_np_store(import_ctx *c, import_rec *r, saex_err *e)
+{
+	int64_t src;
+	int rc, added = 0;
+	long *count;
+	switch (r->kind) {
+	case IMP_FEATURES:
+		if ((rc = np_source(c, r, &src, e)) || (rc = store_put_feature(c->s, src, &r->f, &added, e)))
+			return rc;
+		count = &c->st->features;
+		break;
+	case IMP_ACTIVATIONS:
+		if ((rc = np_source(c, r, &src, e)) ||
+		    (rc = store_put_activation(c->s, src, &r->a, &added, e)))
+			return rc;
+		count = &c->st->activations;
+		break;
+	case IMP_EXPLANATIONS:
+		if ((rc = np_source(c, r, &src, e)) ||
+		    (rc = store_put_explanation(c->s, src, &r->x, &added, e)))
+			return rc;
+		count = &c->st->explanations;
+		break;
+	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
+		return np_catalog(c, r->kind, r->json, e);
+	default:
+		return err_set(e, STORE_EBAD, "internal: no such row kind");
+	}
+	if (added)
+		(*count)++;
+	else
+		c->st->unchanged++;
+	return 0;
+}
+
+void import_rec_release(import_rec *r)
+{
+	json_decref(r->json);
+	r->json = NULL;
+}
+
+int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
+{
+	if (kind == IMP_SAEDASHBOARD)
+		return import_sd_doc(c, row, e);
+	import_rec r;
+	int rc = import_np_decode(kind, row, &c->row, &r, e);
+	if (rc == 0)
+		rc = import_np_store(c, &r, e);
+	import_rec_release(&r);
+	return rc;
 }

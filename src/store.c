@@ -292,7 +292,7 @@ void store_close(store *s)
 	}
 	store_drop_write_caches(s);
 	store_drop_read_caches(s);
-	store_drop_pending(s);
+	store_free_pending(s);
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(s->scratch); i++)
 		sb_free(&s->scratch[i]);
 	free(s->ids);

@@ -83,6 +83,8 @@ void store_drop_write_caches(store *s);
 /* Writes the pending feature's examples (if changed) and clears it. */
 int store_flush_pending(store *s, saex_err *e);
 void store_drop_pending(store *s);
+/* Releases the pending buffer's memory (at close). */
+void store_free_pending(store *s);
 /* Text of column i as a fresh arena string, or NULL. */
 char *store_col_text(sqlite3_stmt *st, int i, arena *a);
 

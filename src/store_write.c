@@ -402,6 +402,14 @@ int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, in
 
 void store_drop_pending(store *s)
 {
+	/* Keep the memory: one feature follows another in an import. */
+	arena_reset(&s->pend.mem);
+	s->pend.active = s->pend.dirty = 0;
+	s->pend.n = 0;
+}
+
+void store_free_pending(store *s)
+{
 	arena_free(&s->pend.mem);
 	free(s->pend.ex);
 	memset(&s->pend, 0, sizeof s->pend);
@@ -456,8 +464,10 @@ static int store_pending_start(store *s, int64_t source_id, int64_t idx, saex_er
 		size_t n;
 		if (actpack_decode(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 		                   &p->mem, &ex, &n) == 0) {
-			p->cap = n + 16;
-			p->ex = xmalloc(p->cap * sizeof *p->ex);
+			if (n + 16 > p->cap) {
+				p->cap = n + 16;
+				p->ex = xrealloc(p->ex, p->cap * sizeof *p->ex);
+			}
 			memcpy(p->ex, ex, n * sizeof *ex);
 			p->n = n;
 		} else {
