@@ -195,10 +195,13 @@ typedef struct store_hit {
 	double frac_nonzero, max_act, score;
 } store_hit;
 
-/* Full-text search over explanations, best first. The query is words (each
- * matched as a word prefix, all required) unless it holds FTS5 syntax
- * characters (" * ( ) : ^) after which it is passed to FTS5 as given.
- * model and source (may be NULL) restrict the scope. */
+/* Full-text search over explanations, best (bm25) first. The query is
+ * words, all required, the last also as a prefix when 3 or more characters
+ * long; unless it holds FTS5 syntax characters (" * ( ) : ^), then it goes to
+ * FTS5 as given. To bound the work, a word found in more than 8,000
+ * explanations is left out when rarer words remain, and a query of such
+ * words only ranks its first 2,000 matches. model and source (may be NULL)
+ * restrict the scope. */
 int store_search(store *s, const char *query, const char *model, const char *source,
                  size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e);
 

@@ -55,6 +55,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int writable, in_tx;
+	int vocab_ready;             /* temp.saex_vocab: 0 not yet, 1 made, -1 failed */
 	sqlite3_stmt *st[ST__COUNT];
 	store_srcinfo *src;         /* sources touched by this connection */
 	size_t n_src;

@@ -359,36 +359,133 @@ int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err 
 	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read the catalog");
 }
 
-/* Builds an FTS5 query from plain words: each word quoted, all required,
- * the last one also matching as a prefix. Returns NULL for no words. */
-static char *store_fts_query(const char *q)
+/* Queries whose words all match more than SEARCH_COMMON explanations rank
+ * only the first SEARCH_WINDOW matches; a very common word next to rarer
+ * ones is left out. Ranking costs time in proportion to the rows ranked, so
+ * this bounds every search. */
+#define SEARCH_COMMON 8000
+#define SEARCH_WINDOW 2000
+
+/* Documents holding a term, from the FTS5 vocabulary; 0 when unknown. */
+static int64_t store_term_docs(store *s, const char *term)
 {
-	if (strpbrk(q, "\"*():^"))
-		return xstrdup(q);
-	sb b = {0};
-	const unsigned char *p = (const unsigned char *)q;
-	int words = 0;
-	while (*p) {
-		while (*p && (isspace(*p) || (*p < 0x80 && !isalnum(*p) && *p != '\'' && *p != '-')))
-			p++;
-		if (!*p)
+	if (!s->vocab_ready) {
+		s->vocab_ready = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS "
+		                                     "temp.saex_vocab USING fts5vocab(main, "
+		                                     "'explanation_fts', 'row')",
+		                              NULL, NULL, NULL) == SQLITE_OK ? 1 : -1;
+	}
+	if (s->vocab_ready < 0)
+		return 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT doc FROM temp.saex_vocab WHERE term = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, term, -1, SQLITE_TRANSIENT);
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return n;
+}
+
+typedef struct search_plan {
+	char *fts;      /* the FTS5 query */
+	int window;     /* rank only the first SEARCH_WINDOW matches */
+} search_plan;
+
+/* Builds the FTS5 query. Plain words are quoted and all required, the last
+ * one also matching as a prefix (when it has 3 or more characters); a query
+ * holding FTS5 syntax (" * ( ) : ^) is used as given. */
+static int store_search_plan(store *s, const char *q, search_plan *p)
+{
+	memset(p, 0, sizeof *p);
+	if (strpbrk(q, "\"*():^")) {
+		p->fts = xstrdup(q);
+		return 0;
+	}
+	typedef struct { const unsigned char *w; size_t n; int64_t docs; } word;
+	word *ws = NULL;
+	size_t nw = 0, cap = 0;
+	const unsigned char *c = (const unsigned char *)q;
+	while (*c) {
+		while (*c && (isspace(*c) || (*c < 0x80 && !isalnum(*c) && *c != '\'' && *c != '-')))
+			c++;
+		if (!*c)
 			break;
-		const unsigned char *w = p;
-		while (*p && !isspace(*p))
-			p++;
-		if (words++)
+		const unsigned char *w = c;
+		while (*c && !isspace(*c))
+			c++;
+		if (nw == cap) {
+			cap = cap ? cap * 2 : 8;
+			ws = xrealloc(ws, cap * sizeof *ws);
+		}
+		ws[nw] = (word){w, (size_t)(c - w), 0};
+		/* Plain ASCII words are single FTS5 tokens: look up how common. */
+		char term[64];
+		size_t k = 0;
+		int plain = ws[nw].n < sizeof term;
+		for (size_t i = 0; plain && i < ws[nw].n; i++) {
+			if (!isalnum(w[i]))
+				plain = 0;
+			else
+				term[k++] = (char)tolower(w[i]);
+		}
+		term[k] = 0;
+		if (plain)
+			ws[nw].docs = store_term_docs(s, term);
+		nw++;
+	}
+	if (nw == 0) {
+		free(ws);
+		return -1;
+	}
+	int rare = 0;
+	for (size_t i = 0; i < nw; i++)
+		rare += ws[i].docs <= SEARCH_COMMON;
+	p->window = rare == 0;
+	sb b = {0};
+	for (size_t i = 0; i < nw; i++) {
+		if (rare && ws[i].docs > SEARCH_COMMON)
+			continue;
+		if (b.n)
 			sb_addc(&b, ' ');
 		sb_addc(&b, '"');
-		for (const unsigned char *c = w; c < p; c++) {
-			if (*c == '"')
+		for (size_t j = 0; j < ws[i].n; j++) {
+			if (ws[i].w[j] == '"')
 				sb_addc(&b, '"');
-			sb_addc(&b, (char)*c);
+			sb_addc(&b, (char)ws[i].w[j]);
 		}
 		sb_addc(&b, '"');
-		if (!*p)
+		if (i == nw - 1 && ws[i].n >= 3)
 			sb_addc(&b, '*');
 	}
-	return b.p;
+	free(ws);
+	p->fts = b.p;
+	return 0;
+}
+
+/* The explanation row ids of the scope, as a range. */
+static void store_search_range(store *s, const char *model, const char *source, int64_t *lo,
+                               int64_t *hi)
+{
+	*lo = 0;
+	*hi = INT64_MAX;
+	if (!model && !source)
+		return;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT min(x.id), max(x.id) FROM source s "
+	                       "JOIN model m ON m.id = s.model_id "
+	                       "JOIN explanation x ON x.source_id = s.id "
+	                       "WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR s.name = ?2)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return;
+	store_bind_text(st, 1, model);
+	store_bind_text(st, 2, source);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
 }
 
 int store_search(store *s, const char *query, const char *model, const char *source,
@@ -396,38 +493,54 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 {
 	*hits = NULL;
 	*n = 0;
-	char *fq = store_fts_query(query);
-	if (!fq)
+	search_plan plan;
+	if (store_search_plan(s, query, &plan))
 		return err_set(e, STORE_NOTFOUND, "empty search query");
-	int scoped = model || source;
-	/* Unscoped: let FTS5 pick the best rows by itself, then join. */
-	const char *sql = scoped
-		? "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
-		  "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), fts.rank "
-		  "FROM explanation_fts fts JOIN explanation x ON x.id = fts.rowid "
-		  "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
-		  "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
-		  "WHERE explanation_fts MATCH ?1 AND (?2 IS NULL OR m.name = ?2) "
-		  "AND (?3 IS NULL OR s.name = ?3) ORDER BY fts.rank LIMIT ?4"
-		: "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
-		  "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
-		  "FROM (SELECT rowid AS id, rank FROM explanation_fts WHERE explanation_fts "
-		  "MATCH ?1 ORDER BY rank LIMIT ?4) hit JOIN explanation x ON x.id = hit.id "
-		  "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
-		  "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
-		  "ORDER BY hit.rank";
+	int64_t lo, hi;
+	store_search_range(s, model, source, &lo, &hi);
+	int rc;
 	sqlite3_stmt *st;
+	if (plan.window) {
+		/* Every word is very common: rank the first SEARCH_WINDOW matches. */
+		if (sqlite3_prepare_v2(s->db,
+		                       "SELECT rowid FROM explanation_fts WHERE explanation_fts MATCH ?1 "
+		                       "AND rowid BETWEEN ?2 AND ?3 ORDER BY rowid LIMIT 1 OFFSET ?4",
+		                       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(st, 2, lo);
+			sqlite3_bind_int64(st, 3, hi);
+			sqlite3_bind_int(st, 4, SEARCH_WINDOW - 1);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				hi = sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+	}
+	/* Rank inside FTS5 first (bounded by the plan), then join and filter. */
+	const char *sql =
+		"SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
+		"coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
+		"FROM (SELECT rowid AS id, rank FROM explanation_fts WHERE explanation_fts MATCH ?1 "
+		"AND rowid BETWEEN ?5 AND ?6 ORDER BY rank LIMIT ?7) hit "
+		"JOIN explanation x ON x.id = hit.id "
+		"JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
+		"LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
+		"WHERE (?2 IS NULL OR m.name = ?2) AND (?3 IS NULL OR s.name = ?3) "
+		"ORDER BY hit.rank LIMIT ?4";
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		free(fq);
+		free(plan.fts);
 		return store_fail(s, e, "cannot search");
 	}
-	sqlite3_bind_text(st, 1, fq, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
 	store_bind_text(st, 2, model);
 	store_bind_text(st, 3, source);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-	free(fq);
+	sqlite3_bind_int64(st, 5, lo);
+	sqlite3_bind_int64(st, 6, hi);
+	/* Unscoped, FTS5 keeps only the best `limit`; scoped, the filter comes
+	 * after ranking, so every match in the range is ranked. */
+	sqlite3_bind_int64(st, 7, model || source ? -1 : (sqlite3_int64)limit);
+	free(plan.fts);
 	size_t cap = 0;
-	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;

@@ -193,6 +193,53 @@ START_TEST(search)
 }
 END_TEST
 
+/* Past 8,000 matches a word counts as very common: the search leaves it
+ * out next to rarer words, and ranks only a window of matches when every
+ * word is common. */
+START_TEST(search_common_words)
+{
+	store *s = open_rw("common.db");
+	saex_err e = {{0}, 0};
+	int64_t src, src2;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "1-a", &src, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "2-b", &src2, &e), 0);
+	char d[96];
+	for (int i = 0; i < 9000; i++) {
+		snprintf(d, sizeof d, " the feature of number %d%s", i, i % 3000 == 7 ? " golden" : "");
+		store_expl_in x = {i, d, NULL, NULL, NULL, 0};
+		ck_assert_int_eq(store_put_explanation(s, i < 6000 ? src : src2, &x, &added, &e), 0);
+	}
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	store_close(s);
+	ck_assert_int_eq(store_open(&s, tu_path("common.db"), STORE_READ, &e), 0);
+	arena a = {0};
+	store_hit *h;
+	size_t n;
+	/* "the" is in every row: left out, so "golden" decides */
+	ck_assert_int_eq(store_search(s, "the golden", NULL, NULL, 50, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 3);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(strstr(h[i].description, "golden"));
+	/* only common words: results still come, each matching them all */
+	ck_assert_int_eq(store_search(s, "the feature", NULL, NULL, 25, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 25);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(strstr(h[i].description, "the feature"));
+	/* ... and within a scope, from that scope only */
+	ck_assert_int_eq(store_search(s, "the feature", "m", "2-b", 25, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 25);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_str_eq(h[i].id.source, "2-b");
+	ck_assert_int_eq(store_search(s, "golden", "m", "2-b", 25, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(h[0].id.index, 6007);
+	arena_free(&a);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(rollback_keeps_ids_consistent)
 {
 	store *s = open_rw("rb.db");
@@ -367,6 +414,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, search);
+	tcase_add_test(tc, search_common_words);
 	tcase_add_test(tc, rollback_keeps_ids_consistent);
 	tcase_add_test(tc, refuses_foreign_and_newer);
 	tcase_add_test(tc, damaged_file);
