@@ -3,7 +3,9 @@
 #include "cli.h"
 #include "import.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -61,6 +63,12 @@ int cmd_import(int argc, char **argv)
 		return cli_fail("import", CLI_USAGE, "--kind does not apply to --format saedashboard");
 	o.progress = !quiet && isatty(2);
 	const char *db = argv[optind];
+	/* Check the inputs before creating a database for them. */
+	for (int i = optind + 1; i < argc; i++) {
+		struct stat sbuf;
+		if (stat(argv[i], &sbuf) != 0)
+			return cli_fail("import", CLI_DATA, "%s: %s", argv[i], strerror(errno));
+	}
 	saex_err e = {{0}, 0};
 	store *s;
 	int rc = store_open(&s, db, STORE_WRITE, &e);

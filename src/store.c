@@ -39,6 +39,8 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_R_EXPL] = "SELECT description, type_name, explainer FROM explanation "
 	              "WHERE source_id = ?1 AND idx = ?2 ORDER BY id",
 	[ST_R_TOKENS] = "SELECT id, str FROM token WHERE model_id = ?1 ORDER BY id",
+	[ST_R_TOKEN_ONE] = "SELECT str FROM token WHERE model_id = ?1 AND id = ?2",
+	[ST_R_TOKEN_MAX] = "SELECT max(id) FROM token WHERE model_id = ?1",
 };
 
 int store_fail(store *s, saex_err *e, const char *what)
@@ -265,8 +267,10 @@ void store_drop_write_caches(store *s)
 
 static void store_drop_read_caches(store *s)
 {
-	for (size_t i = 0; i < s->n_tc; i++)
+	for (size_t i = 0; i < s->n_tc; i++) {
 		arena_free(&s->tc[i].mem);
+		free(s->tc[i].tok);
+	}
 	free(s->tc);
 	s->tc = NULL;
 	s->n_tc = 0;

@@ -18,7 +18,7 @@ typedef enum {
 	ST_MODEL_ID, ST_MODEL_INS, ST_SOURCE_ID, ST_SOURCE_INS, ST_SET_INS, ST_SET_ID,
 	ST_TOKEN_INS, ST_FEAT_INS, ST_FEAT_UPD, ST_ACT_PUT, ST_ACT_GET, ST_EXPL_INS, ST_FTS_INS,
 	ST_BATCH_DONE, ST_BATCH_MARK, ST_COUNT_UPD,
-	ST_R_SOURCE, ST_R_FEATURE, ST_R_EXPL, ST_R_TOKENS,
+	ST_R_SOURCE, ST_R_FEATURE, ST_R_EXPL, ST_R_TOKENS, ST_R_TOKEN_ONE, ST_R_TOKEN_MAX,
 	ST__COUNT
 } store_stmt_id;
 
@@ -34,10 +34,12 @@ typedef struct store_interned {
 	uint32_t next_id;
 } store_interned;
 
+/* Token strings of one model, fetched one id at a time as they are needed
+ * (a show touches a few thousand of a vocabulary of 50k-250k). */
 typedef struct store_tokcache {
 	int64_t model_id;
-	store_str *tok;
-	size_t n;
+	store_str *tok;              /* [n]; .p NULL until fetched */
+	size_t n;                    /* 1 + the largest id */
 	arena mem;
 } store_tokcache;
 
@@ -77,7 +79,7 @@ int store_fail(store *s, saex_err *e, const char *what);
 void store_bind_text(sqlite3_stmt *st, int i, const char *t);
 /* Source info for a row id (cached). NULL when absent. */
 store_srcinfo *store_srcinfo_get(store *s, int64_t source_id, saex_err *e);
-/* Token strings of a model, loaded once per store. */
+/* The token cache of a model (created empty on first use). */
 store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e);
 /* Drops writer caches that a rollback invalidated. */
 void store_drop_write_caches(store *s);

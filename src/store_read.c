@@ -13,62 +13,56 @@ store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e)
 	for (size_t i = 0; i < s->n_tc; i++)
 		if (s->tc[i].model_id == model_id)
 			return &s->tc[i];
-	sqlite3_stmt *st = store_stmt(s, ST_R_TOKENS, e);
+	sqlite3_stmt *st = store_stmt(s, ST_R_TOKEN_MAX, e);
 	if (!st)
 		return NULL;
+	sqlite3_bind_int64(st, 1, model_id);
+	int rc = sqlite3_step(st);
+	int64_t mx = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+	             ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, e, "cannot read tokens");
+		return NULL;
+	}
+	if (mx > (int64_t)UINT32_MAX)
+		mx = UINT32_MAX;
 	s->tc = xrealloc(s->tc, (s->n_tc + 1) * sizeof *s->tc);
 	store_tokcache *tc = &s->tc[s->n_tc++];
 	memset(tc, 0, sizeof *tc);
 	tc->model_id = model_id;
-	size_t cap = 0;
-	sqlite3_bind_int64(st, 1, model_id);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		if (id < 0 || id > (int64_t)UINT32_MAX)
-			continue;
-		if ((size_t)id >= cap) {
-			size_t ncap = cap ? cap : 1024;
-			while (ncap <= (size_t)id)
-				ncap *= 2;
-			tc->tok = xrealloc(tc->tok, ncap * sizeof *tc->tok);
-			memset(tc->tok + cap, 0, (ncap - cap) * sizeof *tc->tok);
-			cap = ncap;
-		}
-		const char *p = sqlite3_column_blob(st, 1);
-		size_t n = (size_t)sqlite3_column_bytes(st, 1);
-		tc->tok[id].p = arena_strndup(&tc->mem, p ? p : "", n);
-		tc->tok[id].n = n;
-		if ((size_t)id + 1 > tc->n)
-			tc->n = (size_t)id + 1;
-	}
-	sqlite3_reset(st);
-	/* The array itself lives in the arena's lifetime too: move it there. */
-	if (tc->n) {
-		store_str *arr = arena_alloc(&tc->mem, tc->n * sizeof *arr);
-		memcpy(arr, tc->tok, tc->n * sizeof *arr);
-		free(tc->tok);
-		tc->tok = arr;
-	} else {
-		free(tc->tok);
-		tc->tok = NULL;
-	}
-	if (rc != SQLITE_DONE) {
-		store_fail(s, e, "cannot read tokens");
-		return NULL;
-	}
+	tc->n = (size_t)(mx + 1);
+	tc->tok = xcalloc(tc->n ? tc->n : 1, sizeof *tc->tok);
 	return tc;
 }
 
 static const store_str store_missing_token = {"\xef\xbf\xbd", 3}; /* U+FFFD */
 
-static int store_map_tokens(store_tokcache *tc, const uint32_t *ids, size_t n,
+/* Fills out[i] with the strings of ids[i], fetching the ones not cached.
+ * Returns 1 when an id has no string (damage), 0 otherwise. */
+static int store_map_tokens(store *s, store_tokcache *tc, const uint32_t *ids, size_t n,
                             store_str *out)
 {
 	int bad = 0;
+	sqlite3_stmt *st = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (ids[i] < tc->n && tc->tok[ids[i]].p) {
-			out[i] = tc->tok[ids[i]];
+		uint32_t id = ids[i];
+		if (id < tc->n && !tc->tok[id].p) {
+			saex_err e;
+			if (!st && !(st = store_stmt(s, ST_R_TOKEN_ONE, &e)))
+				return 1;
+			sqlite3_bind_int64(st, 1, tc->model_id);
+			sqlite3_bind_int64(st, 2, id);
+			if (sqlite3_step(st) == SQLITE_ROW) {
+				const char *p = sqlite3_column_blob(st, 0);
+				size_t len = (size_t)sqlite3_column_bytes(st, 0);
+				tc->tok[id].p = arena_strndup(&tc->mem, p ? p : "", len);
+				tc->tok[id].n = len;
+			}
+			sqlite3_reset(st);
+		}
+		if (id < tc->n && tc->tok[id].p) {
+			out[i] = tc->tok[id];
 		} else {
 			out[i] = store_missing_token;
 			bad = 1;
@@ -129,7 +123,7 @@ static int store_act_cmp(const void *pa, const void *pb)
 }
 
 /* Decodes a feature's examples into store_acts sorted by max, descending. */
-static int store_unpack_acts(store_tokcache *tc, const void *blob, size_t len, arena *a,
+static int store_unpack_acts(store *s, store_tokcache *tc, const void *blob, size_t len, arena *a,
                              store_act **out, size_t *n)
 {
 	actpack_ex *ex;
@@ -150,7 +144,7 @@ static int store_unpack_acts(store_tokcache *tc, const void *blob, size_t len, a
 		x->bin_contains = ex[i].bin_contains;
 		x->order = ex[i].key;
 		x->tokens = arena_alloc(a, (x->n + 1) * sizeof *x->tokens);
-		bad |= store_map_tokens(tc, ex[i].ids, x->n, x->tokens);
+		bad |= store_map_tokens(s, tc, ex[i].ids, x->n, x->tokens);
 	}
 	if (k > 1)
 		qsort(acts, k, sizeof *acts, store_act_cmp);
@@ -172,7 +166,7 @@ static int store_read_acts(store *s, store_src_row *src, const saex_fid *id,
 		store_tokcache *tc = store_tokens(s, src->model_id, e);
 		if (!tc)
 			ret = STORE_EBAD;
-		else if (store_unpack_acts(tc, sqlite3_column_blob(st, 0),
+		else if (store_unpack_acts(s, tc, sqlite3_column_blob(st, 0),
 		                           (size_t)sqlite3_column_bytes(st, 0), a, &f->acts,
 		                           &f->n_acts_total))
 			ret = store_corrupt(s, e, "activation record", id);
@@ -257,8 +251,8 @@ static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, ar
 			return STORE_EBAD;
 		f->pos_str = arena_alloc(a, (f->n_pos + 1) * sizeof *f->pos_str);
 		f->neg_str = arena_alloc(a, (f->n_neg + 1) * sizeof *f->neg_str);
-		if (store_map_tokens(tc, pos_ids, f->n_pos, f->pos_str) |
-		    store_map_tokens(tc, neg_ids, f->n_neg, f->neg_str))
+		if (store_map_tokens(s, tc, pos_ids, f->n_pos, f->pos_str) |
+		    store_map_tokens(s, tc, neg_ids, f->n_neg, f->neg_str))
 			return store_corrupt(s, e, "logit tokens", &f->id);
 	}
 	return 0;
@@ -670,7 +664,7 @@ int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ct
 		int64_t idx = sqlite3_column_int64(st, 0);
 		store_act *acts;
 		size_t n;
-		if (store_unpack_acts(tc, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		if (store_unpack_acts(s, tc, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
 		                      &a, &acts, &n))
 			ret = err_set(e, STORE_EBAD, "%s: damaged activations of feature %lld", s->path,
 			              (long long)idx);
