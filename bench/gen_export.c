@@ -55,6 +55,8 @@
 #define GX_PHRASES 4096
 #define GX_EXPL_WORDS 20000
 #define GX_QUANTILES 5
+/* Bumped whenever the same options would write different data. */
+#define GX_DATA_VERSION 2
 
 /* ---------------------------------------------------------------- errors */
 
@@ -611,13 +613,15 @@ static void gx_feature_line(gx_ctx *c, gx_buf *b, uint32_t src, uint32_t idx)
 		pos_t[i] = gx_below(&r, GX_VOCAB - 1);
 		neg_t[i] = gx_below(&r, GX_VOCAB - 1);
 	}
-	double lo = (double)neg[0], width = ((double)pos[0] - lo) / 50, mid = (lo + pos[0]) / 2;
-	double sd = ((double)pos[0] - lo) / 7, left = GX_VOCAB;
+	/* Each feature its own centre, spread and noise, as real ones differ. */
+	double lo = (double)neg[0], width = ((double)pos[0] - lo) / 50;
+	double mid = lo + ((double)pos[0] - lo) * (0.35 + 0.3 * gx_unit(&r));
+	double sd = ((double)pos[0] - lo) / (5 + 4 * gx_unit(&r)), left = GX_VOCAB;
 	for (int i = 0; i < 50; i++) {
 		double x = lo + width * (i + 0.5);
 		v[i] = llround(x);
 		double p = exp(-0.5 * (x - mid) * (x - mid) / (sd * sd)) * width / (sd * 2.5066);
-		h[i] = llround(p * GX_VOCAB);
+		h[i] = llround(p * GX_VOCAB * (0.9 + 0.2 * gx_unit(&r)));
 		if (h[i] > left)
 			h[i] = (int64_t)left;
 		left -= (double)h[i];
@@ -1063,7 +1067,8 @@ static void gx_usage(FILE *f)
 	      "  --order text|numeric   feature order in batches (text)\n"
 	      "  --level L              gzip level 1-9 (6)\n"
 	      "  --jobs J               processes writing batches in parallel (1)\n"
-	      "  --seed S               random seed (1)\n",
+	      "  --seed S               random seed (1)\n"
+	      "  --version              print the data version (changes when the output does)\n",
 	      f);
 }
 
@@ -1091,7 +1096,7 @@ int main(int argc, char **argv)
 		{"embedding", required_argument, NULL, 'e'}, {"topk-cos", required_argument, NULL, 'c'},
 		{"order", required_argument, NULL, 'r'}, {"level", required_argument, NULL, 'l'},
 		{"jobs", required_argument, NULL, 'j'}, {"seed", required_argument, NULL, 'x'},
-		{"help", no_argument, NULL, 'h'}, {0}};
+		{"version", no_argument, NULL, 'V'}, {"help", no_argument, NULL, 'h'}, {0}};
 	static gx_ctx ctx;
 	gx_ctx *c = &ctx;
 	gx_opts *o = &c->o;
@@ -1131,6 +1136,7 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'V': printf("gen_export data version %d\n", GX_DATA_VERSION); return 0;
 		case 'h': gx_usage(stdout); return 0;
 		default: gx_usage(stderr); return 1;
 		}
@@ -1183,8 +1189,10 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			for (size_t t = (size_t)j; t < total; t += (size_t)jobs)
 				gx_batch(c, (uint32_t)(t / nb), t % nb);
-			if (jobs > 1)
+			if (jobs > 1) {
+				free(kids);
 				_exit(0);
+			}
 		} else {
 			kids[j] = pid;
 		}
@@ -1195,6 +1203,7 @@ int main(int argc, char **argv)
 		if (waitpid(kids[j], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
 			failed = 1;
 	}
+	free(kids);
 	if (failed)
 		gx_die("a writer process failed");
 
