@@ -96,12 +96,8 @@ int actpack_decode(const void *blob, size_t len, arena *a, actpack_ex **out, siz
 	for (uint64_t i = 0; i < k; i++) {
 		actpack_ex *x = &ex[i];
 		x->ids = arena_alloc(a, ((size_t)x->n + 1) * sizeof *x->ids);
-		for (uint32_t t = 0; t < x->n; t++) {
-			uint64_t id;
-			if (unpack_uvarint(&p, end, &id) || id > UINT32_MAX)
-				return -1;
-			x->ids[t] = (uint32_t)id;
-		}
+		if (unpack_ids(&p, end, x->ids, x->n))
+			return -1;
 	}
 	for (uint64_t i = 0; i < k; i++) {
 		actpack_ex *x = &ex[i];

@@ -57,160 +57,10 @@ int unpack_f32(const unsigned char **pp, const unsigned char *end, float *v)
 	return 0;
 }
 
-void pack_values(sb *b, const float *v, size_t n)
-{
-	size_t nz = 0, sparse_len = 1, gap_bytes = 0, last = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] != 0.0f || signbit(v[i])) {
-			size_t gap = i - last;
-			gap_bytes += gap < 128 ? 1 : gap < 16384 ? 2 : 3;
-			last = i + 1;
-			nz++;
-		}
-	}
-	sparse_len += 10 + gap_bytes + 4 * nz;
-	if (sparse_len < 1 + 4 * n) {
-		sb_addc(b, 0);
-		pack_uvarint(b, n);
-		pack_uvarint(b, nz);
-		last = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (v[i] != 0.0f || signbit(v[i])) {
-				pack_uvarint(b, i - last);
-				pack_f32(b, v[i]);
-				last = i + 1;
-			}
-		}
-	} else {
-		sb_addc(b, 1);
-		for (size_t i = 0; i < n; i++)
-			pack_f32(b, v[i]);
-	}
-}
-
-int unpack_values(const void *blob, size_t len, float *out, size_t n)
-{
-	const unsigned char *p = blob, *end = p + len;
-	if (len < 1)
-		return n == 0 ? 0 : -1;
-	unsigned tag = *p++;
-	if (tag == 1) {
-		if ((size_t)(end - p) != 4 * n)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			unpack_f32(&p, end, &out[i]);
-		return 0;
-	}
-	if (tag != 0)
-		return -1;
-	uint64_t total, nz;
-	if (unpack_uvarint(&p, end, &total) || total != n || unpack_uvarint(&p, end, &nz) || nz > n)
-		return -1;
-	memset(out, 0, n * sizeof *out);
-	uint64_t pos = 0;
-	for (uint64_t k = 0; k < nz; k++) {
-		uint64_t gap;
-		if (unpack_uvarint(&p, end, &gap) || gap >= n - pos)
-			return -1;
-		pos += gap;
-		if (unpack_f32(&p, end, &out[pos]))
-			return -1;
-		pos++;
-	}
-	return p == end ? 0 : -1;
-}
-
-void pack_f32_array(sb *b, const float *v, size_t n)
-{
-	pack_uvarint(b, n);
-	for (size_t i = 0; i < n; i++)
-		pack_f32(b, v[i]);
-}
-
-int unpack_f32_array(const void *blob, size_t len, arena *a, float **out, size_t *n)
-{
-	const unsigned char *p = blob, *end = p + len;
-	uint64_t k;
-	*out = NULL;
-	*n = 0;
-	if (len == 0)
-		return 0;
-	if (unpack_uvarint(&p, end, &k) || k > (size_t)(end - p) / 4)
-		return -1;
-	float *v = arena_alloc(a, (k ? k : 1) * sizeof *v);
-	for (uint64_t i = 0; i < k; i++)
-		unpack_f32(&p, end, &v[i]);
-	*out = v;
-	*n = k;
-	return p == end ? 0 : -1;
-}
-
-void pack_id_values(sb *b, const uint32_t *ids, const float *v, size_t n)
-{
-	pack_uvarint(b, n);
-	for (size_t i = 0; i < n; i++)
-		pack_uvarint(b, ids[i]);
-	for (size_t i = 0; i < n; i++)
-		pack_f32(b, v[i]);
-}
-
-int unpack_id_values(const void *blob, size_t len, arena *a, uint32_t **ids, float **v,
-                     size_t *n)
-{
-	const unsigned char *p = blob, *end = p + len;
-	uint64_t k;
-	*ids = NULL;
-	*v = NULL;
-	*n = 0;
-	if (len == 0)
-		return 0;
-	if (unpack_uvarint(&p, end, &k) || k > (size_t)(end - p) / 5)
-		return -1;
-	uint32_t *I = arena_alloc(a, (k ? k : 1) * sizeof *I);
-	float *V = arena_alloc(a, (k ? k : 1) * sizeof *V);
-	for (uint64_t i = 0; i < k; i++) {
-		uint64_t x;
-		if (unpack_uvarint(&p, end, &x) || x > UINT32_MAX)
-			return -1;
-		I[i] = (uint32_t)x;
-	}
-	for (uint64_t i = 0; i < k; i++)
-		if (unpack_f32(&p, end, &V[i]))
-			return -1;
-	*ids = I;
-	*v = V;
-	*n = k;
-	return p == end ? 0 : -1;
-}
-
 void pack_ids(sb *b, const uint32_t *ids, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		pack_uvarint(b, ids[i]);
-}
-
-long count_ids(const void *blob, size_t len)
-{
-	const unsigned char *p = blob;
-	long n = 0;
-	for (size_t i = 0; i < len; i++)
-		if (!(p[i] & 0x80))
-			n++;
-	if (len && (p[len - 1] & 0x80))
-		return -1;
-	return n;
-}
-
-int unpack_ids(const void *blob, size_t len, uint32_t *out, size_t n)
-{
-	const unsigned char *p = blob, *end = p + len;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t x;
-		if (unpack_uvarint(&p, end, &x) || x > UINT32_MAX)
-			return -1;
-		out[i] = (uint32_t)x;
-	}
-	return p == end ? 0 : -1;
 }
 
 static int pack_is_thousandths(float v, int64_t *q)
@@ -322,7 +172,7 @@ int zunpack(const void *blob, size_t len, arena *a, unsigned char **raw, size_t 
 	return 0;
 }
 
-int unpack_ids_prefix(const unsigned char **p, const unsigned char *end, uint32_t *out, size_t n)
+int unpack_ids(const unsigned char **p, const unsigned char *end, uint32_t *out, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint64_t x;

@@ -236,7 +236,7 @@ static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, ar
 			break;
 		}
 		*idsp[j] = arena_alloc(a, (cnt + 1) * sizeof **idsp[j]);
-		bad = unpack_ids_prefix(&p, end, *idsp[j], cnt) ||
+		bad = unpack_ids(&p, end, *idsp[j], cnt) ||
 		      unpack_floats(&p, end, a, valp[j], &k) || k != cnt;
 		*np[j] = cnt;
 	}

@@ -140,73 +140,54 @@ START_TEST(half_floats)
 }
 END_TEST
 
-START_TEST(pack_values_roundtrip)
-{
-	float dense[128], sparse[128], back[128];
-	for (int i = 0; i < 128; i++) {
-		dense[i] = (float)i * 0.5f - 3.25f;
-		sparse[i] = i % 17 == 3 ? 88.302f : 0.0f;
-	}
-	sparse[0] = -0.0f; /* a negative zero is kept */
-	for (int which = 0; which < 2; which++) {
-		float *v = which ? sparse : dense;
-		sb b = {0};
-		pack_values(&b, v, 128);
-		ck_assert_int_eq(b.p[0], which ? 0 : 1);
-		ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), 0);
-		ck_assert_int_eq(memcmp(back, v, sizeof back), 0);
-		/* truncated, over-long and wrong-count blobs are refused */
-		ck_assert_int_eq(unpack_values(b.p, b.n - 1, back, 128), -1);
-		ck_assert_int_eq(unpack_values(b.p, b.n, back, 127), -1);
-		sb_addc(&b, 0);
-		ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), -1);
-		sb_free(&b);
-	}
-	ck_assert_int_eq(unpack_values("\x07", 1, back, 1), -1);
-	/* a sparse blob whose gap runs past the end */
-	sb b = {0};
-	sb_addc(&b, 0);
-	pack_uvarint(&b, 128);
-	pack_uvarint(&b, 1);
-	pack_uvarint(&b, 500);
-	pack_f32(&b, 1.0f);
-	ck_assert_int_eq(unpack_values(b.p, b.n, back, 128), -1);
-	sb_free(&b);
-}
-END_TEST
-
-START_TEST(pack_ids_arrays)
+START_TEST(pack_varints_ids)
 {
 	uint32_t ids[] = {0, 1, 127, 128, 16383, 16384, 50256, 4000000000u};
 	sb b = {0};
 	pack_ids(&b, ids, 8);
-	ck_assert_int_eq(count_ids(b.p, b.n), 8);
+	ck_assert_uint_eq(b.n, 1 + 1 + 1 + 2 + 2 + 3 + 3 + 5);
 	uint32_t back[8];
-	ck_assert_int_eq(unpack_ids(b.p, b.n, back, 8), 0);
+	const unsigned char *p = (const unsigned char *)b.p, *end = p + b.n;
+	ck_assert_int_eq(unpack_ids(&p, end, back, 8), 0);
+	ck_assert_ptr_eq(p, end);
 	ck_assert_int_eq(memcmp(ids, back, sizeof ids), 0);
-	ck_assert_int_eq(count_ids(b.p, b.n - 1), -1);
+	/* a varint cut short is refused */
+	p = (const unsigned char *)b.p;
+	ck_assert_int_eq(unpack_ids(&p, end - 1, back, 8), -1);
+	/* a varint past 64 bits is refused */
+	static const unsigned char big[11] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01};
+	p = big;
+	uint64_t v;
+	ck_assert_int_eq(unpack_uvarint(&p, big + 11, &v), -1);
 	sb_free(&b);
+}
+END_TEST
 
-	float v[3] = {1.5f, -2.0f, 0.25f};
+START_TEST(zpack_roundtrip)
+{
+	char raw[5000];
+	for (size_t i = 0; i < sizeof raw; i++)
+		raw[i] = (char)("feature"[i % 7] + (i / 700));
+	sb b = {0};
+	ck_assert_int_eq(zpack(&b, raw, sizeof raw, 6), 0);
+	ck_assert_uint_lt(b.n, sizeof raw / 4);
 	arena a = {0};
-	pack_id_values(&b, ids, v, 3);
-	uint32_t *oi;
-	float *ov;
+	unsigned char *out;
 	size_t n;
-	ck_assert_int_eq(unpack_id_values(b.p, b.n, &a, &oi, &ov, &n), 0);
-	ck_assert_uint_eq(n, 3);
-	ck_assert(ov[1] == -2.0f && oi[2] == 127);
-	ck_assert_int_eq(unpack_id_values(b.p, b.n - 2, &a, &oi, &ov, &n), -1);
-	sb_clear(&b);
-	pack_f32_array(&b, v, 3);
-	float *fa;
-	ck_assert_int_eq(unpack_f32_array(b.p, b.n, &a, &fa, &n), 0);
-	ck_assert(n == 3 && fa[2] == 0.25f);
-	/* a count that promises more than the blob holds */
-	b.p[0] = 100;
-	ck_assert_int_eq(unpack_f32_array(b.p, b.n, &a, &fa, &n), -1);
-	sb_free(&b);
+	ck_assert_int_eq(zunpack(b.p, b.n, &a, &out, &n), 0);
+	ck_assert_uint_eq(n, sizeof raw);
+	ck_assert_int_eq(memcmp(out, raw, n), 0);
+	/* truncated stream, damaged stream, a length that lies */
+	ck_assert_int_eq(zunpack(b.p, b.n - 3, &a, &out, &n), -1);
+	b.p[b.n - 2] ^= 0x33;
+	ck_assert_int_eq(zunpack(b.p, b.n, &a, &out, &n), -1);
+	b.p[b.n - 2] ^= 0x33;
+	b.p[0] = 0x7f; /* claims 127 raw bytes */
+	ck_assert_int_eq(zunpack(b.p, b.n, &a, &out, &n), -1);
+	static const unsigned char huge[] = {0xff, 0xff, 0xff, 0xff, 0x0f, 0x78, 0x9c};
+	ck_assert_int_eq(zunpack(huge, sizeof huge, &a, &out, &n), -1);
 	arena_free(&a);
+	sb_free(&b);
 }
 END_TEST
 
@@ -328,8 +309,8 @@ int main(void)
 	tcase_add_test(tc, escape_controls);
 	tcase_add_test(tc, escape_all_bytes);
 	tcase_add_test(tc, half_floats);
-	tcase_add_test(tc, pack_values_roundtrip);
-	tcase_add_test(tc, pack_ids_arrays);
+	tcase_add_test(tc, pack_varints_ids);
+	tcase_add_test(tc, zpack_roundtrip);
 	tcase_add_test(tc, intern_map);
 	tcase_add_test(tc, pack_floats_exact);
 	tcase_add_test(tc, actpack_roundtrip);
