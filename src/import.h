@@ -114,5 +114,7 @@ int jx_index(json_t *o, const char *key, int64_t *out, saex_err *e);
 const char *jx_string(json_t *o, const char *key, size_t *len, saex_err *e, int *bad);
 int jx_floats(json_t *o, const char *key, arena *a, float **out, size_t *n, saex_err *e);
 int jx_strings(json_t *o, const char *key, arena *a, store_str **out, size_t *n, saex_err *e);
+/* IMP_BADROW unless two paired arrays have the same length. */
+int jx_same_len(const char *a, size_t na, const char *b, size_t nb, saex_err *e);
 
 #endif

@@ -128,3 +128,10 @@ int jx_strings(json_t *o, const char *key, arena *a, store_str **out, size_t *n,
 	*n = k;
 	return 0;
 }
+
+int jx_same_len(const char *a, size_t na, const char *b, size_t nb, saex_err *e)
+{
+	if (na != nb)
+		return err_set(e, IMP_BADROW, "%s has %zu items but %s has %zu", a, na, b, nb);
+	return 0;
+}

@@ -69,13 +69,6 @@ static char *np_extra(json_t *row, arena *a)
 	return r;
 }
 
-static int np_pair_len(const char *a, size_t na, const char *b, size_t nb, saex_err *e)
-{
-	if (na != nb)
-		return err_set(e, IMP_BADROW, "%s has %zu items but %s has %zu", a, na, b, nb);
-	return 0;
-}
-
 static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
 {
 	store_feature_in *f = &r->f;
@@ -87,29 +80,29 @@ static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
 		return rc;
 	if ((rc = jx_floats(row, "freq_hist_data_bar_heights", a, (float **)&f->freq_h, &n1, e)) ||
 	    (rc = jx_floats(row, "freq_hist_data_bar_values", a, (float **)&f->freq_v, &n2, e)) ||
-	    (rc = np_pair_len("freq_hist_data_bar_heights", n1, "freq_hist_data_bar_values", n2, e)))
+	    (rc = jx_same_len("freq_hist_data_bar_heights", n1, "freq_hist_data_bar_values", n2, e)))
 		return rc;
 	f->n_freq = n1;
 	if ((rc = jx_floats(row, "logits_hist_data_bar_heights", a, (float **)&f->lhist_h, &n1, e)) ||
 	    (rc = jx_floats(row, "logits_hist_data_bar_values", a, (float **)&f->lhist_v, &n2, e)) ||
-	    (rc = np_pair_len("logits_hist_data_bar_heights", n1, "logits_hist_data_bar_values", n2,
+	    (rc = jx_same_len("logits_hist_data_bar_heights", n1, "logits_hist_data_bar_values", n2,
 	                      e)))
 		return rc;
 	f->n_lhist = n1;
 	if ((rc = jx_strings(row, "pos_str", a, (store_str **)&f->pos_str, &n1, e)) ||
 	    (rc = jx_floats(row, "pos_values", a, (float **)&f->pos_v, &n2, e)) ||
-	    (rc = np_pair_len("pos_str", n1, "pos_values", n2, e)))
+	    (rc = jx_same_len("pos_str", n1, "pos_values", n2, e)))
 		return rc;
 	f->n_pos = n1;
 	if ((rc = jx_strings(row, "neg_str", a, (store_str **)&f->neg_str, &n1, e)) ||
 	    (rc = jx_floats(row, "neg_values", a, (float **)&f->neg_v, &n2, e)) ||
-	    (rc = np_pair_len("neg_str", n1, "neg_values", n2, e)))
+	    (rc = jx_same_len("neg_str", n1, "neg_values", n2, e)))
 		return rc;
 	f->n_neg = n1;
 	float *cos_idx_f;
 	if ((rc = jx_floats(row, "topkCosSimIndices", a, &cos_idx_f, &n1, e)) ||
 	    (rc = jx_floats(row, "topkCosSimValues", a, (float **)&f->cos_v, &n2, e)) ||
-	    (rc = np_pair_len("topkCosSimIndices", n1, "topkCosSimValues", n2, e)))
+	    (rc = jx_same_len("topkCosSimIndices", n1, "topkCosSimValues", n2, e)))
 		return rc;
 	uint32_t *ci = arena_alloc(a, (n1 + 1) * sizeof *ci);
 	for (size_t i = 0; i < n1; i++) {
@@ -158,7 +151,7 @@ static int np_activation(json_t *row, arena *a, import_rec *r, saex_err *e)
 	if ((rc = np_ids(row, a, r, e)) || (rc = jx_index(row, "index", &x->index, e)) ||
 	    (rc = jx_strings(row, "tokens", a, (store_str **)&x->tokens, &nt, e)) ||
 	    (rc = jx_floats(row, "values", a, (float **)&x->values, &nv, e)) ||
-	    (rc = np_pair_len("tokens", nt, "values", nv, e)) ||
+	    (rc = jx_same_len("tokens", nt, "values", nv, e)) ||
 	    (rc = jx_number(row, "maxValue", NAN, &x->max_value, e)) ||
 	    (rc = jx_number(row, "minValue", NAN, &x->min_value, e)) ||
 	    (rc = jx_number(row, "maxValueTokenIndex", -1, &mti, e)) ||

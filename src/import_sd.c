@@ -58,37 +58,25 @@ static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where,
 	if ((rc = jx_index(ft, "feature_index", &f.index, e)) ||
 	    (rc = jx_number(ft, "frac_nonzero", -1, &f.frac_nonzero, e)) ||
 	    (rc = jx_floats(ft, "freq_hist_data_bar_heights", a, (float **)&f.freq_h, &n1, e)) ||
-	    (rc = jx_floats(ft, "freq_hist_data_bar_values", a, (float **)&f.freq_v, &n2, e)))
+	    (rc = jx_floats(ft, "freq_hist_data_bar_values", a, (float **)&f.freq_v, &n2, e)) ||
+	    (rc = jx_same_len("freq_hist_data_bar_heights", n1, "freq_hist_data_bar_values", n2, e)))
 		goto bad;
-	if (n1 != n2) {
-		rc = err_set(e, IMP_BADROW, "freq_hist_data_bar_heights has %zu items but "
-		             "freq_hist_data_bar_values has %zu", n1, n2);
-		goto bad;
-	}
 	f.n_freq = n1;
 	if ((rc = jx_floats(ft, "logits_hist_data_bar_heights", a, (float **)&f.lhist_h, &n1, e)) ||
-	    (rc = jx_floats(ft, "logits_hist_data_bar_values", a, (float **)&f.lhist_v, &n2, e)))
+	    (rc = jx_floats(ft, "logits_hist_data_bar_values", a, (float **)&f.lhist_v, &n2, e)) ||
+	    (rc = jx_same_len("logits_hist_data_bar_heights", n1, "logits_hist_data_bar_values", n2,
+	                      e)))
 		goto bad;
-	if (n1 != n2) {
-		rc = err_set(e, IMP_BADROW, "logits histogram arrays differ in length (%zu, %zu)", n1, n2);
-		goto bad;
-	}
 	f.n_lhist = n1;
 	if ((rc = jx_strings(ft, "pos_str", a, (store_str **)&f.pos_str, &n1, e)) ||
-	    (rc = jx_floats(ft, "pos_values", a, (float **)&f.pos_v, &n2, e)))
+	    (rc = jx_floats(ft, "pos_values", a, (float **)&f.pos_v, &n2, e)) ||
+	    (rc = jx_same_len("pos_str", n1, "pos_values", n2, e)))
 		goto bad;
-	if (n1 != n2) {
-		rc = err_set(e, IMP_BADROW, "pos_str has %zu items but pos_values has %zu", n1, n2);
-		goto bad;
-	}
 	f.n_pos = n1;
 	if ((rc = jx_strings(ft, "neg_str", a, (store_str **)&f.neg_str, &n1, e)) ||
-	    (rc = jx_floats(ft, "neg_values", a, (float **)&f.neg_v, &n2, e)))
+	    (rc = jx_floats(ft, "neg_values", a, (float **)&f.neg_v, &n2, e)) ||
+	    (rc = jx_same_len("neg_str", n1, "neg_values", n2, e)))
 		goto bad;
-	if (n1 != n2) {
-		rc = err_set(e, IMP_BADROW, "neg_str has %zu items but neg_values has %zu", n1, n2);
-		goto bad;
-	}
 	f.n_neg = n1;
 
 	json_t *acts = json_object_get(ft, "activations");
@@ -118,9 +106,8 @@ static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where,
 			err_prefix(e, "activations[%zu].", i);
 			goto bad;
 		}
-		if (nt != nv) {
-			rc = err_set(e, IMP_BADROW, "activations[%zu]: tokens has %zu items but values "
-			             "has %zu", i, nt, nv);
+		if ((rc = jx_same_len("tokens", nt, "values", nv, e))) {
+			err_prefix(e, "activations[%zu]: ", i);
 			goto bad;
 		}
 		x->n = nt;

@@ -192,14 +192,7 @@ static int store_read_expls(store *s, int64_t source_id, int64_t index, arena *a
 	sqlite3_bind_int64(st, 1, source_id);
 	sqlite3_bind_int64(st, 2, index);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			store_expl *nx = arena_alloc(a, ncap * sizeof *nx);
-			if (cap)
-				memcpy(nx, *out, cap * sizeof *nx);
-			*out = nx;
-			cap = ncap;
-		}
+		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 4);
 		store_expl *x = &(*out)[(*n)++];
 		x->description = store_col_text(st, 0, a);
 		x->type_name = store_col_text(st, 1, a);
@@ -321,14 +314,7 @@ int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err 
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			store_cat_row *nr = arena_alloc(a, ncap * sizeof *nr);
-			if (cap)
-				memcpy(nr, *rows, cap * sizeof *nr);
-			*rows = nr;
-			cap = ncap;
-		}
+		*rows = arena_grow(a, *rows, *n, &cap, sizeof **rows, 16);
 		store_cat_row *r = &(*rows)[(*n)++];
 		r->model = store_col_text(st, 0, a);
 		r->model_display = store_col_text(st, 1, a);
@@ -536,14 +522,7 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 	free(plan.fts);
 	size_t cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			store_hit *nh = arena_alloc(a, ncap * sizeof *nh);
-			if (cap)
-				memcpy(nh, *hits, cap * sizeof *nh);
-			*hits = nh;
-			cap = ncap;
-		}
+		*hits = arena_grow(a, *hits, *n, &cap, sizeof **hits, 16);
 		store_hit *h = &(*hits)[(*n)++];
 		snprintf(h->id.model, sizeof h->id.model, "%s", sqlite3_column_text(st, 0));
 		snprintf(h->id.source, sizeof h->id.source, "%s", sqlite3_column_text(st, 1));

@@ -163,6 +163,18 @@ char *arena_strdup(arena *a, const char *s)
 	return arena_strndup(a, s, strlen(s));
 }
 
+void *arena_grow(arena *a, void *arr, size_t n, size_t *cap, size_t elem, size_t min)
+{
+	if (n < *cap)
+		return arr;
+	size_t ncap = *cap ? *cap * 2 : min;
+	void *na = arena_alloc(a, ncap * elem);
+	if (n)
+		memcpy(na, arr, n * elem);
+	*cap = ncap;
+	return na;
+}
+
 void arena_free(arena *a)
 {
 	arena_block *b = a->head;

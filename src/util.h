@@ -45,6 +45,9 @@ typedef struct arena {
 void *arena_alloc(arena *a, size_t n);           /* zeroed, 16-aligned */
 char *arena_strndup(arena *a, const char *s, size_t n);
 char *arena_strdup(arena *a, const char *s);
+/* Makes room for one more element in an arena array of *n elements of size
+ * elem with capacity *cap (doubling, first min), returning the array. */
+void *arena_grow(arena *a, void *arr, size_t n, size_t *cap, size_t elem, size_t min);
 void arena_free(arena *a);
 /* Frees everything but keeps the largest block for reuse (hot loops). */
 void arena_reset(arena *a);
