@@ -4,12 +4,14 @@
 #include "esc.h"
 #include "saex.h"
 #include "store.h"
+#include "app.h"
 
 #include <locale.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const cli_cmd cli_cmds[] = {
 	{"import", cmd_import, "import DB PATH... [options]",
@@ -113,10 +115,38 @@ static void cli_help(FILE *f)
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR.\n");
 }
 
+/* The explorer on DB (may be NULL), opened at id when given. */
+static int cli_explore(const char *db, const char *id)
+{
+	saex_err e = {{0}, 0};
+	store *s = NULL;
+	if (db) {
+		int rc = store_open(&s, db, STORE_READ, &e);
+		if (rc)
+			return cli_fail(NULL, cli_status(rc), "%s", e.msg);
+	}
+	if (id) {
+		saex_fid f;
+		const char *why;
+		if (saex_fid_parse(id, &f, &why) != 0) {
+			store_close(s);
+			return cli_fail(NULL, CLI_USAGE, "'%s': %s", id, why);
+		}
+	}
+	store_user *u = NULL;
+	saex_err ue = {{0}, 0};
+	if (store_user_open(&u, NULL, &ue) != 0)
+		u = NULL; /* stars are off; the explorer says so when asked */
+	return ui_run(s, u, db, id);
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	int tty = isatty(0) && isatty(1);
 	if (argc < 2) {
+		if (tty)
+			return cli_explore(NULL, NULL);
 		cli_help(stdout);
 		return CLI_OK;
 	}
@@ -139,6 +169,8 @@ int main(int argc, char **argv)
 	/* saex DB [ID]: an existing file is a database. */
 	struct stat sbuf;
 	if (cmd[0] != '-' && stat(cmd, &sbuf) == 0 && S_ISREG(sbuf.st_mode)) {
+		if (tty && argc <= 3)
+			return cli_explore(cmd, argc == 3 ? argv[2] : NULL);
 		if (argc == 2) {
 			char *args[] = {"info", argv[1], NULL};
 			return cmd_info(2, args);

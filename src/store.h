@@ -210,6 +210,22 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 int store_source_find(store *s, const char *spec, int64_t *source_id, saex_fid *names,
                       saex_err *e);
 
+/* One line of a SAE's feature list. */
+typedef struct store_feat_row {
+	int64_t index;
+	float frac_nonzero, max_act;
+} store_feat_row;
+
+/* Every feature of a source by index (caller frees *rows with free()). */
+int store_feature_rows(store *s, int64_t source_id, store_feat_row **rows, size_t *n,
+                       saex_err *e);
+/* The first explanation of a feature, in the arena, or NULL. */
+char *store_first_explanation(store *s, int64_t source_id, int64_t index, arena *a);
+/* Indexes of a source's features whose explanations match query (FTS5, as
+ * store_search words), ascending; caller frees. */
+int store_match_indexes(store *s, int64_t source_id, const char *query, int64_t **idx,
+                        size_t *n, saex_err *e);
+
 /* Iterators for export: the callback returns nonzero to stop (that value is
  * returned). Records are valid only during the callback. */
 typedef int (*store_feature_cb)(void *ctx, const store_feature *f);

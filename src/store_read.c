@@ -679,3 +679,86 @@ int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int store_feature_rows(store *s, int64_t source_id, store_feat_row **rows, size_t *n,
+                       saex_err *e)
+{
+	*rows = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT idx, frac_nonzero, max_act FROM feature WHERE source_id = ?1 "
+	                       "ORDER BY idx",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read features");
+	sqlite3_bind_int64(st, 1, source_id);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			*rows = xrealloc(*rows, cap * sizeof **rows);
+		}
+		store_feat_row *r = &(*rows)[(*n)++];
+		r->index = sqlite3_column_int64(st, 0);
+		r->frac_nonzero = (float)sqlite3_column_double(st, 1);
+		r->max_act = (float)sqlite3_column_double(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		return store_fail(s, e, "cannot read features");
+	}
+	return 0;
+}
+
+char *store_first_explanation(store *s, int64_t source_id, int64_t index, arena *a)
+{
+	saex_err e;
+	sqlite3_stmt *st = store_stmt(s, ST_R_EXPL, &e);
+	if (!st)
+		return NULL;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, index);
+	char *d = sqlite3_step(st) == SQLITE_ROW ? store_col_text(st, 0, a) : NULL;
+	sqlite3_reset(st);
+	return d;
+}
+
+int store_match_indexes(store *s, int64_t source_id, const char *query, int64_t **idx,
+                        size_t *n, saex_err *e)
+{
+	*idx = NULL;
+	*n = 0;
+	search_plan plan;
+	if (store_search_plan(s, query, &plan))
+		return err_set(e, STORE_NOTFOUND, "empty filter");
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT DISTINCT x.idx FROM explanation_fts f "
+	                       "JOIN explanation x ON x.id = f.rowid "
+	                       "WHERE explanation_fts MATCH ?1 AND x.source_id = ?2 ORDER BY x.idx",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		free(plan.fts);
+		return store_fail(s, e, "cannot filter");
+	}
+	sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, source_id);
+	free(plan.fts);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 256;
+			*idx = xrealloc(*idx, cap * sizeof **idx);
+		}
+		(*idx)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	int ret = 0;
+	if (rc != SQLITE_DONE)
+		ret = err_set(e, STORE_NOTFOUND, "bad filter '%s': %s", query, sqlite3_errmsg(s->db));
+	sqlite3_finalize(st);
+	return ret;
+}

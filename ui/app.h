@@ -1,0 +1,91 @@
+/* app.h - the explorer: a stack of views over one store, a status line, a
+ * one-line prompt, and the main loop (ui/app.c). Views produce rows into a
+ * grid; only draw.c speaks curses.
+ *
+ * Ownership: the app owns its views (freed when popped) and the stores it
+ * was given at app_new (closed by app_free). */
+#ifndef SAEX_APP_H
+#define SAEX_APP_H
+
+#include "actions.h"
+#include "grid.h"
+#include "store.h"
+
+/* What a handler did: the main loop redraws, quits or ignores. */
+enum { H_NONE = 0, H_HANDLED = 1, H_REDRAW = 2, H_QUIT = 4 };
+
+typedef struct app app;
+typedef struct view view;
+
+typedef struct view_ops {
+	const char *name;
+	/* Fills rows [top, top + height) of g with the view's body. */
+	void (*draw)(view *v, app *a, grid *g, int top, int height);
+	/* Handles an action; H_NONE lets the app handle it. */
+	int (*handle)(view *v, app *a, action act);
+	void (*free)(view *v);
+} view_ops;
+
+struct view {
+	const view_ops *ops;
+	char title[256];
+};
+
+/* A prompt's answer: called with the text typed (Enter) or NULL (Esc). */
+typedef int (*prompt_fn)(app *a, view *v, const char *text);
+
+struct app {
+	store *db;              /* NULL: no database (a screen says how to make one) */
+	store_user *user;       /* may be NULL when the per-user database fails */
+	char *db_path;
+	view *stack[64];
+	int depth;
+	char status[512];
+	int status_err;
+	/* prompt */
+	int prompting;
+	char prompt_label[64];
+	sb prompt_text;
+	prompt_fn prompt_cb;
+	view *prompt_view;
+	/* terminal */
+	int rows, cols, ascii, colors;
+	char *osc52;            /* pending clipboard write for draw.c */
+};
+
+app *app_new(store *db, store_user *user, const char *db_path);
+void app_free(app *a);
+/* Pushes a view (the app owns it) / pops the top one. */
+void app_push(app *a, view *v);
+void app_pop(app *a);
+view *app_top(app *a);
+void app_status(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn cb);
+/* Renders the whole screen (title, body, status or prompt) into g. */
+void app_render(app *a, grid *g);
+/* Feeds one key: prompt editing or an action. Returns H_* flags. */
+int app_key(app *a, int key);
+/* Opens a feature's dashboard from an id string; 0 when done. */
+int app_open_id(app *a, const char *id);
+/* Smallest usable terminal. */
+#define APP_MIN_ROWS 10
+#define APP_MIN_COLS 40
+
+/* The views (ui/view_*.c). */
+view *view_catalog_new(app *a);
+view *view_features_new(app *a, int64_t source_id, const saex_fid *names);
+view *view_feature_new(app *a, const saex_fid *id, char *err, size_t errlen);
+view *view_search_new(app *a, const char *query, const char *model, const char *source);
+view *view_help_new(app *a);
+view *view_empty_new(app *a);
+
+/* Shared list navigation: moves *sel within [0, n) for UP/DOWN/PGUP/PGDN/
+ * TOP/BOTTOM with a page of `page` rows; H_REDRAW when it moved. */
+int list_move(action act, int *sel, int n, int page);
+/* Keeps *top so that sel is visible in a window of height rows. */
+void list_scroll(int sel, int *top, int height);
+
+/* Runs the interactive explorer on the terminal; returns an exit status. */
+int ui_run(store *db, store_user *user, const char *db_path, const char *open_id);
+
+#endif

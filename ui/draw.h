@@ -1,0 +1,22 @@
+/* draw.h - the terminal: the only module that calls curses. */
+#ifndef SAEX_DRAW_H
+#define SAEX_DRAW_H
+
+#include "grid.h"
+
+/* Starts curses; *colors is 0 (attributes only: NO_COLOR or no colour),
+ * 8 or 256. Returns -1 when the terminal cannot be used. */
+int draw_start(int *colors);
+void draw_stop(void);
+/* The terminal's size. */
+void draw_size(int *rows, int *cols);
+/* Shows a grid (same size as the terminal). */
+void draw_grid(const grid *g);
+/* Next key (blocks); ERR-like -1 when input ended. */
+int draw_key(void);
+/* Writes an OSC 52 clipboard request holding text (base64-encoded). */
+void draw_clipboard(const char *text);
+/* The key code curses uses for a resize. */
+int draw_resize_key(void);
+
+#endif

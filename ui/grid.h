@@ -1,0 +1,60 @@
+/* grid.h - the screen model: rows of cells that views fill and that only
+ * draw.c turns into curses calls, so views render headless in tests.
+ *
+ * Text put into a grid is untrusted: grid_text escapes control bytes, C1
+ * controls, bidi controls and invalid UTF-8 (saex_escape), measures width in
+ * columns (wcwidth: CJK and emoji take two, combining marks none) and clips
+ * without cutting a character. A cell holds one character's UTF-8 bytes
+ * (with any combining marks after it) or is the right half of a wide one.
+ *
+ * Ownership: the grid owns its cells; grid_row_text returns a string the
+ * caller frees. */
+#ifndef SAEX_GRID_H
+#define SAEX_GRID_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Styles: draw.c maps each to colours and attributes for the terminal. */
+typedef enum {
+	ST_NORMAL, ST_DIM, ST_BOLD, ST_TITLE, ST_HEADER, ST_SELECTED, ST_STATUS, ST_ERROR,
+	ST_KEY, ST_LINK, ST_MAXTOKEN, ST_CURSOR, ST_BAR,
+	ST_HEAT0, /* ST_HEAT0 + k, k = 1..8: activation strength k/8 */
+	ST__COUNT = ST_HEAT0 + 9
+} grid_style;
+
+#define GRID_CELL_BYTES 16
+
+typedef struct grid_cell {
+	char ch[GRID_CELL_BYTES]; /* NUL-terminated UTF-8; "" for a wide char's right half */
+	uint8_t style;
+} grid_cell;
+
+typedef struct grid {
+	int rows, cols;
+	int ascii;              /* the terminal is not UTF-8: escape non-ASCII */
+	grid_cell *cell;        /* rows * cols */
+} grid;
+
+grid *grid_new(int rows, int cols, int ascii);
+void grid_free(grid *g);
+void grid_clear(grid *g);
+
+/* Writes text at (row, col) in style, at most maxw columns (-1: to the
+ * edge). flags: SAEX_ESC_* for saex_escape. Returns the columns used. */
+int grid_text(grid *g, int row, int col, int maxw, int style, const char *s, size_t n,
+              unsigned flags);
+/* printf-style convenience for text saex itself makes (still escaped). */
+int grid_printf(grid *g, int row, int col, int maxw, int style, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+/* Fills columns [col, col+w) of row with spaces in style. */
+void grid_fill(grid *g, int row, int col, int w, int style);
+/* Width in columns of text once escaped as grid_text would show it. */
+int grid_width(const grid *g, const char *s, size_t n, unsigned flags);
+
+/* Row as plain UTF-8 (trailing spaces trimmed), for tests. Caller frees. */
+char *grid_row_text(const grid *g, int row);
+/* The style of the cell at (row, col). */
+int grid_style_at(const grid *g, int row, int col);
+
+#endif

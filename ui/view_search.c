@@ -1,0 +1,78 @@
+/* view_search.c - explanation search results; Enter opens a dashboard. */
+#include "config.h"
+#include "app.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct view_search {
+	view v;
+	arena mem;
+	store_hit *hits;
+	size_t n;
+	int sel, top;
+} view_search;
+
+static void sv_draw(view *vv, app *a, grid *g, int top, int height)
+{
+	view_search *v = (view_search *)vv;
+	(void)a;
+	grid_printf(g, top, 0, -1, ST_TITLE, "%-34s %9s  %s", "feature", "density", "explanation");
+	if (v->n == 0) {
+		grid_printf(g, top + 2, 2, -1, ST_DIM, "No explanation matches.");
+		return;
+	}
+	int body = height - 1;
+	list_scroll(v->sel, &v->top, body);
+	for (int i = 0; i < body && (size_t)(v->top + i) < v->n; i++) {
+		const store_hit *h = &v->hits[v->top + i];
+		int row = top + 1 + i, st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
+		if (st == ST_SELECTED)
+			grid_fill(g, row, 0, g->cols, st);
+		char id[3 * SAEX_ID_MAX];
+		saex_fid_format(&h->id, id, sizeof id);
+		grid_text(g, row, 0, 34, st, id, strlen(id), 0);
+		if (h->frac_nonzero >= 0)
+			grid_printf(g, row, 35, -1, st, "%8.4f%%", h->frac_nonzero * 100);
+		grid_text(g, row, 46, -1, st, h->description, strlen(h->description), SAEX_ESC_NL_ARROW);
+	}
+}
+
+static int sv_handle(view *vv, app *a, action act)
+{
+	view_search *v = (view_search *)vv;
+	if (act == ACT_OPEN) {
+		if (v->n) {
+			char err[600];
+			view *f = view_feature_new(a, &v->hits[v->sel].id, err, sizeof err);
+			if (f)
+				app_push(a, f);
+			else
+				app_status(a, 1, "%s", err);
+		}
+		return H_REDRAW;
+	}
+	return list_move(act, &v->sel, (int)v->n, a->rows - 4);
+}
+
+static void sv_free(view *vv)
+{
+	view_search *v = (view_search *)vv;
+	arena_free(&v->mem);
+	free(v);
+}
+
+static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free};
+
+view *view_search_new(app *a, const char *query, const char *model, const char *source)
+{
+	view_search *v = xcalloc(1, sizeof *v);
+	v->v.ops = &sv_ops;
+	snprintf(v->v.title, sizeof v->v.title, "search \"%s\"", query);
+	saex_err e = {{0}, 0};
+	if (!a->db || store_search(a->db, query, model, source, 200, &v->mem, &v->hits, &v->n, &e))
+		app_status(a, 1, "%s", a->db ? e.msg : "no database open");
+	else
+		app_status(a, 0, "%zu result%s", v->n, v->n == 1 ? "" : "s");
+	return &v->v;
+}
