@@ -40,9 +40,10 @@ static const cli_cmd cli_cmds[] = {
 	 "  --json            Neuronpedia's feature API field names"},
 	{"search", cmd_search, "search DB QUERY [--model M] [--source S] [--limit N] [--json]",
 	 "Full-text search over explanations, best match first. Words must all\n"
-	 "match (the last, of 3+ characters, also as a prefix); a word in more than\n"
-	 "8,000 explanations is left out next to rarer ones. FTS5 syntax is used as\n"
-	 "given when the query contains \" * ( ) : or ^.\n"
+	 "match (the last as a prefix when no explanation has it whole); a word in\n"
+	 "more than 5,000 explanations is left out next to rarer ones, and a query\n"
+	 "of such words ranks its first 500 matches. FTS5 syntax is used as given\n"
+	 "when the query contains \" * ( ) : or ^.\n"
 	 "  --model M         only this model\n"
 	 "  --source S        only this source (SAE) id\n"
 	 "  --limit N         at most N results (20)\n"

@@ -196,11 +196,12 @@ typedef struct store_hit {
 } store_hit;
 
 /* Full-text search over explanations, best (bm25) first. The query is
- * words, all required, the last also as a prefix when 3 or more characters
- * long; unless it holds FTS5 syntax characters (" * ( ) : ^), then it goes to
- * FTS5 as given. To bound the work, a word found in more than 8,000
- * explanations is left out when rarer words remain, and a query of such
- * words only ranks its first 2,000 matches. model and source (may be NULL)
+ * words, all required, the last also as a prefix when it has 3 or more
+ * characters and no explanation holds it as a whole word; unless it holds FTS5 syntax characters (" * ( ) : ^), then it goes to
+ * FTS5 as given. To bound the work, a word found in more than 5,000
+ * explanations is left out when rarer words remain (and is not expanded as
+ * a prefix), and a query of such words ranks its first 500 matches, shortest
+ * text first (its score is then 0). model and source (may be NULL)
  * restrict the scope. */
 int store_search(store *s, const char *query, const char *model, const char *source,
                  size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e);

@@ -340,11 +340,11 @@ int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err 
 }
 
 /* Queries whose words all match more than SEARCH_COMMON explanations rank
- * only the first SEARCH_WINDOW matches; a very common word next to rarer
+ * only the first SEARCH_WINDOW_S matches; a very common word next to rarer
  * ones is left out. Ranking costs time in proportion to the rows ranked, so
  * this bounds every search. */
-#define SEARCH_COMMON 8000
-#define SEARCH_WINDOW 2000
+#define SEARCH_COMMON 5000
+#define SEARCH_WINDOW_S "500"
 
 /* Documents holding a term, from the FTS5 vocabulary; 0 when unknown. */
 static int64_t store_term_docs(store *s, const char *term)
@@ -369,11 +369,12 @@ static int64_t store_term_docs(store *s, const char *term)
 
 typedef struct search_plan {
 	char *fts;      /* the FTS5 query */
-	int window;     /* rank only the first SEARCH_WINDOW matches */
+	int window;     /* rank only the first SEARCH_WINDOW_S matches */
 } search_plan;
 
-/* Builds the FTS5 query. Plain words are quoted and all required, the last
- * one also matching as a prefix (when it has 3 or more characters); a query
+/* Builds the FTS5 query. Plain words are quoted and all required; the last
+ * one matches as a prefix when it has 3 or more characters and no
+ * explanation holds it as a whole word (the user is typing it); a query
  * holding FTS5 syntax (" * ( ) : ^) is used as given. */
 static int store_search_plan(store *s, const char *q, search_plan *p)
 {
@@ -435,7 +436,7 @@ static int store_search_plan(store *s, const char *q, search_plan *p)
 			sb_addc(&b, (char)ws[i].w[j]);
 		}
 		sb_addc(&b, '"');
-		if (i == nw - 1 && ws[i].n >= 3)
+		if (i == nw - 1 && ws[i].n >= 3 && ws[i].docs == 0)
 			sb_addc(&b, '*');
 	}
 	free(ws);
@@ -480,33 +481,33 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 	store_search_range(s, model, source, &lo, &hi);
 	int rc;
 	sqlite3_stmt *st;
-	if (plan.window) {
-		/* Every word is very common: rank the first SEARCH_WINDOW matches. */
-		if (sqlite3_prepare_v2(s->db,
-		                       "SELECT rowid FROM explanation_fts WHERE explanation_fts MATCH ?1 "
-		                       "AND rowid BETWEEN ?2 AND ?3 ORDER BY rowid LIMIT 1 OFFSET ?4",
-		                       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_int64(st, 2, lo);
-			sqlite3_bind_int64(st, 3, hi);
-			sqlite3_bind_int(st, 4, SEARCH_WINDOW - 1);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				hi = sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-	}
-	/* Rank inside FTS5 first (bounded by the plan), then join and filter. */
-	const char *sql =
-		"SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
-		"coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
-		"FROM (SELECT rowid AS id, rank FROM explanation_fts WHERE explanation_fts MATCH ?1 "
-		"AND rowid BETWEEN ?5 AND ?6 ORDER BY rank LIMIT ?7) hit "
-		"JOIN explanation x ON x.id = hit.id "
-		"JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
-		"LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
-		"WHERE (?2 IS NULL OR m.name = ?2) AND (?3 IS NULL OR s.name = ?3) "
-		"ORDER BY hit.rank LIMIT ?4";
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	/* Rank inside FTS5 first (bounded by the plan), then join and filter.
+	 * bm25 works out each word's rarity by walking its whole list of
+	 * matches, milliseconds for a very common word; when every word is
+	 * common, every match holds them all and bm25's order comes down to
+	 * how often they occur and how long the text is: the window is ranked
+	 * by length (exact when each word occurs once). */
+	const char *rank = plan.window
+		? "SELECT f.rowid AS id, length(x2.description) AS rank FROM explanation_fts f "
+		  "JOIN explanation x2 ON x2.id = f.rowid WHERE explanation_fts MATCH ?1 "
+		  "AND f.rowid BETWEEN ?5 AND ?6 ORDER BY f.rowid LIMIT " SEARCH_WINDOW_S
+		: "SELECT rowid AS id, bm25(explanation_fts) AS rank FROM explanation_fts "
+		  "WHERE explanation_fts MATCH ?1 AND rowid BETWEEN ?5 AND ?6";
+	sb q = {0};
+	sb_printf(&q,
+	          "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
+	          "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
+	          "FROM (SELECT id, rank FROM (%s) ORDER BY rank, id LIMIT ?7) hit "
+	          "JOIN explanation x ON x.id = hit.id "
+	          "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
+	          "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
+	          "WHERE (?2 IS NULL OR m.name = ?2) AND (?3 IS NULL OR s.name = ?3) "
+	          "ORDER BY hit.rank, hit.id LIMIT ?4",
+	          rank);
+	const char *sql = q.p;
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	sb_free(&q);
+	if (rc != SQLITE_OK) {
 		free(plan.fts);
 		return store_fail(s, e, "cannot search");
 	}
@@ -520,6 +521,7 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 	 * after ranking, so every match in the range is ranked. */
 	sqlite3_bind_int64(st, 7, model || source ? -1 : (sqlite3_int64)limit);
 	free(plan.fts);
+	int plan_window = plan.window;
 	size_t cap = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*hits = arena_grow(a, *hits, *n, &cap, sizeof **hits, 16);
@@ -532,7 +534,7 @@ int store_search(store *s, const char *query, const char *model, const char *sou
 		h->explainer = store_col_text(st, 5, a);
 		h->frac_nonzero = sqlite3_column_double(st, 6);
 		h->max_act = sqlite3_column_double(st, 7);
-		h->score = -sqlite3_column_double(st, 8);
+		h->score = plan_window ? 0 : -sqlite3_column_double(st, 8);
 	}
 	int ret = 0;
 	if (rc != SQLITE_DONE) {

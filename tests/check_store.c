@@ -169,9 +169,10 @@ START_TEST(search)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(h[0].id.index, 21474);
 	ck_assert(h[0].frac_nonzero == 0.0037);
-	/* the last word matches as a prefix; case and punctuation do not matter */
+	/* a whole word matches as itself; case and punctuation do not matter */
 	ck_assert_int_eq(store_search(s, "BRIDGE", NULL, NULL, 10, &a, &h, &n, &e), 0);
-	ck_assert_uint_eq(n, 2);
+	ck_assert_uint_eq(n, 1);
+	/* a word being typed (no explanation has it whole) matches as a prefix */
 	ck_assert_int_eq(store_search(s, "bri", NULL, NULL, 10, &a, &h, &n, &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(store_search(s, "river's!", NULL, NULL, 10, &a, &h, &n, &e), 0);
@@ -193,7 +194,7 @@ START_TEST(search)
 }
 END_TEST
 
-/* Past 8,000 matches a word counts as very common: the search leaves it
+/* Past 5,000 matches a word counts as very common: the search leaves it
  * out next to rarer words, and ranks only a window of matches when every
  * word is common. */
 START_TEST(search_common_words)
