@@ -127,6 +127,14 @@ START_TEST(catalog_and_list)
 	ck_assert(screen_has(a, g, "       7   0.7000%"));
 	ck_assert(!screen_has(a, g, "       5   0.5000%"));
 	app_key(a, 27);
+	/* / in the list searches that SAE */
+	app_key(a, '/');
+	ck_assert(screen_has(a, g, "search gpt2-small/9-res-jb:"));
+	for (const char *k = "rivers"; *k; k++)
+		app_key(a, *k);
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "search \"rivers\" in gpt2-small/9-res-jb"));
+	ck_assert(screen_has(a, g, "gpt2-small/9-res-jb/5"));
 	grid_free(g);
 	app_free(a);
 }

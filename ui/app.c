@@ -167,12 +167,27 @@ static int app_command(app *a, view *v, const char *text)
 	return H_REDRAW;
 }
 
+static char app_scope_model[SAEX_ID_MAX], app_scope_source[SAEX_ID_MAX];
+
 static int app_search_answer(app *a, view *v, const char *text)
 {
 	(void)v;
 	if (text && *text)
-		app_push(a, view_search_new(a, text, NULL, NULL));
+		app_push(a, view_search_new(a, text, app_scope_model[0] ? app_scope_model : NULL,
+		                            app_scope_source[0] ? app_scope_source : NULL));
 	return H_REDRAW;
+}
+
+void app_search_prompt(app *a, view *v, const char *model, const char *source)
+{
+	snprintf(app_scope_model, sizeof app_scope_model, "%s", model ? model : "");
+	snprintf(app_scope_source, sizeof app_scope_source, "%s", source ? source : "");
+	char label[2 * SAEX_ID_MAX + 16];
+	if (model && source)
+		snprintf(label, sizeof label, "search %s/%s: ", model, source);
+	else
+		snprintf(label, sizeof label, "search: ");
+	app_prompt(a, v, label, NULL, app_search_answer);
 }
 
 int app_open_id(app *a, const char *text)
@@ -257,7 +272,7 @@ int app_key(app *a, int key)
 		return H_REDRAW;
 	case ACT_SEARCH:
 		if (a->db)
-			app_prompt(a, v, "search: ", NULL, app_search_answer);
+			app_search_prompt(a, v, NULL, NULL);
 		return H_REDRAW;
 	case ACT_COMMAND:
 		app_prompt(a, v, ":", NULL, app_command);

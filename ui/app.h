@@ -65,6 +65,8 @@ void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn 
 void app_render(app *a, grid *g);
 /* Feeds one key: prompt editing or an action. Returns H_* flags. */
 int app_key(app *a, int key);
+/* Prompts for a search scoped to model/source (NULL: everything). */
+void app_search_prompt(app *a, view *v, const char *model, const char *source);
 /* Opens a feature's dashboard from an id string; 0 when done. */
 int app_open_id(app *a, const char *id);
 /* Smallest usable terminal. */

@@ -357,6 +357,9 @@ static int fv_handle(view *vv, app *a, action act)
 				app_status(a, 1, "%s", err);
 		}
 		return H_REDRAW;
+	case ACT_SEARCH:
+		app_search_prompt(a, vv, v->f.id.model, v->f.id.source);
+		return H_REDRAW;
 	case ACT_CONTEXT:
 		v->ctx = (v->ctx + 1) % CTX__N;
 		app_status(a, 0, "examples: %s", ctx_names[v->ctx]);

@@ -204,6 +204,9 @@ static int fl_handle(view *vv, app *a, action act)
 	case ACT_FILTER:
 		app_prompt(a, vv, "filter (empty: all): ", v->filter, fl_filter_answer);
 		return H_REDRAW;
+	case ACT_SEARCH:
+		app_search_prompt(a, vv, v->names.model, v->names.source);
+		return H_REDRAW;
 	case ACT_JUMP:
 		app_prompt(a, vv, "index: ", NULL, fl_jump_answer);
 		return H_REDRAW;

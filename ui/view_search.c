@@ -68,7 +68,9 @@ view *view_search_new(app *a, const char *query, const char *model, const char *
 {
 	view_search *v = xcalloc(1, sizeof *v);
 	v->v.ops = &sv_ops;
-	snprintf(v->v.title, sizeof v->v.title, "search \"%s\"", query);
+	snprintf(v->v.title, sizeof v->v.title, "search \"%.200s\"%s%s%s%s", query,
+	         source ? " in " : "", model && source ? model : "", model && source ? "/" : "",
+	         source ? source : "");
 	saex_err e = {{0}, 0};
 	if (!a->db || store_search(a->db, query, model, source, 200, &v->mem, &v->hits, &v->n, &e))
 		app_status(a, 1, "%s", a->db ? e.msg : "no database open");
