@@ -126,7 +126,6 @@ START_TEST(catalog_and_list)
 	ck_assert(screen_has(a, g, "1 of 3 features by density"));
 	ck_assert(screen_has(a, g, "       7   0.7000%"));
 	ck_assert(!screen_has(a, g, "       5   0.5000%"));
-	app_key(a, 27);
 	/* / in the list searches that SAE */
 	app_key(a, '/');
 	ck_assert(screen_has(a, g, "search gpt2-small/9-res-jb:"));
