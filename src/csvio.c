@@ -168,6 +168,27 @@ int csvio_export(store *s, int64_t source_id, const saex_fid *names, csvio_what 
 	return rc;
 }
 
+int csvio_export_list(const store_list_item *items, size_t n, FILE *f, saex_err *e)
+{
+	csv_out o = {f, 0, 0, NULL, {0}};
+	fprintf(f, "modelId,layer,index,url,note,added\n");
+	for (size_t i = 0; i < n; i++) {
+		char idx[32], url[4 * SAEX_ID_MAX];
+		snprintf(idx, sizeof idx, "%lld", (long long)items[i].id.index);
+		saex_fid_url(&items[i].id, url, sizeof url);
+		co_str(&o, items[i].id.model);
+		co_str(&o, items[i].id.source);
+		co_str(&o, idx);
+		co_str(&o, url);
+		co_str(&o, items[i].note);
+		co_str(&o, items[i].added);
+		co_end(&o);
+	}
+	if (fflush(f) != 0 || ferror(f))
+		return err_set(e, STORE_EBAD, "cannot write the CSV: %s", strerror(errno));
+	return 0;
+}
+
 /* ---------------------------------------------------------------- import */
 
 enum { CI_MODEL, CI_LAYER, CI_INDEX, CI_DESC, CI_TYPE, CI_EXPLAINER, CI__N };

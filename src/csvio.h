@@ -23,4 +23,7 @@ typedef struct csvio_stats {
 int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
                               csvio_stats *st, saex_err *e);
 
+/* Writes a list's items as CSV: modelId, layer, index, url, note, added. */
+int csvio_export_list(const store_list_item *items, size_t n, FILE *f, saex_err *e);
+
 #endif

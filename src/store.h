@@ -247,6 +247,25 @@ int store_user_open(store_user **out, const char *path, saex_err *e);
 void store_user_close(store_user *u);
 int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e);
 int store_user_starred(store_user *u, const saex_fid *id);
+typedef struct store_list {
+	char *name;
+	int64_t count;
+} store_list;
+
+typedef struct store_list_item {
+	saex_fid id;
+	char *note, *added;
+} store_list_item;
+
+/* Adds a feature to a list (created when new); a second add updates the
+ * note. */
+int store_user_list_add(store_user *u, const char *list, const saex_fid *id, const char *note,
+                        saex_err *e);
+/* Lists with their sizes, by name; "starred" is not among them. */
+int store_user_lists(store_user *u, arena *a, store_list **out, size_t *n, saex_err *e);
+/* A list's items, oldest first; list NULL: the starred features. */
+int store_user_list_items(store_user *u, const char *list, arena *a, store_list_item **out,
+                          size_t *n, saex_err *e);
 /* The default per-user database path; caller frees. */
 char *store_user_default_path(void);
 

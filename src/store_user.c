@@ -145,3 +145,99 @@ int store_user_starred(store_user *u, const saex_fid *id)
 	sqlite3_finalize(st);
 	return r;
 }
+
+int store_user_list_add(store_user *u, const char *list, const saex_fid *id, const char *note,
+                        saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot add to the list");
+	int rc = sqlite3_prepare_v2(u->db, "INSERT OR IGNORE INTO list(name) VALUES (?1)", -1, &st,
+	                            NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(u->db,
+		                        "INSERT INTO list_item(list_id, model, source, idx, note) "
+		                        "SELECT id, ?2, ?3, ?4, ?5 FROM list WHERE name = ?1 "
+		                        "ON CONFLICT(list_id, model, source, idx) DO UPDATE SET "
+		                        "note = excluded.note",
+		                        -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, id->model, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, id->source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, id->index);
+		if (note && *note)
+			sqlite3_bind_text(st, 5, note, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, 5);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_OK) {
+		int r = store_user_fail(u, e, "cannot add to the list");
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	if (sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		int r = store_user_fail(u, e, "cannot add to the list");
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	return 0;
+}
+
+int store_user_lists(store_user *u, arena *a, store_list **out, size_t *n, saex_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db,
+	                       "SELECT l.name, count(i.idx) FROM list l LEFT JOIN list_item i "
+	                       "ON i.list_id = l.id GROUP BY l.id ORDER BY l.name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot read lists");
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 8);
+		store_list *l = &(*out)[(*n)++];
+		l->name = store_col_text(st, 0, a);
+		l->count = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read lists");
+}
+
+int store_user_list_items(store_user *u, const char *list, arena *a, store_list_item **out,
+                          size_t *n, saex_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	const char *sql = list
+		? "SELECT i.model, i.source, i.idx, i.note, i.added FROM list_item i "
+		  "JOIN list l ON l.id = i.list_id WHERE l.name = ?1 ORDER BY i.added, i.rowid"
+		: "SELECT model, source, idx, NULL, at FROM star ORDER BY at, model, source, idx";
+	if (sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot read the list");
+	if (list)
+		sqlite3_bind_text(st, 1, list, -1, SQLITE_TRANSIENT);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 16);
+		store_list_item *it = &(*out)[(*n)++];
+		snprintf(it->id.model, sizeof it->id.model, "%s", sqlite3_column_text(st, 0));
+		snprintf(it->id.source, sizeof it->id.source, "%s", sqlite3_column_text(st, 1));
+		it->id.index = sqlite3_column_int64(st, 2);
+		it->note = store_col_text(st, 3, a);
+		it->added = store_col_text(st, 4, a);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the list");
+}

@@ -253,6 +253,55 @@ START_TEST(search_help_command)
 }
 END_TEST
 
+START_TEST(lists)
+{
+	make_db();
+	app *a = open_app();
+	saex_err e = {{0}, 0};
+	ck_assert_int_eq(store_user_open(&a->user, tu_path("user.db"), &e), 0);
+	grid *g = grid_new(30, 100, 0);
+	ck_assert_int_eq(app_open_id(a, "gpt2-small/9-res-jb/7"), 0);
+	app_key(a, 's');
+	ck_assert(screen_has(a, g, "starred"));
+	app_key(a, 'a');
+	ck_assert(screen_has(a, g, "add to list: notes"));
+	app_key(a, 0x15); /* C-u clears */
+	for (const char *k = "bridges"; *k; k++)
+		app_key(a, *k);
+	app_key(a, '\n');
+	for (const char *k = "tall, red; \xc2\x9b" "2J"; *k; k++)
+		app_key(a, (unsigned char)*k); /* a C1 control, as UTF-8 */
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "added to list bridges"));
+	app_key(a, 'L');
+	ck_assert(screen_has(a, g, "(starred)                                       1"));
+	ck_assert(screen_has(a, g, "bridges                                         1"));
+	app_key(a, 'j');
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "list bridges"));
+	ck_assert(screen_has(a, g, "gpt2-small/9-res-jb/7"));
+	ck_assert(screen_has(a, g, "tall, red; \\u009b2J"));
+	app_key(a, 'e');
+	ck_assert(screen_has(a, g, "export to CSV file: bridges.csv"));
+	app_key(a, 0x15);
+	const char *out = tu_path("bridges.csv");
+	for (const char *k = out; *k; k++)
+		app_key(a, *k);
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "wrote 1 feature to"));
+	char *csv = tu_read(out, NULL);
+	ck_assert_ptr_nonnull(csv);
+	ck_assert_ptr_nonnull(strstr(csv, "modelId,layer,index,url,note,added\n\"gpt2-small\",\"9-res-jb\",\"7\","
+	                                  "\"https://neuronpedia.org/gpt2-small/9-res-jb/7\",\"tall, red; "));
+	free(csv);
+	/* Enter on the item opens its dashboard */
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "max activation 10.000"));
+	grid_free(g);
+	app_free(a);
+}
+END_TEST
+
 START_TEST(small_and_ascii)
 {
 	make_db();
@@ -309,6 +358,7 @@ int main(void)
 	tcase_add_test(tc, catalog_and_list);
 	tcase_add_test(tc, dashboard);
 	tcase_add_test(tc, search_help_command);
+	tcase_add_test(tc, lists);
 	tcase_add_test(tc, small_and_ascii);
 	tcase_add_test(tc, grid_widths);
 	suite_add_tcase(s, tc);

@@ -274,6 +274,12 @@ int app_key(app *a, int key)
 		if (a->db)
 			app_search_prompt(a, v, NULL, NULL);
 		return H_REDRAW;
+	case ACT_LISTS:
+		if (!a->user)
+			app_status(a, 1, "no per-user database: lists are off");
+		else
+			app_push(a, view_lists_new(a));
+		return H_REDRAW;
 	case ACT_COMMAND:
 		app_prompt(a, v, ":", NULL, app_command);
 		return H_REDRAW;

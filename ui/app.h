@@ -80,6 +80,9 @@ view *view_feature_new(app *a, const saex_fid *id, char *err, size_t errlen);
 view *view_search_new(app *a, const char *query, const char *model, const char *source);
 view *view_help_new(app *a);
 view *view_empty_new(app *a);
+view *view_lists_new(app *a);
+/* list NULL: the starred features. */
+view *view_list_new(app *a, const char *list);
 
 /* Shared list navigation: moves *sel within [0, n) for UP/DOWN/PGUP/PGDN/
  * TOP/BOTTOM with a page of `page` rows; H_REDRAW when it moved. */

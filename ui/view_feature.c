@@ -318,6 +318,30 @@ static int fv_goto(view_feature *v, app *a, int64_t index)
 	return H_REDRAW;
 }
 
+static char fv_last_list[128] = "notes";
+
+static int fv_note_answer(app *a, view *vv, const char *note)
+{
+	view_feature *v = (view_feature *)vv;
+	if (!note)
+		return H_REDRAW;
+	saex_err e = {{0}, 0};
+	if (store_user_list_add(a->user, fv_last_list, &v->f.id, note, &e) != 0)
+		app_status(a, 1, "%s", e.msg);
+	else
+		app_status(a, 0, "added to list %s", fv_last_list);
+	return H_REDRAW;
+}
+
+static int fv_list_answer(app *a, view *vv, const char *list)
+{
+	if (!list || !*list)
+		return H_REDRAW;
+	snprintf(fv_last_list, sizeof fv_last_list, "%s", list);
+	app_prompt(a, vv, "note (optional): ", NULL, fv_note_answer);
+	return H_REDRAW;
+}
+
 static int fv_handle(view *vv, app *a, action act)
 {
 	view_feature *v = (view_feature *)vv;
@@ -384,6 +408,13 @@ static int fv_handle(view *vv, app *a, action act)
 		}
 		return H_REDRAW;
 	}
+	case ACT_ADD_LIST:
+		if (!a->user) {
+			app_status(a, 1, "no per-user database: lists are off");
+			return H_REDRAW;
+		}
+		app_prompt(a, vv, "add to list: ", fv_last_list, fv_list_answer);
+		return H_REDRAW;
 	case ACT_COPY: {
 		char id[3 * SAEX_ID_MAX], url[4 * SAEX_ID_MAX];
 		saex_fid_format(&v->f.id, id, sizeof id);
