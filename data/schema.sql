@@ -81,6 +81,9 @@ CREATE TABLE feature (
   PRIMARY KEY (source_id, idx)
 ) WITHOUT ROWID;
 
+-- The feature list (index, density, max) without reading the records.
+CREATE INDEX feature_list ON feature(source_id, idx, frac_nonzero, max_act);
+
 -- All examples of one feature in one compressed row (src/actpack.h). A
 -- rowid table: its rows of several KiB fill whole overflow pages, where a
 -- WITHOUT ROWID table would leave most of the last one empty.
