@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "saex_tensor.h" /* safetensors and .npy files */
 
 #ifdef __cplusplus
 extern "C" {

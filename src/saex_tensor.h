@@ -1,0 +1,114 @@
+/* saex_tensor.h - part of libsaex's public interface (included by saex.h):
+ * safetensors and .npy files.
+ *
+ * Errors: functions that can fail take (char *err, size_t errlen). On
+ * failure they write a one-line message there (NUL-terminated, truncated to
+ * errlen; nothing when err is NULL) that names the file and, where there is
+ * one, the tensor, e.g.
+ *   model.safetensors: tensor 'wte.weight': data_offsets [0, 100] hold 100
+ *   bytes but shape [50257, 768] F32 needs 154389504
+ * The message is raw text from the file: escape it before it reaches a
+ * terminal (saex_escape). A bad file gives an error, never a crash.
+ *
+ * Byte order: files are little-endian; on a big-endian host every view is a
+ * converted copy. */
+#ifndef SAEX_TENSOR_H
+#define SAEX_TENSOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The most dimensions a tensor or array may have. */
+#define SAEX_MAX_DIMS 8
+/* A size for err buffers that holds any message in full. */
+#define SAEX_ERR_LEN 1024
+
+typedef enum saex_dtype {
+	SAEX_F32 = 0,
+	SAEX_F16 = 1,  /* IEEE binary16 */
+	SAEX_BF16 = 2  /* bfloat16 */
+} saex_dtype;
+
+/* "F32", "F16" or "BF16" (static storage). */
+const char *saex_dtype_name(saex_dtype t);
+/* Bytes per element: 4 or 2. */
+size_t saex_dtype_size(saex_dtype t);
+
+/* ---------------------------------------------------------------- safetensors
+ * saex_safetensors_open maps the file read-only and validates all of it
+ * before returning: the 8-byte little-endian header length N lies within
+ * the file (and below 100 MB), the N bytes are a JSON object, every entry
+ * but "__metadata__" (which must map strings to strings) is
+ * {"dtype": F32|F16|BF16, "shape": [non-negative integers, at most
+ * SAEX_MAX_DIMS], "data_offsets": [begin, end]} with begin <= end inside the
+ * data that follows the header, end - begin == numel * dtype size (numel
+ * computed without overflow), and no two tensors share a byte. Names must be
+ * unique. Keys other than these three in a tensor entry are ignored. */
+typedef struct saex_safetensors saex_safetensors;
+
+typedef struct saex_tensor {
+	const char *name;                /* borrowed: lives as long as the file */
+	saex_dtype dtype;
+	int ndim;                        /* 0 (a scalar) .. SAEX_MAX_DIMS */
+	int64_t shape[SAEX_MAX_DIMS];    /* shape[ndim..] are 0 */
+	uint64_t numel;                  /* product of the shape; 1 for a scalar */
+	const void *data;                /* borrowed: the bytes in the map */
+	size_t nbytes;                   /* numel * saex_dtype_size(dtype) */
+} saex_tensor;
+
+/* Opens and validates path. Returns NULL on failure (err filled). Close
+ * with saex_safetensors_close. */
+saex_safetensors *saex_safetensors_open(const char *path, char *err, size_t errlen);
+/* Unmaps the file. Every pointer borrowed from it becomes invalid. NULL is
+ * allowed. */
+void saex_safetensors_close(saex_safetensors *f);
+/* The path as given to open (borrowed). */
+const char *saex_safetensors_path(const saex_safetensors *f);
+/* Number of tensors; tensor i (0 <= i < count) in the order of their data
+ * in the file. Borrowed. */
+size_t saex_safetensors_count(const saex_safetensors *f);
+const saex_tensor *saex_safetensors_tensor(const saex_safetensors *f, size_t i);
+/* The tensor named name, or NULL. Borrowed. */
+const saex_tensor *saex_safetensors_find(const saex_safetensors *f, const char *name);
+/* The value of key in "__metadata__", or NULL. Borrowed. */
+const char *saex_safetensors_meta(const saex_safetensors *f, const char *key);
+
+/* A float32 view of t's numel values. For F32 data that is 4-byte aligned
+ * this points into the map (zero copy; *owned is set to NULL; valid until
+ * the file is closed); otherwise the values are converted (F16, BF16) or
+ * copied (unaligned F32) into memory that *owned receives and the caller
+ * frees with free(). Returns NULL only when that memory cannot be had. */
+const float *saex_tensor_f32(const saex_tensor *t, float **owned);
+
+/* ---------------------------------------------------------------- .npy
+ * Reads .npy files of format version 1.0, 2.0 or 3.0 holding float32
+ * ('<f4') or float16 ('<f2', converted) in C order; 'fortran_order': True,
+ * other dtypes and big-endian data are refused with a message saying so.
+ * The header dict may be spaced and ordered any way Python's literal syntax
+ * allows; it must hold exactly descr, fortran_order and shape. The data must
+ * be exactly numel values long. */
+typedef struct saex_npy {
+	float *data;                     /* owned: saex_npy_free releases it */
+	int ndim;
+	int64_t shape[SAEX_MAX_DIMS];
+	uint64_t numel;
+} saex_npy;
+
+/* Reads path into *out. Returns 0, or -1 with err filled (and *out empty). */
+int saex_npy_read(const char *path, saex_npy *out, char *err, size_t errlen);
+/* Frees a's data and empties it. */
+void saex_npy_free(saex_npy *a);
+/* Writes ndim (1..SAEX_MAX_DIMS) by shape float32 values, C order, as a
+ * version 1.0 .npy (2.0 when the header needs it). Returns 0 or -1 with err
+ * filled; a file that could not be written whole is removed. */
+int saex_npy_write(const char *path, const float *data, int ndim, const int64_t *shape,
+                   char *err, size_t errlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,103 @@
+/* tensor_util.c - see tensor_util.h */
+#include "config.h"
+#include "tensor_util.h"
+#include "saex.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int tensor_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (err && errlen) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void tensor_shape_str(sb *b, int ndim, const int64_t *shape)
+{
+	sb_addc(b, '[');
+	for (int i = 0; i < ndim; i++)
+		sb_printf(b, "%s%lld", i ? ", " : "", (long long)shape[i]);
+	sb_addc(b, ']');
+}
+
+int tensor_numel(int ndim, const int64_t *shape, size_t elem, uint64_t *numel, size_t *nbytes)
+{
+	uint64_t n = 1, bytes;
+	for (int i = 0; i < ndim; i++) {
+		if (shape[i] < 0 || __builtin_mul_overflow(n, (uint64_t)shape[i], &n))
+			return -1;
+	}
+	if (__builtin_mul_overflow(n, (uint64_t)elem, &bytes) || bytes > SIZE_MAX)
+		return -1;
+	*numel = n;
+	*nbytes = (size_t)bytes;
+	return 0;
+}
+
+uint16_t tensor_le16(const unsigned char *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+uint32_t tensor_le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
+uint64_t tensor_le64(const unsigned char *p)
+{
+	return (uint64_t)tensor_le32(p) | ((uint64_t)tensor_le32(p + 4) << 32);
+}
+
+int tensor_host_le(void)
+{
+	const uint16_t one = 1;
+	unsigned char b;
+	memcpy(&b, &one, 1);
+	return b == 1;
+}
+
+void tensor_to_f32(float *dst, const void *src, uint64_t n, saex_dtype t)
+{
+	const unsigned char *p = src;
+	switch (t) {
+	case SAEX_F32:
+		if (tensor_host_le()) {
+			memcpy(dst, p, n * 4);
+		} else {
+			for (uint64_t i = 0; i < n; i++) {
+				uint32_t u = tensor_le32(p + 4 * i);
+				memcpy(&dst[i], &u, 4);
+			}
+		}
+		break;
+	case SAEX_F16:
+		for (uint64_t i = 0; i < n; i++)
+			dst[i] = saex_f16_to_f32(tensor_le16(p + 2 * i));
+		break;
+	case SAEX_BF16:
+		for (uint64_t i = 0; i < n; i++)
+			dst[i] = saex_bf16_to_f32(tensor_le16(p + 2 * i));
+		break;
+	}
+}
+
+const char *saex_dtype_name(saex_dtype t)
+{
+	switch (t) {
+	case SAEX_F32: return "F32";
+	case SAEX_F16: return "F16";
+	case SAEX_BF16: return "BF16";
+	}
+	return "?";
+}
+
+size_t saex_dtype_size(saex_dtype t)
+{
+	return t == SAEX_F32 ? 4 : 2;
+}

@@ -1,0 +1,32 @@
+/* tensor_util.h - helpers shared by the safetensors and .npy readers. */
+#ifndef SAEX_TENSOR_UTIL_H
+#define SAEX_TENSOR_UTIL_H
+
+#include "saex_tensor.h"
+#include "util.h"
+
+#include <stdarg.h>
+
+/* Writes the formatted message into err (errlen bytes) when err is not
+ * NULL; returns -1. */
+int tensor_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Appends "[d0, d1, ...]" to b. */
+void tensor_shape_str(sb *b, int ndim, const int64_t *shape);
+
+/* numel of a shape into *numel and numel * elem into *nbytes; -1 when
+ * either does not fit in 64 bits (or in size_t). */
+int tensor_numel(int ndim, const int64_t *shape, size_t elem, uint64_t *numel, size_t *nbytes);
+
+/* Little-endian loads and stores that work at any alignment. */
+uint16_t tensor_le16(const unsigned char *p);
+uint32_t tensor_le32(const unsigned char *p);
+uint64_t tensor_le64(const unsigned char *p);
+
+/* Converts n little-endian elements of type t at src into float32 at dst. */
+void tensor_to_f32(float *dst, const void *src, uint64_t n, saex_dtype t);
+
+/* 1 on a little-endian host. */
+int tensor_host_le(void);
+
+#endif
