@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "saex_tensor.h" /* safetensors and .npy files */
+#include "saex_tok.h"    /* GPT-2's byte-level BPE tokenizer */
 
 #ifdef __cplusplus
 extern "C" {
