@@ -59,6 +59,16 @@ static const cli_cmd cli_cmds[] = {
 	 "explanationModelName. The sources must exist in DB.\n"
 	 "  --explanations F  the CSV file\n"
 	 "  --strict          stop at the first bad row and store nothing"},
+	{"tokenize", cmd_tokenize, "tokenize --model DIR [--bos] [--json] TEXT",
+	 "Split TEXT into GPT-2 byte-level BPE tokens, one a line: id, a tab, and\n"
+	 "the token's text with control characters and bytes that are not UTF-8 on\n"
+	 "their own shown as escapes (\\n, \\x1b, \\xe2). Any bytes encode; invalid\n"
+	 "UTF-8 falls back to byte tokens. \"<|endoftext|>\" in TEXT is plain text.\n"
+	 "Put -- before a TEXT that starts with '-'.\n"
+	 "  --model DIR       folder with vocab.json and merges.txt, or tokenizer.json\n"
+	 "  --bos             put <|endoftext|> (50256) first, as TransformerLens does\n"
+	 "  --json            {\"ids\":[...],\"tokens\":[...]}; bytes of a token that are\n"
+	 "                    not UTF-8 on their own show as U+FFFD there"},
 };
 
 const cli_cmd *cli_find(const char *name)
