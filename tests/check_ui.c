@@ -302,6 +302,41 @@ START_TEST(lists)
 }
 END_TEST
 
+START_TEST(mouse)
+{
+	make_db();
+	app *a = open_app();
+	grid *g = grid_new(24, 80, 0);
+	app_key(a, 'M');
+	ck_assert_int_eq(a->mouse, 1);
+	ck_assert(screen_has(a, g, "mouse on"));
+	/* click the SAE line (screen row 4): it is selected, so it opens */
+	app_mouse(a, MOUSE_CLICK, 4, 10);
+	ck_assert(screen_has(a, g, "3 of 3 features by index"));
+	/* click the third feature: selected; again: opened */
+	app_mouse(a, MOUSE_CLICK, 4, 10);
+	char *t = render_row(a, g, 4);
+	ck_assert_int_eq(grid_style_at(g, 4, 0), ST_SELECTED);
+	free(t);
+	app_mouse(a, MOUSE_CLICK, 4, 10);
+	ck_assert(screen_has(a, g, "saex ui.db  gpt2-small/9-res-jb/7"));
+	/* the wheel moves the selection in the dashboard */
+	app_mouse(a, MOUSE_WHEEL_UP, 10, 10);
+	app_key(a, 0x107 /* KEY_BACKSPACE */);
+	app_mouse(a, MOUSE_WHEEL_UP, 10, 10);
+	t = render_row(a, g, 2);
+	ck_assert_int_eq(grid_style_at(g, 2, 0), ST_SELECTED);
+	free(t);
+	/* clicks on headers or the status line do nothing */
+	ck_assert_int_eq(app_mouse(a, MOUSE_CLICK, 1, 5), H_NONE);
+	ck_assert_int_eq(app_mouse(a, MOUSE_CLICK, 23, 5), H_NONE);
+	app_key(a, 'M');
+	ck_assert_int_eq(a->mouse, 0);
+	grid_free(g);
+	app_free(a);
+}
+END_TEST
+
 START_TEST(small_and_ascii)
 {
 	make_db();
@@ -359,6 +394,7 @@ int main(void)
 	tcase_add_test(tc, dashboard);
 	tcase_add_test(tc, search_help_command);
 	tcase_add_test(tc, lists);
+	tcase_add_test(tc, mouse);
 	tcase_add_test(tc, small_and_ascii);
 	tcase_add_test(tc, grid_widths);
 	suite_add_tcase(s, tc);

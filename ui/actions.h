@@ -10,6 +10,9 @@ typedef enum {
 	ACT__COUNT
 } action;
 
+/* Mouse events, as draw.c reports them to app_mouse. */
+enum { MOUSE_WHEEL_UP, MOUSE_WHEEL_DOWN, MOUSE_CLICK };
+
 typedef struct action_info {
 	const char *name, *keys, *help;
 } action_info;

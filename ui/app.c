@@ -285,6 +285,11 @@ int app_key(app *a, int key)
 		return H_REDRAW;
 	case ACT_REDRAW:
 		return H_REDRAW;
+	case ACT_MOUSE:
+		a->mouse = !a->mouse;
+		app_status(a, 0, a->mouse ? "mouse on: wheel scrolls, click selects, click again opens"
+		                          : "mouse off");
+		return H_REDRAW;
 	default:
 		return H_NONE;
 	}
@@ -321,4 +326,32 @@ void list_scroll(int sel, int *top, int height)
 		*top = sel - height + 1;
 	if (*top < 0)
 		*top = 0;
+}
+
+int app_mouse(app *a, int what, int row, int col)
+{
+	(void)col;
+	view *v = app_top(a);
+	if (!v || a->prompting)
+		return H_NONE;
+	if (what == MOUSE_WHEEL_UP || what == MOUSE_WHEEL_DOWN) {
+		int r = 0;
+		for (int i = 0; i < 3; i++)
+			r |= v->ops->handle(v, a, what == MOUSE_WHEEL_UP ? ACT_UP : ACT_DOWN);
+		return r | H_REDRAW;
+	}
+	if (what == MOUSE_CLICK && v->ops->click && row >= 1 && row < a->rows - 1)
+		return v->ops->click(v, a, row - 1);
+	return H_NONE;
+}
+
+int list_click(view *v, app *a, int *sel, int top, int n, int row, int header)
+{
+	int i = top + row - header;
+	if (row < header || i < 0 || i >= n)
+		return H_NONE;
+	if (i == *sel)
+		return v->ops->handle(v, a, ACT_OPEN);
+	*sel = i;
+	return H_REDRAW;
 }

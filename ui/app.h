@@ -24,6 +24,8 @@ typedef struct view_ops {
 	/* Handles an action; H_NONE lets the app handle it. */
 	int (*handle)(view *v, app *a, action act);
 	void (*free)(view *v);
+	/* A click on body row `row` (0 = the body's first row); NULL: none. */
+	int (*click)(view *v, app *a, int row);
 } view_ops;
 
 struct view {
@@ -50,6 +52,7 @@ struct app {
 	view *prompt_view;
 	/* terminal */
 	int rows, cols, ascii, colors;
+	int mouse;              /* mouse reporting wanted (M) */
 	char *osc52;            /* pending clipboard write for draw.c */
 };
 
@@ -67,6 +70,13 @@ void app_render(app *a, grid *g);
 int app_key(app *a, int key);
 /* Prompts for a search scoped to model/source (NULL: everything). */
 void app_search_prompt(app *a, view *v, const char *model, const char *source);
+/* Mouse input (when a->mouse): MOUSE_* (actions.h) at screen (row, col).
+ * Returns H_* flags. */
+int app_mouse(app *a, int what, int row, int col);
+/* Shared click handling of list views: row is body-relative, the list's
+ * first item at body row `header`; a click selects, a click on the
+ * selection opens (through the view's ACT_OPEN). */
+int list_click(view *v, app *a, int *sel, int top, int n, int row, int header);
 /* Opens a feature's dashboard from an id string; 0 when done. */
 int app_open_id(app *a, const char *id);
 /* Smallest usable terminal. */

@@ -4,6 +4,7 @@
  * saex's own sequences reaches the terminal. */
 #include "config.h"
 #include "draw.h"
+#include "actions.h"
 #include "util.h"
 
 #include <curses.h>
@@ -111,6 +112,35 @@ int draw_key(void)
 {
 	int k = getch();
 	return k == ERR ? -1 : k;
+}
+
+void draw_mouse(int on)
+{
+	static int state = -1;
+	if (on == state)
+		return;
+	state = on;
+	mousemask(on ? (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED)
+	             : 0, NULL);
+	mouseinterval(0);
+}
+
+int draw_mouse_event(int key, int *what, int *row, int *col)
+{
+	MEVENT ev;
+	if (key != KEY_MOUSE || getmouse(&ev) != OK)
+		return 0;
+	*row = ev.y;
+	*col = ev.x;
+	if (ev.bstate & BUTTON4_PRESSED)
+		*what = MOUSE_WHEEL_UP;
+	else if (ev.bstate & BUTTON5_PRESSED)
+		*what = MOUSE_WHEEL_DOWN;
+	else if (ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED))
+		*what = MOUSE_CLICK;
+	else
+		return 0;
+	return 1;
 }
 
 int draw_resize_key(void)

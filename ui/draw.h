@@ -16,6 +16,11 @@ void draw_grid(const grid *g);
 int draw_key(void);
 /* Writes an OSC 52 clipboard request holding text (base64-encoded). */
 void draw_clipboard(const char *text);
+/* Turns mouse reporting on or off. */
+void draw_mouse(int on);
+/* For a mouse key: 1 and *what (MOUSE_* of actions.h), *row, *col filled; 0
+ * for mouse events saex does not use. */
+int draw_mouse_event(int key, int *what, int *row, int *col);
 /* The key code curses uses for a resize. */
 int draw_resize_key(void);
 

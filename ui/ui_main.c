@@ -55,6 +55,7 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 			app_render(a, g);
 			draw_grid(g);
 		}
+		draw_mouse(a->mouse);
 		if (a->osc52) {
 			draw_clipboard(a->osc52);
 			free(a->osc52);
@@ -68,6 +69,12 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 		}
 		if (key == draw_resize_key()) {
 			flags = H_REDRAW;
+			continue;
+		}
+		int what, mrow, mcol;
+		if (draw_mouse_event(key, &what, &mrow, &mcol)) {
+			flags = rows >= APP_MIN_ROWS && cols >= APP_MIN_COLS
+			        ? app_mouse(a, what, mrow, mcol) : H_NONE;
 			continue;
 		}
 		/* Below the minimum size only q works. */

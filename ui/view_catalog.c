@@ -137,7 +137,16 @@ static void cat_free(view *vv)
 	free(v);
 }
 
-static const view_ops cat_ops = {"catalog", cat_draw, cat_handle, cat_free};
+static int cat_click(view *vv, app *a, int row)
+{
+	view_catalog *v = (view_catalog *)vv;
+	int i = v->top + row - 1;
+	if (row < 1 || i >= v->nlines || v->lines[i].depth != 2)
+		return H_NONE;
+	return list_click(vv, a, &v->sel, v->top, v->nlines, row, 1);
+}
+
+static const view_ops cat_ops = {"catalog", cat_draw, cat_handle, cat_free, cat_click};
 
 view *view_catalog_new(app *a)
 {

@@ -438,7 +438,25 @@ static void fv_free(view *vv)
 	free(v);
 }
 
-static const view_ops fv_ops = {"feature", fv_draw, fv_handle, fv_free};
+static int fv_click(view *vv, app *a, int row)
+{
+	view_feature *v = (view_feature *)vv;
+	int at = v->scroll + row;
+	for (int i = v->nitems - 1; i >= 0; i--) {
+		if (v->items[i].row <= at) {
+			if (i == v->sel)
+				return fv_handle(vv, a, ACT_OPEN);
+			v->sel = i;
+			const item *it = &v->items[i];
+			v->cursor = it->example >= 0 ? (int)v->f.acts[it->example].max_index : -1;
+			fv_cursor_status(v, a);
+			return H_REDRAW;
+		}
+	}
+	return H_NONE;
+}
+
+static const view_ops fv_ops = {"feature", fv_draw, fv_handle, fv_free, fv_click};
 
 view *view_feature_new(app *a, const saex_fid *id, char *err, size_t errlen)
 {

@@ -227,7 +227,13 @@ static void fl_free(view *vv)
 	free(v);
 }
 
-static const view_ops fl_ops = {"features", fl_draw, fl_handle, fl_free};
+static int fl_click(view *vv, app *a, int row)
+{
+	view_features *v = (view_features *)vv;
+	return list_click(vv, a, &v->sel, v->top, (int)v->shown, row, 1);
+}
+
+static const view_ops fl_ops = {"features", fl_draw, fl_handle, fl_free, fl_click};
 
 view *view_features_new(app *a, int64_t source_id, const saex_fid *names)
 {

@@ -58,7 +58,13 @@ static void ls_free(view *vv)
 	free(v);
 }
 
-static const view_ops ls_ops = {"lists", ls_draw, ls_handle, ls_free};
+static int ls_click(view *vv, app *a, int row)
+{
+	view_lists *v = (view_lists *)vv;
+	return list_click(vv, a, &v->sel, v->top, (int)v->n + 1, row, 1);
+}
+
+static const view_ops ls_ops = {"lists", ls_draw, ls_handle, ls_free, ls_click};
 
 view *view_lists_new(app *a)
 {
@@ -168,7 +174,13 @@ static void li_free(view *vv)
 	free(v);
 }
 
-static const view_ops li_ops = {"list", li_draw, li_handle, li_free};
+static int li_click(view *vv, app *a, int row)
+{
+	view_list *v = (view_list *)vv;
+	return list_click(vv, a, &v->sel, v->top, (int)v->n, row, 1);
+}
+
+static const view_ops li_ops = {"list", li_draw, li_handle, li_free, li_click};
 
 view *view_list_new(app *a, const char *list)
 {

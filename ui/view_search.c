@@ -62,7 +62,13 @@ static void sv_free(view *vv)
 	free(v);
 }
 
-static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free};
+static int sv_click(view *vv, app *a, int row)
+{
+	view_search *v = (view_search *)vv;
+	return list_click(vv, a, &v->sel, v->top, (int)v->n, row, 1);
+}
+
+static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free, sv_click};
 
 view *view_search_new(app *a, const char *query, const char *model, const char *source)
 {
