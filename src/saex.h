@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "saex_tensor.h" /* safetensors and .npy files */
 #include "saex_tok.h"    /* GPT-2's byte-level BPE tokenizer */
+#include "saex_model.h"  /* GPT-2 forward pass with hooks */
 
 #ifdef __cplusplus
 extern "C" {

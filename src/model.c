@@ -1,0 +1,458 @@
+/* model.c - GPT-2 from a Hugging Face folder: loading, the forward pass
+ * with OpenBLAS and hook points with TransformerLens names. */
+#include "config.h"
+#include "saex.h"
+#include "util.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct layer_w {
+	const float *ln1_w, *ln1_b, *attn_w, *attn_b, *aproj_w, *aproj_b;
+	const float *ln2_w, *ln2_b, *fc_w, *fc_b, *mproj_w, *mproj_b;
+} layer_w;
+
+struct saex_model {
+	saex_model_config cfg;
+	saex_safetensors *st;
+	char *st_path;
+	const float *wte, *wpe, *lnf_w, *lnf_b;
+	layer_w *layers;
+	float **owned; /* converted copies (F16, BF16, unaligned F32) */
+	size_t n_owned;
+};
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || !errlen)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- numerics */
+
+void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const float *b, float eps)
+{
+	double mean = 0, var = 0;
+	for (size_t i = 0; i < n; i++)
+		mean += x[i];
+	mean /= (double)n;
+	for (size_t i = 0; i < n; i++) {
+		double d = x[i] - mean;
+		var += d * d;
+	}
+	var /= (double)n;
+	float inv = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+	for (size_t i = 0; i < n; i++)
+		y[i] = (x[i] - m) * inv * w[i] + b[i];
+}
+
+void saex_gelu_new(float *x, size_t n)
+{
+	const float c = 0.7978845608028654f; /* sqrt(2/pi) */
+	for (size_t i = 0; i < n; i++) {
+		float v = x[i];
+		x[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v)));
+	}
+}
+
+void saex_softmax(float *x, size_t n)
+{
+	float mx = -INFINITY;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] > mx)
+			mx = x[i];
+	if (mx == -INFINITY) {
+		memset(x, 0, n * sizeof *x);
+		return;
+	}
+	double sum = 0;
+	for (size_t i = 0; i < n; i++) {
+		float e = x[i] == -INFINITY ? 0.0f : expf(x[i] - mx);
+		x[i] = e;
+		sum += e;
+	}
+	float inv = (float)(1.0 / sum);
+	for (size_t i = 0; i < n; i++)
+		x[i] *= inv;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+static int cfg_int(json_t *root, const char *key, int *out, int required, int dflt, const char *path,
+                   char *err, size_t errlen)
+{
+	json_t *v = json_object_get(root, key);
+	if (!v) {
+		if (required) {
+			seterr(err, errlen, "%s: '%s' is missing", path, key);
+			return -1;
+		}
+		*out = dflt;
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (1 << 24)) {
+		seterr(err, errlen, "%s: '%s' must be an integer from 1 to %d", path, key, 1 << 24);
+		return -1;
+	}
+	*out = (int)json_integer_value(v);
+	return 0;
+}
+
+static int load_config(saex_model_config *c, const char *dir, char *err, size_t errlen)
+{
+	char *path = xasprintf("%s/config.json", dir);
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	int rc = -1;
+	if (!root) {
+		if (je.line < 1)
+			seterr(err, errlen, "%s: %s", path, je.text);
+		else
+			seterr(err, errlen, "%s:%d: %s", path, je.line, je.text);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		seterr(err, errlen, "%s: not a JSON object", path);
+		goto out;
+	}
+	json_t *mt = json_object_get(root, "model_type");
+	if (mt && json_is_string(mt) && strcmp(json_string_value(mt), "gpt2") != 0) {
+		seterr(err, errlen, "%s: model_type '%s' is not supported (only gpt2)", path, json_string_value(mt));
+		goto out;
+	}
+	if (cfg_int(root, "n_layer", &c->n_layer, 1, 0, path, err, errlen) ||
+	    cfg_int(root, "n_head", &c->n_head, 1, 0, path, err, errlen) ||
+	    cfg_int(root, "n_embd", &c->n_embd, 1, 0, path, err, errlen) ||
+	    cfg_int(root, "vocab_size", &c->vocab_size, 1, 0, path, err, errlen) ||
+	    cfg_int(root, "n_positions", &c->n_positions, 0, 0, path, err, errlen))
+		goto out;
+	if (c->n_positions == 0 && cfg_int(root, "n_ctx", &c->n_positions, 1, 0, path, err, errlen))
+		goto out;
+	if (c->n_embd % c->n_head) {
+		seterr(err, errlen, "%s: n_embd %d is not a multiple of n_head %d", path, c->n_embd, c->n_head);
+		goto out;
+	}
+	json_t *eps = json_object_get(root, "layer_norm_epsilon");
+	c->layer_norm_epsilon = 1e-5f;
+	if (eps) {
+		if (!json_is_number(eps) || json_number_value(eps) < 0 || json_number_value(eps) > 1) {
+			seterr(err, errlen, "%s: 'layer_norm_epsilon' must be a number from 0 to 1", path);
+			goto out;
+		}
+		c->layer_norm_epsilon = (float)json_number_value(eps);
+	}
+	json_t *act = json_object_get(root, "activation_function");
+	if (act && (!json_is_string(act) || strcmp(json_string_value(act), "gelu_new") != 0)) {
+		seterr(err, errlen, "%s: activation_function '%s' is not supported (only gelu_new)", path,
+		       json_is_string(act) ? json_string_value(act) : "(not a string)");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	free(path);
+	return rc;
+}
+
+/* Finds name (with or without "transformer.") of exactly the shape given
+ * (ndim values, then dims) and returns its float32 view. */
+static const float *get_w(saex_model *m, char *err, size_t errlen, int ndim, int64_t d0, int64_t d1,
+                          const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static const float *get_w(saex_model *m, char *err, size_t errlen, int ndim, int64_t d0, int64_t d1,
+                          const char *fmt, ...)
+{
+	char name[128], pref[160];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof name, fmt, ap);
+	va_end(ap);
+	snprintf(pref, sizeof pref, "transformer.%s", name);
+	const saex_tensor *t = saex_safetensors_find(m->st, pref);
+	if (!t)
+		t = saex_safetensors_find(m->st, name);
+	if (!t) {
+		seterr(err, errlen, "%s: tensor '%s' is missing", m->st_path, name);
+		return NULL;
+	}
+	int64_t want[2] = {d0, d1};
+	int ok = t->ndim == ndim;
+	for (int i = 0; ok && i < ndim; i++)
+		ok = t->shape[i] == want[i];
+	if (!ok) {
+		char got[160] = "[", w[64];
+		for (int i = 0; i < t->ndim; i++) {
+			size_t l = strlen(got);
+			snprintf(got + l, sizeof got - l, "%s%lld", i ? ", " : "", (long long)t->shape[i]);
+		}
+		strncat(got, "]", sizeof got - strlen(got) - 1);
+		if (ndim == 1)
+			snprintf(w, sizeof w, "[%lld]", (long long)d0);
+		else
+			snprintf(w, sizeof w, "[%lld, %lld]", (long long)d0, (long long)d1);
+		seterr(err, errlen, "%s: tensor '%s' has shape %s, expected %s", m->st_path, t->name, got, w);
+		return NULL;
+	}
+	float *owned;
+	const float *p = saex_tensor_f32(t, &owned);
+	if (!p) {
+		seterr(err, errlen, "%s: tensor '%s': out of memory", m->st_path, t->name);
+		return NULL;
+	}
+	if (owned) {
+		m->owned = xrealloc(m->owned, (m->n_owned + 1) * sizeof *m->owned);
+		m->owned[m->n_owned++] = owned;
+	}
+	return p;
+}
+
+saex_model *saex_model_load(const char *dir, char *err, size_t errlen)
+{
+	saex_model *m = xcalloc(1, sizeof *m);
+	if (load_config(&m->cfg, dir, err, errlen))
+		goto fail;
+	m->st_path = xasprintf("%s/model.safetensors", dir);
+	m->st = saex_safetensors_open(m->st_path, err, errlen);
+	if (!m->st)
+		goto fail;
+	int64_t d = m->cfg.n_embd, V = m->cfg.vocab_size, P = m->cfg.n_positions;
+	if (!(m->wte = get_w(m, err, errlen, 2, V, d, "wte.weight")) ||
+	    !(m->wpe = get_w(m, err, errlen, 2, P, d, "wpe.weight")) ||
+	    !(m->lnf_w = get_w(m, err, errlen, 1, d, 0, "ln_f.weight")) ||
+	    !(m->lnf_b = get_w(m, err, errlen, 1, d, 0, "ln_f.bias")))
+		goto fail;
+	m->layers = xcalloc((size_t)m->cfg.n_layer, sizeof *m->layers);
+	for (int l = 0; l < m->cfg.n_layer; l++) {
+		layer_w *w = &m->layers[l];
+		if (!(w->ln1_w = get_w(m, err, errlen, 1, d, 0, "h.%d.ln_1.weight", l)) ||
+		    !(w->ln1_b = get_w(m, err, errlen, 1, d, 0, "h.%d.ln_1.bias", l)) ||
+		    !(w->attn_w = get_w(m, err, errlen, 2, d, 3 * d, "h.%d.attn.c_attn.weight", l)) ||
+		    !(w->attn_b = get_w(m, err, errlen, 1, 3 * d, 0, "h.%d.attn.c_attn.bias", l)) ||
+		    !(w->aproj_w = get_w(m, err, errlen, 2, d, d, "h.%d.attn.c_proj.weight", l)) ||
+		    !(w->aproj_b = get_w(m, err, errlen, 1, d, 0, "h.%d.attn.c_proj.bias", l)) ||
+		    !(w->ln2_w = get_w(m, err, errlen, 1, d, 0, "h.%d.ln_2.weight", l)) ||
+		    !(w->ln2_b = get_w(m, err, errlen, 1, d, 0, "h.%d.ln_2.bias", l)) ||
+		    !(w->fc_w = get_w(m, err, errlen, 2, d, 4 * d, "h.%d.mlp.c_fc.weight", l)) ||
+		    !(w->fc_b = get_w(m, err, errlen, 1, 4 * d, 0, "h.%d.mlp.c_fc.bias", l)) ||
+		    !(w->mproj_w = get_w(m, err, errlen, 2, 4 * d, d, "h.%d.mlp.c_proj.weight", l)) ||
+		    !(w->mproj_b = get_w(m, err, errlen, 1, d, 0, "h.%d.mlp.c_proj.bias", l)))
+			goto fail;
+	}
+	return m;
+fail:
+	saex_model_free(m);
+	return NULL;
+}
+
+void saex_model_free(saex_model *m)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_owned; i++)
+		free(m->owned[i]);
+	free(m->owned);
+	free(m->layers);
+	saex_safetensors_close(m->st);
+	free(m->st_path);
+	free(m);
+}
+
+const saex_model_config *saex_model_config_of(const saex_model *m)
+{
+	return &m->cfg;
+}
+
+/* ---------------------------------------------------------------- hooks */
+
+static const char *const hook_suffix[SAEX_HOOK_KINDS] = {
+	"hook_resid_pre", "attn.hook_z", "hook_attn_out", "hook_resid_mid",
+	"mlp.hook_post", "hook_mlp_out", "hook_resid_post"};
+
+int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind)
+{
+	if (strncmp(name, "blocks.", 7) != 0)
+		return -1;
+	const char *p = name + 7;
+	if (*p < '0' || *p > '9' || (p[0] == '0' && p[1] >= '0' && p[1] <= '9'))
+		return -1;
+	long l = 0;
+	while (*p >= '0' && *p <= '9') {
+		l = l * 10 + (*p++ - '0');
+		if (l > 1000000)
+			return -1;
+	}
+	if (*p++ != '.')
+		return -1;
+	for (int k = 0; k < SAEX_HOOK_KINDS; k++)
+		if (strcmp(p, hook_suffix[k]) == 0) {
+			*layer = (int)l;
+			*kind = (saex_hook_kind)k;
+			return 0;
+		}
+	return -1;
+}
+
+size_t saex_model_hook_width(const saex_model *m, const char *name)
+{
+	int l;
+	saex_hook_kind k;
+	if (saex_hook_parse(name, &l, &k) || l >= m->cfg.n_layer)
+		return 0;
+	return (size_t)m->cfg.n_embd * (k == SAEX_HOOK_MLP_POST ? 4 : 1);
+}
+
+/* ---------------------------------------------------------------- forward */
+
+/* y[T, n] = x[T, k] @ W[k, n] + b */
+static void linear(float *y, const float *x, const float *W, const float *b, size_t T, size_t k, size_t n)
+{
+	for (size_t t = 0; t < T; t++)
+		memcpy(y + t * n, b, n * sizeof *y);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)n, (int)k, 1.0f, x, (int)k, W,
+	            (int)n, 1.0f, y, (int)n);
+}
+
+typedef struct hook_ctx {
+	const saex_run_opts *o;
+	int *which; /* per hook: layer * SAEX_HOOK_KINDS + kind */
+} hook_ctx;
+
+static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, size_t T, size_t w,
+                char *err, size_t errlen)
+{
+	int key = layer * SAEX_HOOK_KINDS + (int)kind;
+	for (size_t i = 0; i < h->o->n_hooks; i++)
+		if (h->which[i] == key && h->o->hooks[i].fn(h->o->hooks[i].name, act, T, w, h->o->hooks[i].user)) {
+			seterr(err, errlen, "hook %s stopped the run", h->o->hooks[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o,
+                       char *err, size_t errlen)
+{
+	static const saex_run_opts none = SAEX_RUN_OPTS_INIT;
+	const saex_model_config *c = &m->cfg;
+	if (!o)
+		o = &none;
+	if (T < 1 || T > (size_t)c->n_positions) {
+		seterr(err, errlen, "%zu tokens: the model takes 1 to %d", T, c->n_positions);
+		return -1;
+	}
+	for (size_t t = 0; t < T; t++)
+		if (ids[t] >= (uint32_t)c->vocab_size) {
+			seterr(err, errlen, "token id %u at position %zu is not below the vocabulary size %d", ids[t], t,
+			       c->vocab_size);
+			return -1;
+		}
+	int last = o->stop_after_layer < 0 || o->stop_after_layer >= c->n_layer ? c->n_layer - 1 : o->stop_after_layer;
+	if (o->logits && last != c->n_layer - 1) {
+		seterr(err, errlen, "logits need all %d layers, but the run stops after layer %d", c->n_layer, last);
+		return -1;
+	}
+	hook_ctx h = {o, xcalloc(o->n_hooks ? o->n_hooks : 1, sizeof(int))};
+	for (size_t i = 0; i < o->n_hooks; i++) {
+		int l;
+		saex_hook_kind k;
+		if (!o->hooks[i].name || saex_hook_parse(o->hooks[i].name, &l, &k) || l >= c->n_layer) {
+			seterr(err, errlen, "unknown hook '%s' (blocks.0 to blocks.%d with hook_resid_pre, attn.hook_z, "
+			       "hook_attn_out, hook_resid_mid, mlp.hook_post, hook_mlp_out or hook_resid_post)",
+			       o->hooks[i].name ? o->hooks[i].name : "(null)", c->n_layer - 1);
+			free(h.which);
+			return -1;
+		}
+		h.which[i] = l * SAEX_HOOK_KINDS + (int)k;
+	}
+
+	size_t d = (size_t)c->n_embd, nh = (size_t)c->n_head, dh = d / nh, V = (size_t)c->vocab_size;
+	float eps = c->layer_norm_epsilon;
+	float *x = xmalloc(T * d * sizeof *x);      /* residual stream */
+	float *a = xmalloc(T * d * sizeof *a);      /* LN output */
+	float *qkv = xmalloc(T * 3 * d * sizeof *qkv);
+	float *z = xmalloc(T * d * sizeof *z);
+	float *out = xmalloc(T * d * sizeof *out);  /* attn_out / mlp_out */
+	float *hid = xmalloc(T * 4 * d * sizeof *hid);
+	float *sc = xmalloc(T * T * sizeof *sc);
+	int rc = -1;
+
+	for (size_t t = 0; t < T; t++) {
+		const float *e = m->wte + (size_t)ids[t] * d, *p = m->wpe + t * d;
+		for (size_t i = 0; i < d; i++)
+			x[t * d + i] = e[i] + p[i];
+	}
+	float scale = 1.0f / sqrtf((float)dh);
+	for (int l = 0; l <= last; l++) {
+		const layer_w *w = &m->layers[l];
+		if (fire(&h, l, SAEX_HOOK_RESID_PRE, x, T, d, err, errlen))
+			goto out;
+		for (size_t t = 0; t < T; t++)
+			saex_layer_norm(a + t * d, x + t * d, d, w->ln1_w, w->ln1_b, eps);
+		linear(qkv, a, w->attn_w, w->attn_b, T, d, 3 * d);
+		for (size_t hd = 0; hd < nh; hd++) {
+			const float *q = qkv + hd * dh, *k = qkv + d + hd * dh, *v = qkv + 2 * d + hd * dh;
+			/* sc[T, T] = scale * q_h @ k_h^T; only the lower triangle is used */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)dh, scale, q,
+			            (int)(3 * d), k, (int)(3 * d), 0.0f, sc, (int)T);
+			for (size_t i = 0; i < T; i++) {
+				for (size_t j = i + 1; j < T; j++)
+					sc[i * T + j] = -INFINITY;
+				saex_softmax(sc + i * T, i + 1);
+				for (size_t j = i + 1; j < T; j++)
+					sc[i * T + j] = 0.0f;
+			}
+			/* z_h[T, dh] = sc @ v_h */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)dh, (int)T, 1.0f, sc, (int)T,
+			            v, (int)(3 * d), 0.0f, z + hd * dh, (int)d);
+		}
+		if (fire(&h, l, SAEX_HOOK_Z, z, T, d, err, errlen))
+			goto out;
+		linear(out, z, w->aproj_w, w->aproj_b, T, d, d);
+		if (fire(&h, l, SAEX_HOOK_ATTN_OUT, out, T, d, err, errlen))
+			goto out;
+		for (size_t i = 0; i < T * d; i++)
+			x[i] += out[i];
+		if (fire(&h, l, SAEX_HOOK_RESID_MID, x, T, d, err, errlen))
+			goto out;
+		for (size_t t = 0; t < T; t++)
+			saex_layer_norm(a + t * d, x + t * d, d, w->ln2_w, w->ln2_b, eps);
+		linear(hid, a, w->fc_w, w->fc_b, T, d, 4 * d);
+		saex_gelu_new(hid, T * 4 * d);
+		if (fire(&h, l, SAEX_HOOK_MLP_POST, hid, T, 4 * d, err, errlen))
+			goto out;
+		linear(out, hid, w->mproj_w, w->mproj_b, T, 4 * d, d);
+		if (fire(&h, l, SAEX_HOOK_MLP_OUT, out, T, d, err, errlen))
+			goto out;
+		for (size_t i = 0; i < T * d; i++)
+			x[i] += out[i];
+		if (fire(&h, l, SAEX_HOOK_RESID_POST, x, T, d, err, errlen))
+			goto out;
+	}
+	if (o->logits) {
+		for (size_t t = 0; t < T; t++)
+			saex_layer_norm(a + t * d, x + t * d, d, m->lnf_w, m->lnf_b, eps);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)V, (int)d, 1.0f, a, (int)d, m->wte,
+		            (int)d, 0.0f, o->logits, (int)V);
+	}
+	rc = 0;
+out:
+	free(x);
+	free(a);
+	free(qkv);
+	free(z);
+	free(out);
+	free(hid);
+	free(sc);
+	free(h.which);
+	return rc;
+}

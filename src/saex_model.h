@@ -1,0 +1,113 @@
+/* saex_model.h - part of libsaex's public interface (included by saex.h):
+ * the GPT-2 architecture from a Hugging Face folder, its forward pass and
+ * hook points with TransformerLens names.
+ *
+ * A model folder holds config.json (n_layer, n_head, n_embd, n_positions,
+ * vocab_size, layer_norm_epsilon, activation_function, which must be
+ * "gelu_new" when given) and model.safetensors, whose tensor names may or
+ * may not start with "transformer." (the attn.bias / masked_bias buffers
+ * and lm_head.weight are ignored; the unembedding is tied to wte). F32
+ * weights are used in place in the read-only map (zero copy); F16 and BF16
+ * weights are converted to float32 at load.
+ *
+ * Errors follow saex_tensor.h: (char *err, size_t errlen) receives one line
+ * naming the file and, where there is one, the tensor, e.g.
+ *   DIR/model.safetensors: tensor 'h.1.mlp.c_fc.weight' is missing
+ * The text may hold bytes from the file: escape it before printing.
+ *
+ * A model is read-only during a forward pass except for its scratch
+ * memory: do not run one model from two threads at once. */
+#ifndef SAEX_MODEL_H
+#define SAEX_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct saex_model saex_model;
+
+typedef struct saex_model_config {
+	int n_layer, n_head, n_embd, n_positions, vocab_size;
+	float layer_norm_epsilon;
+} saex_model_config;
+
+/* Loads DIR/config.json and DIR/model.safetensors. NULL on failure (err
+ * filled). Free with saex_model_free. */
+saex_model *saex_model_load(const char *dir, char *err, size_t errlen);
+void saex_model_free(saex_model *m); /* NULL is allowed */
+/* The model's configuration (borrowed; lives as long as the model). */
+const saex_model_config *saex_model_config_of(const saex_model *m);
+
+/* ---------------------------------------------------------------- hooks
+ * Hook points, per block L (0-based), with TransformerLens names:
+ *   blocks.L.hook_resid_pre    block input (wte + wpe for block 0)   [T, d]
+ *   blocks.L.attn.hook_z       the heads' outputs concatenated,
+ *                              the input of attn.c_proj              [T, d]
+ *   blocks.L.hook_attn_out     attention output                      [T, d]
+ *   blocks.L.hook_resid_mid    resid_pre + attn_out                  [T, d]
+ *   blocks.L.mlp.hook_post     gelu_new(...), input of mlp.c_proj    [T, 4d]
+ *   blocks.L.hook_mlp_out      MLP output                            [T, d]
+ *   blocks.L.hook_resid_post   resid_mid + mlp_out (before ln_f)     [T, d]
+ * in that order within a block. A callback sees the activation, row-major
+ * [T, width], and may change it in place: the run continues from the
+ * changed values. Returning non-zero stops the run (saex_model_forward then
+ * fails with "hook NAME stopped the run"). */
+typedef enum saex_hook_kind {
+	SAEX_HOOK_RESID_PRE = 0,
+	SAEX_HOOK_Z,
+	SAEX_HOOK_ATTN_OUT,
+	SAEX_HOOK_RESID_MID,
+	SAEX_HOOK_MLP_POST,
+	SAEX_HOOK_MLP_OUT,
+	SAEX_HOOK_RESID_POST,
+	SAEX_HOOK_KINDS
+} saex_hook_kind;
+
+typedef int (*saex_hook_fn)(const char *name, float *act, size_t T, size_t width, void *user);
+
+typedef struct saex_hook {
+	const char *name;   /* borrowed for the run */
+	saex_hook_fn fn;
+	void *user;
+} saex_hook;
+
+/* Parses a hook name. Returns 0 and fills *layer and *kind, or -1 when the
+ * name is not one of the forms above. Does not check the layer's range. */
+int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind);
+/* The width of a hook point of m: n_embd, or 4 n_embd for mlp.hook_post;
+ * 0 when the name is unknown or its layer is out of range. */
+size_t saex_model_hook_width(const saex_model *m, const char *name);
+
+/* ---------------------------------------------------------------- forward */
+typedef struct saex_run_opts {
+	const saex_hook *hooks;   /* n_hooks callbacks; several may share a name */
+	size_t n_hooks;
+	int stop_after_layer;     /* last block to run; negative: all of them */
+	float *logits;            /* NULL, or [T, vocab_size] floats to fill
+	                           * (needs every block: stop_after_layer < 0
+	                           * or the last one) */
+} saex_run_opts;
+#define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL}
+
+/* Runs ids[0..T) (1 <= T <= n_positions, every id < vocab_size) through the
+ * model with causal attention, calling the hooks. Returns 0, or -1 with err
+ * filled (bad ids, unknown hook name, hook stopped the run, no memory). */
+int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o,
+                       char *err, size_t errlen);
+
+/* The numerics of the forward pass, exposed for tests.
+ * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,
+ * var the biased variance; y may be x. saex_gelu_new: in place,
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). saex_softmax: in place,
+ * max-subtracted; -INFINITY entries become 0. */
+void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const float *b, float eps);
+void saex_gelu_new(float *x, size_t n);
+void saex_softmax(float *x, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
