@@ -69,6 +69,27 @@ static const cli_cmd cli_cmds[] = {
 	 "  --bos             put <|endoftext|> (50256) first, as TransformerLens does\n"
 	 "  --json            {\"ids\":[...],\"tokens\":[...]}; bytes of a token that are\n"
 	 "                    not UTF-8 on their own show as U+FFFD there"},
+	{"run", cmd_run,
+	 "run --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--hook NAME --save FILE.npy]...\n"
+	 "          [--logits FILE.npy] [--json]",
+	 "Run a prompt through a GPT-2 model and save hook activations and logits as\n"
+	 "float32 .npy files. DIR holds config.json and model.safetensors (F32, F16 or\n"
+	 "BF16; names with or without \"transformer.\"), and for TEXT the tokenizer.\n"
+	 "Prints one line per token (position, id, text), then what was saved.\n"
+	 "  --model DIR       the Hugging Face model folder\n"
+	 "  TEXT              tokenized with <|endoftext|> (50256) first, as\n"
+	 "                    TransformerLens does; put -- before a TEXT starting with -\n"
+	 "  --ids LIST        comma-separated token ids, used exactly as given\n"
+	 "  --no-bos          no <|endoftext|> before TEXT\n"
+	 "  --hook NAME       a TransformerLens hook point: blocks.L.hook_resid_pre,\n"
+	 "                    blocks.L.attn.hook_z, blocks.L.hook_attn_out,\n"
+	 "                    blocks.L.hook_resid_mid, blocks.L.mlp.hook_post,\n"
+	 "                    blocks.L.hook_mlp_out or blocks.L.hook_resid_post\n"
+	 "  --save FILE.npy   write the preceding --hook's activation, [T, d]\n"
+	 "                    ([T, 4d] for mlp.hook_post); repeat --hook/--save pairs\n"
+	 "  --logits FILE.npy write the logits, [T, vocab]; without it the run stops\n"
+	 "                    after the last layer a --hook needs\n"
+	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}"},
 };
 
 const cli_cmd *cli_find(const char *name)

@@ -1,0 +1,247 @@
+/* cmd_run.c - saex run: a prompt through GPT-2, hook activations and
+ * logits saved as .npy. */
+#include "config.h"
+#include "cli.h"
+#include "saex.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct run_save {
+	const char *hook, *file;
+	float *data; /* [T, width], filled by the hook */
+	size_t T, width;
+} run_save;
+
+static int save_hook(const char *name, float *act, size_t T, size_t width, void *user)
+{
+	run_save *s = user;
+	free(s->data);
+	s->data = xmalloc(T * width * sizeof *s->data);
+	memcpy(s->data, act, T * width * sizeof *act);
+	s->T = T;
+	s->width = width;
+	return 0;
+}
+
+/* Parses "50256,15496,995" into *ids (caller frees). -1 when malformed. */
+static int parse_ids(const char *s, uint32_t **ids, size_t *n)
+{
+	size_t cap = 16;
+	*n = 0;
+	*ids = xmalloc(cap * sizeof **ids);
+	const char *p = s;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (errno || v > UINT32_MAX)
+			return -1;
+		if (*n == cap)
+			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
+		(*ids)[(*n)++] = (uint32_t)v;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ',')
+			return -1;
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"model", required_argument, NULL, 'm'}, {"ids", required_argument, NULL, 'i'},
+		{"no-bos", no_argument, NULL, 'n'}, {"hook", required_argument, NULL, 'k'},
+		{"save", required_argument, NULL, 's'}, {"logits", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+	const char *model = NULL, *ids_arg = NULL, *logits_file = NULL;
+	int json = 0, no_bos = 0, ch, rc = CLI_USAGE;
+	const cli_cmd *me = cli_find("run");
+	run_save *saves = xcalloc((size_t)argc + 1, sizeof *saves);
+	size_t n_saves = 0;
+	saex_model *m = NULL;
+	saex_tok *tok = NULL;
+	uint32_t *ids = NULL;
+	float *logits = NULL;
+	saex_hook *hooks = NULL;
+	size_t T = 0;
+	char err[SAEX_ERR_LEN];
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': model = optarg; break;
+		case 'i': ids_arg = optarg; break;
+		case 'n': no_bos = 1; break;
+		case 'k': saves[n_saves++].hook = optarg; break;
+		case 's':
+			if (n_saves == 0 || saves[n_saves - 1].file) {
+				cli_fail("run", CLI_USAGE, "--save %s must follow a --hook NAME", optarg);
+				goto out;
+			}
+			saves[n_saves - 1].file = optarg;
+			break;
+		case 'l': logits_file = optarg; break;
+		case 'j': json = 1; break;
+		case 'h': cli_usage(stdout, me); rc = CLI_OK; goto out;
+		default: cli_usage(stderr, me); goto out;
+		}
+	}
+	int n_text = argc - optind;
+	if (!model || (ids_arg ? n_text != 0 : n_text != 1)) {
+		if (!model)
+			cli_fail("run", CLI_USAGE, "--model DIR is required");
+		else
+			cli_fail("run", CLI_USAGE, "give either TEXT or --ids, not both or neither");
+		cli_usage(stderr, me);
+		goto out;
+	}
+	int max_layer = -1;
+	for (size_t i = 0; i < n_saves; i++) {
+		int l;
+		saex_hook_kind k;
+		if (!saves[i].file) {
+			cli_fail("run", CLI_USAGE, "--hook %s needs --save FILE.npy", saves[i].hook);
+			goto out;
+		}
+		if (saex_hook_parse(saves[i].hook, &l, &k)) {
+			cli_fail("run", CLI_USAGE, "unknown hook '%s' (blocks.L.hook_resid_pre, blocks.L.attn.hook_z, "
+			         "blocks.L.hook_attn_out, blocks.L.hook_resid_mid, blocks.L.mlp.hook_post, "
+			         "blocks.L.hook_mlp_out or blocks.L.hook_resid_post)", saves[i].hook);
+			goto out;
+		}
+		if (l > max_layer)
+			max_layer = l;
+	}
+	if (ids_arg && parse_ids(ids_arg, &ids, &T)) {
+		cli_fail("run", CLI_USAGE, "--ids '%s': expected comma-separated token ids such as 50256,15496,995", ids_arg);
+		goto out;
+	}
+
+	m = saex_model_load(model, err, sizeof err);
+	if (!m) {
+		rc = cli_fail("run", CLI_DATA, "%s", err);
+		goto out;
+	}
+	const saex_model_config *c = saex_model_config_of(m);
+	if (ids_arg) {
+		tok = saex_tok_load(model, err, sizeof err); /* optional: token texts */
+	} else {
+		tok = saex_tok_load(model, err, sizeof err);
+		if (!tok) {
+			rc = cli_fail("run", CLI_DATA, "%s", err);
+			goto out;
+		}
+		const char *text = argv[optind];
+		ids = saex_tok_encode(tok, text, strlen(text), !no_bos, &T);
+		if (!no_bos && saex_tok_bos(tok) < 0) {
+			rc = cli_fail("run", CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for BOS (use --no-bos)", model);
+			goto out;
+		}
+	}
+	if (T == 0 || T > (size_t)c->n_positions) {
+		cli_fail("run", CLI_USAGE, "%zu tokens: the model takes 1 to %d", T, c->n_positions);
+		goto out;
+	}
+	for (size_t t = 0; t < T; t++)
+		if (ids[t] >= (uint32_t)c->vocab_size) {
+			cli_fail("run", CLI_USAGE, "token id %u is not below the vocabulary size %d", ids[t], c->vocab_size);
+			goto out;
+		}
+	if (max_layer >= c->n_layer) {
+		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layer - 1);
+		goto out;
+	}
+
+	hooks = xcalloc(n_saves + 1, sizeof *hooks);
+	for (size_t i = 0; i < n_saves; i++)
+		hooks[i] = (saex_hook){saves[i].hook, save_hook, &saves[i]};
+	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
+	ro.hooks = hooks;
+	ro.n_hooks = n_saves;
+	if (logits_file)
+		logits = ro.logits = xmalloc(T * (size_t)c->vocab_size * sizeof *logits);
+	else if (max_layer >= 0)
+		ro.stop_after_layer = max_layer;
+	if (saex_model_forward(m, ids, T, &ro, err, sizeof err)) {
+		rc = cli_fail("run", CLI_DATA, "%s", err);
+		goto out;
+	}
+	for (size_t i = 0; i < n_saves; i++) {
+		int64_t shape[2] = {(int64_t)saves[i].T, (int64_t)saves[i].width};
+		if (saex_npy_write(saves[i].file, saves[i].data, 2, shape, err, sizeof err)) {
+			rc = cli_fail("run", CLI_DATA, "%s", err);
+			goto out;
+		}
+	}
+	if (logits_file) {
+		int64_t shape[2] = {(int64_t)T, c->vocab_size};
+		if (saex_npy_write(logits_file, logits, 2, shape, err, sizeof err)) {
+			rc = cli_fail("run", CLI_DATA, "%s", err);
+			goto out;
+		}
+	}
+
+	if (json) {
+		json_t *doc = json_object(), *ja = json_array(), *js = json_array();
+		for (size_t t = 0; t < T; t++)
+			json_array_append_new(ja, json_integer(ids[t]));
+		json_object_set_new(doc, "ids", ja);
+		for (size_t i = 0; i < n_saves; i++)
+			json_array_append_new(js, json_pack("{s:s,s:s,s:[I,I]}", "hook", saves[i].hook, "file",
+			                                    saves[i].file, "shape", (json_int_t)saves[i].T,
+			                                    (json_int_t)saves[i].width));
+		json_object_set_new(doc, "saved", js);
+		if (logits_file)
+			json_object_set_new(doc, "logits", json_pack("{s:s,s:[I,I]}", "file", logits_file, "shape",
+			                                             (json_int_t)T, (json_int_t)c->vocab_size));
+		cli_put_json(stdout, doc, 0);
+		json_decref(doc);
+	} else {
+		cli_style cs;
+		cli_style_init(&cs, stdout);
+		sb out = {0};
+		for (size_t t = 0; t < T; t++) {
+			size_t k = 0;
+			const char *p = tok ? saex_tok_bytes(tok, ids[t], &k) : NULL;
+			sb_printf(&out, "%zu\t%u", t, ids[t]);
+			if (p) {
+				sb_addc(&out, '\t');
+				cli_put_text(&out, &cs, p, k, 0);
+			}
+			sb_addc(&out, '\n');
+		}
+		for (size_t i = 0; i < n_saves; i++) {
+			sb_printf(&out, "saved %s [%zu, %zu] to ", saves[i].hook, saves[i].T, saves[i].width);
+			cli_put_text(&out, &cs, saves[i].file, strlen(saves[i].file), 0);
+			sb_addc(&out, '\n');
+		}
+		if (logits_file) {
+			sb_printf(&out, "saved logits [%zu, %d] to ", T, c->vocab_size);
+			cli_put_text(&out, &cs, logits_file, strlen(logits_file), 0);
+			sb_addc(&out, '\n');
+		}
+		fwrite(out.p ? out.p : "", 1, out.n, stdout);
+		sb_free(&out);
+	}
+	rc = fflush(stdout) == 0 ? CLI_OK : CLI_DATA;
+out:
+	for (size_t i = 0; i < n_saves; i++)
+		free(saves[i].data);
+	free(saves);
+	free(hooks);
+	free(logits);
+	free(ids);
+	saex_tok_free(tok);
+	saex_model_free(m);
+	return rc;
+}
