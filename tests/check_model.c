@@ -1,0 +1,293 @@
+/* check_model.c - the forward pass's numerics against hand-computed values,
+ * hook names, and hooks that change the run (on a tiny model written here). */
+#include "config.h"
+#include "testutil.h"
+#include "saex.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NEAR(a, b, tol) ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%.9g != %.9g", (double)(a), (double)(b))
+
+START_TEST(layer_norm_values)
+{
+	/* mean 2.5, biased variance 1.25; eps 0.75 makes the denominator sqrt 2 */
+	const float x[4] = {1, 2, 3, 4}, w[4] = {2, 2, 2, 2}, b[4] = {1, 1, 1, 1};
+	const float one[4] = {1, 1, 1, 1}, zero[4] = {0};
+	float y[4];
+	saex_layer_norm(y, x, 4, w, b, 0.75f);
+	const double want[4] = {-1.1213203435596424, 0.29289321881345254, 1.7071067811865475, 3.1213203435596424};
+	for (int i = 0; i < 4; i++)
+		NEAR(y[i], want[i], 1e-6);
+	saex_layer_norm(y, x, 4, one, zero, 0.0f);
+	const double want0[4] = {-1.3416407864998738, -0.4472135954999579, 0.4472135954999579, 1.3416407864998738};
+	for (int i = 0; i < 4; i++)
+		NEAR(y[i], want0[i], 1e-6);
+	/* in place, and a constant row gives the bias */
+	float c[4] = {7, 7, 7, 7};
+	saex_layer_norm(c, c, 4, w, b, 1e-5f);
+	for (int i = 0; i < 4; i++)
+		NEAR(c[i], 1.0, 1e-6);
+}
+END_TEST
+
+START_TEST(gelu_new_values)
+{
+	float x[6] = {0, 1, -1, 2, -3, 0.5f};
+	const double want[6] = {0, 0.8411919906082768, -0.15880800939172324, 1.954597694087775,
+	                        -0.0036373920817729943, 0.34571400982514394};
+	saex_gelu_new(x, 6);
+	for (int i = 0; i < 6; i++)
+		NEAR(x[i], want[i], 1e-6);
+}
+END_TEST
+
+START_TEST(softmax_values)
+{
+	float x[4] = {0, (float)log(2.0), -INFINITY, (float)log(5.0)};
+	saex_softmax(x, 4);
+	NEAR(x[0], 1.0 / 8, 1e-7);
+	NEAR(x[1], 2.0 / 8, 1e-7);
+	ck_assert(x[2] == 0.0f);
+	NEAR(x[3], 5.0 / 8, 1e-7);
+	float big[2] = {1000, 1000};
+	saex_softmax(big, 2);
+	NEAR(big[0], 0.5, 1e-7);
+	NEAR(big[1], 0.5, 1e-7);
+	float none[2] = {-INFINITY, -INFINITY};
+	saex_softmax(none, 2);
+	ck_assert(none[0] == 0.0f && none[1] == 0.0f);
+}
+END_TEST
+
+START_TEST(hook_names)
+{
+	int l;
+	saex_hook_kind k;
+	ck_assert_int_eq(saex_hook_parse("blocks.12.attn.hook_z", &l, &k), 0);
+	ck_assert_int_eq(l, 12);
+	ck_assert_int_eq(k, SAEX_HOOK_Z);
+	ck_assert_int_eq(saex_hook_parse("blocks.0.hook_resid_pre", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_RESID_PRE);
+	ck_assert_int_eq(saex_hook_parse("blocks.3.mlp.hook_post", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_MLP_POST);
+	ck_assert_int_eq(saex_hook_parse("blocks.3.hook_resid_post", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_RESID_POST);
+	const char *bad[] = {"blocks.01.hook_resid_pre", "blocks.-1.hook_resid_pre", "blocks..hook_resid_pre",
+	                     "blocks.1.hook_resid_pre.x", "blocks.1.hook_z", "block.1.hook_resid_pre",
+	                     "blocks.1", "", "blocks.99999999999.hook_resid_pre"};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(bad); i++)
+		ck_assert_msg(saex_hook_parse(bad[i], &l, &k) == -1, "'%s' parsed", bad[i]);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- a tiny model
+ * n_layer 2, n_head 2, n_embd 4, vocab 7, n_positions 6; weights from an LCG. */
+enum { TL = 2, TD = 4, TV = 7, TP = 6 };
+
+static float lcg(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return ((float)(*s >> 8) / 16777216.0f - 0.5f) * 0.8f;
+}
+
+static const char *tiny_model(void)
+{
+	const char *dir = tu_path("tiny");
+	tu_mkdirs(dir);
+	char *cfg = xasprintf("%s/config.json", dir);
+	const char *cj = "{\"n_layer\": 2, \"n_head\": 2, \"n_embd\": 4, \"n_positions\": 6, \"vocab_size\": 7,"
+	                 " \"layer_norm_epsilon\": 1e-05, \"activation_function\": \"gelu_new\"}";
+	tu_write(cfg, cj, strlen(cj), 0);
+	free(cfg);
+	struct { char name[48]; int64_t r, c; } t[64];
+	int n = 0;
+#define ADD(R, C, ...) do { snprintf(t[n].name, sizeof t[n].name, __VA_ARGS__); t[n].r = (R); t[n].c = (C); n++; } while (0)
+	ADD(TV, TD, "wte.weight");
+	ADD(TP, TD, "wpe.weight");
+	for (int l = 0; l < TL; l++) {
+		ADD(TD, 0, "h.%d.ln_1.weight", l);
+		ADD(TD, 0, "h.%d.ln_1.bias", l);
+		ADD(TD, 3 * TD, "h.%d.attn.c_attn.weight", l);
+		ADD(3 * TD, 0, "h.%d.attn.c_attn.bias", l);
+		ADD(TD, TD, "h.%d.attn.c_proj.weight", l);
+		ADD(TD, 0, "h.%d.attn.c_proj.bias", l);
+		ADD(TD, 0, "h.%d.ln_2.weight", l);
+		ADD(TD, 0, "h.%d.ln_2.bias", l);
+		ADD(TD, 4 * TD, "h.%d.mlp.c_fc.weight", l);
+		ADD(4 * TD, 0, "h.%d.mlp.c_fc.bias", l);
+		ADD(4 * TD, TD, "h.%d.mlp.c_proj.weight", l);
+		ADD(TD, 0, "h.%d.mlp.c_proj.bias", l);
+	}
+	ADD(TD, 0, "ln_f.weight");
+	ADD(TD, 0, "ln_f.bias");
+#undef ADD
+	sb h = {0}, data = {0};
+	uint32_t seed = 12345;
+	sb_addc(&h, '{');
+	size_t off = 0;
+	for (int i = 0; i < n; i++) {
+		size_t numel = (size_t)t[i].r * (size_t)(t[i].c ? t[i].c : 1);
+		if (t[i].c)
+			sb_printf(&h, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%lld,%lld],\"data_offsets\":[%zu,%zu]}",
+			          i ? "," : "", t[i].name, (long long)t[i].r, (long long)t[i].c, off, off + numel * 4);
+		else
+			sb_printf(&h, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%lld],\"data_offsets\":[%zu,%zu]}",
+			          i ? "," : "", t[i].name, (long long)t[i].r, off, off + numel * 4);
+		int is_ln_w = strstr(t[i].name, "ln_") && strstr(t[i].name, ".weight");
+		for (size_t j = 0; j < numel; j++) {
+			float v = lcg(&seed) + (is_ln_w ? 1.0f : 0.0f);
+			sb_add(&data, &v, 4);
+		}
+		off += numel * 4;
+	}
+	sb_addc(&h, '}');
+	while ((8 + h.n) % 8)
+		sb_addc(&h, ' ');
+	sb file = {0};
+	uint64_t hl = h.n;
+	unsigned char len[8];
+	for (int i = 0; i < 8; i++)
+		len[i] = (unsigned char)(hl >> (8 * i));
+	sb_add(&file, len, 8);
+	sb_add(&file, h.p, h.n);
+	sb_add(&file, data.p, data.n);
+	char *st = xasprintf("%s/model.safetensors", dir);
+	tu_write(st, file.p, file.n, 0);
+	free(st);
+	sb_free(&h);
+	sb_free(&data);
+	sb_free(&file);
+	return dir;
+}
+
+typedef struct cap {
+	float v[TP * 4 * TD];
+	size_t T, w;
+	int calls;
+} cap;
+
+static int capture(const char *name, float *act, size_t T, size_t w, void *user)
+{
+	cap *c = user;
+	memcpy(c->v, act, T * w * sizeof *act);
+	c->T = T;
+	c->w = w;
+	c->calls++;
+	return 0;
+}
+
+static int zero_it(const char *name, float *act, size_t T, size_t w, void *user)
+{
+	memset(act, 0, T * w * sizeof *act);
+	return 0;
+}
+
+static int stop_it(const char *name, float *act, size_t T, size_t w, void *user)
+{
+	return 1;
+}
+
+START_TEST(hooks_read_and_change)
+{
+	char err[SAEX_ERR_LEN] = "";
+	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	const saex_model_config *c = saex_model_config_of(m);
+	ck_assert_int_eq(c->n_layer, 2);
+	ck_assert_int_eq(c->vocab_size, 7);
+	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.mlp.hook_post"), 16);
+	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.attn.hook_z"), 4);
+	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.2.attn.hook_z"), 0);
+	const uint32_t ids[5] = {6, 0, 3, 3, 1};
+	float logits[5 * TV], logits2[5 * TV];
+
+	/* resid_mid = resid_pre + attn_out, exactly; post has 4d columns */
+	static cap pre, ao, mid, post;
+	saex_hook hk[4] = {{"blocks.1.hook_resid_pre", capture, &pre}, {"blocks.1.hook_attn_out", capture, &ao},
+	                   {"blocks.1.hook_resid_mid", capture, &mid}, {"blocks.0.mlp.hook_post", capture, &post}};
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	o.hooks = hk;
+	o.n_hooks = 4;
+	o.logits = logits;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(pre.calls, 1);
+	ck_assert_uint_eq(pre.T, 5);
+	ck_assert_uint_eq(pre.w, TD);
+	ck_assert_uint_eq(post.w, 4 * TD);
+	for (int i = 0; i < 5 * TD; i++)
+		ck_assert(mid.v[i] == pre.v[i] + ao.v[i]);
+	for (int i = 0; i < 5 * TV; i++)
+		ck_assert(isfinite(logits[i]));
+
+	/* the same run again gives the same logits, bit for bit */
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	o.logits = logits2;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	ck_assert(memcmp(logits, logits2, sizeof logits) == 0);
+
+	/* a hook that zeroes attn_out: resid_mid is then resid_pre; logits change */
+	static cap pre2, mid2;
+	saex_hook hz[3] = {{"blocks.1.hook_resid_pre", capture, &pre2}, {"blocks.1.hook_attn_out", zero_it, NULL},
+	                   {"blocks.1.hook_resid_mid", capture, &mid2}};
+	o.hooks = hz;
+	o.n_hooks = 3;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	ck_assert(memcmp(pre2.v, mid2.v, 5 * TD * sizeof(float)) == 0);
+	ck_assert(memcmp(logits, logits2, sizeof logits) != 0);
+
+	/* the last token's row does not change the earlier rows (causal) */
+	static cap a, b;
+	saex_hook h1 = {"blocks.1.hook_resid_post", capture, &a}, h2 = {"blocks.1.hook_resid_post", capture, &b};
+	saex_run_opts o1 = SAEX_RUN_OPTS_INIT, o2 = SAEX_RUN_OPTS_INIT;
+	o1.hooks = &h1;
+	o1.n_hooks = 1;
+	o2.hooks = &h2;
+	o2.n_hooks = 1;
+	const uint32_t ids2[5] = {6, 0, 3, 3, 5};
+	ck_assert(saex_model_forward(m, ids, 5, &o1, err, sizeof err) == 0);
+	ck_assert(saex_model_forward(m, ids2, 5, &o2, err, sizeof err) == 0);
+	for (int i = 0; i < 4 * TD; i++)
+		NEAR(a.v[i], b.v[i], 1e-6);
+	ck_assert(memcmp(a.v + 4 * TD, b.v + 4 * TD, TD * sizeof(float)) != 0);
+
+	/* errors */
+	saex_hook hs = {"blocks.0.hook_mlp_out", stop_it, NULL};
+	o.hooks = &hs;
+	o.n_hooks = 1;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == -1);
+	ck_assert_str_eq(err, "hook blocks.0.hook_mlp_out stopped the run");
+	saex_hook hu = {"blocks.2.hook_resid_pre", capture, &a};
+	o.hooks = &hu;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "unknown hook 'blocks.2.hook_resid_pre'"), "%s", err);
+	o.n_hooks = 0;
+	o.stop_after_layer = 0;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "logits need all 2 layers"), "%s", err);
+	const uint32_t badid[1] = {7};
+	ck_assert(saex_model_forward(m, badid, 1, NULL, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "not below the vocabulary size 7"), "%s", err);
+	const uint32_t many[7] = {0};
+	ck_assert(saex_model_forward(m, many, 7, NULL, err, sizeof err) == -1);
+	ck_assert(saex_model_forward(m, many, 6, NULL, err, sizeof err) == 0);
+	saex_model_free(m);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("model");
+	TCase *tc = tcase_create("model");
+	tcase_add_test(tc, layer_norm_values);
+	tcase_add_test(tc, gelu_new_values);
+	tcase_add_test(tc, softmax_values);
+	tcase_add_test(tc, hook_names);
+	tcase_add_test(tc, hooks_read_and_change);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
