@@ -169,7 +169,19 @@ static int cli_explore(const char *db, const char *id)
 	saex_err ue = {{0}, 0};
 	if (store_user_open(&u, NULL, &ue) != 0)
 		u = NULL; /* stars are off; the explorer says so when asked */
-	return ui_run(s, u, db, id);
+	int rc = ui_run(s, u, db, id);
+	if (rc != UI_NO_TERMINAL)
+		return rc;
+	/* A terminal that cannot address the cursor (TERM=dumb): the text views. */
+	const char *term = getenv("TERM");
+	fprintf(stderr, "saex: this terminal (TERM=%s) cannot show the explorer; printing the "
+	        "%s instead\n", term ? term : "unset", !db ? "help" : id ? "feature" : "catalog");
+	if (!db) {
+		cli_help(stdout);
+		return CLI_OK;
+	}
+	char *args[] = {id ? "show" : "info", (char *)db, (char *)id, NULL};
+	return id ? cmd_show(3, args) : cmd_info(2, args);
 }
 
 int main(int argc, char **argv)

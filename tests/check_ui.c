@@ -98,6 +98,9 @@ START_TEST(catalog_and_list)
 	t = render_row(a, g, 4);
 	ck_assert_str_eq(t, "    9-res-jb                                                         3         3");
 	free(t);
+	t = render_row(a, g, 22);
+	ck_assert_str_eq(t, "gpt2-small/9-res-jb");
+	free(t);
 	ck_assert_int_eq(grid_style_at(g, 4, 4), ST_SELECTED);
 	/* Enter: the feature list */
 	ck_assert_int_ne(app_key(a, '\n') & H_REDRAW, 0);
@@ -134,6 +137,14 @@ START_TEST(catalog_and_list)
 	app_key(a, '\n');
 	ck_assert(screen_has(a, g, "search \"rivers\" in gpt2-small/9-res-jb"));
 	ck_assert(screen_has(a, g, "gpt2-small/9-res-jb/5"));
+	/* w widens the scope: the model, then everything */
+	app_key(a, 'w');
+	ck_assert(screen_has(a, g, "search \"rivers\" in gpt2-small "));
+	app_key(a, 'w');
+	ck_assert(!screen_has(a, g, "search \"rivers\" in"));
+	ck_assert(screen_has(a, g, "2 results"));
+	app_key(a, 'w');
+	ck_assert(screen_has(a, g, "already searching everything"));
 	grid_free(g);
 	app_free(a);
 }

@@ -100,7 +100,10 @@ int list_move(action act, int *sel, int n, int page);
 /* Keeps *top so that sel is visible in a window of height rows. */
 void list_scroll(int sel, int *top, int height);
 
-/* Runs the interactive explorer on the terminal; returns an exit status. */
+/* Runs the interactive explorer on the terminal; returns an exit status,
+ * or UI_NO_TERMINAL when the terminal cannot show it (nothing was drawn; the
+ * stores are closed either way). */
+#define UI_NO_TERMINAL 100
 int ui_run(store *db, store_user *user, const char *db_path, const char *open_id);
 
 #endif

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <curses.h>
+#include <term.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -54,12 +55,26 @@ static void draw_styles(int colors)
 	draw_attr[ST_MAXTOKEN] = A_BOLD | A_UNDERLINE | COLOR_PAIR(pair++);
 }
 
+static SCREEN *draw_screen;
+
 int draw_start(int *colors)
 {
 	if (!isatty(0) || !isatty(1))
 		return -1;
-	if (!initscr())
+	/* newterm, unlike initscr, reports an unusable terminal instead of
+	 * exiting; a terminal that cannot move the cursor (TERM=dumb) cannot
+	 * show the explorer either. */
+	draw_screen = newterm(NULL, stdout, stdin);
+	if (!draw_screen)
 		return -1;
+	set_term(draw_screen);
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (char *)-1) {
+		endwin();
+		delscreen(draw_screen);
+		draw_screen = NULL;
+		return -1;
+	}
 	cbreak();
 	noecho();
 	nonl();
@@ -79,8 +94,12 @@ int draw_start(int *colors)
 
 void draw_stop(void)
 {
+	if (!draw_screen)
+		return;
 	if (!isendwin())
 		endwin();
+	delscreen(draw_screen);
+	draw_screen = NULL;
 }
 
 void draw_size(int *rows, int *cols)

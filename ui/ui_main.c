@@ -29,9 +29,8 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 		return 1;
 	}
 	if (draw_start(&a->colors) != 0) {
-		fprintf(stderr, "saex: the explorer needs a terminal (for scripts: saex --help)\n");
 		app_free(a);
-		return 1;
+		return UI_NO_TERMINAL;
 	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);

@@ -42,8 +42,19 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 	if (hookw >= 10)
 		grid_printf(g, top, 35, hookw, ST_TITLE, "hook");
 	grid_printf(g, top, num, -1, ST_TITLE, "%8s %9s %9s", "d_sae", "features", "explained");
-	int body = height - 1;
+	int body = height - 2; /* the last row describes the selected SAE */
 	list_scroll(v->sel, &v->top, body);
+	const store_cat_row *cur = v->lines[v->sel].r;
+	if (v->lines[v->sel].depth == 2) {
+		int x = grid_printf(g, top + height - 1, 0, -1, ST_DIM, "%s/%s", cur->model, cur->source);
+		if (cur->dataset) {
+			x += grid_printf(g, top + height - 1, x, -1, ST_DIM, "  dataset ");
+			x += grid_text(g, top + height - 1, x, -1, ST_DIM, cur->dataset, strlen(cur->dataset), 0);
+		}
+		if (cur->num_prompts > 0 && cur->num_tokens_in_prompt > 0)
+			grid_printf(g, top + height - 1, x, -1, ST_DIM, "  %lld prompts x %lld tokens",
+			            (long long)cur->num_prompts, (long long)cur->num_tokens_in_prompt);
+	}
 	for (int i = 0; i < body && v->top + i < v->nlines; i++) {
 		const cat_line *l = &v->lines[v->top + i];
 		const store_cat_row *r = l->r;

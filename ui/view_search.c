@@ -11,7 +11,10 @@ typedef struct view_search {
 	store_hit *hits;
 	size_t n;
 	int sel, top;
+	char query[256], model[SAEX_ID_MAX], source[SAEX_ID_MAX];
 } view_search;
+
+static void sv_run(view_search *v, app *a);
 
 static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 {
@@ -52,6 +55,18 @@ static int sv_handle(view *vv, app *a, action act)
 		}
 		return H_REDRAW;
 	}
+	if (act == ACT_SCOPE) {
+		if (v->source[0])
+			v->source[0] = 0;
+		else if (v->model[0])
+			v->model[0] = 0;
+		else {
+			app_status(a, 0, "already searching everything");
+			return H_REDRAW;
+		}
+		sv_run(v, a);
+		return H_REDRAW;
+	}
 	return list_move(act, &v->sel, (int)v->n, a->rows - 4);
 }
 
@@ -70,17 +85,36 @@ static int sv_click(view *vv, app *a, int row)
 
 static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free, sv_click};
 
+static void sv_run(view_search *v, app *a)
+{
+	arena_free(&v->mem);
+	v->hits = NULL;
+	v->n = 0;
+	v->sel = v->top = 0;
+	const char *model = v->model[0] ? v->model : NULL, *source = v->source[0] ? v->source : NULL;
+	sb t = {0};
+	sb_printf(&t, "search \"%s\"", v->query);
+	if (source)
+		sb_printf(&t, " in %s/%s", v->model, v->source);
+	else if (model)
+		sb_printf(&t, " in %s", v->model);
+	snprintf(v->v.title, sizeof v->v.title, "%s", t.p);
+	sb_free(&t);
+	saex_err e = {{0}, 0};
+	if (!a->db || store_search(a->db, v->query, model, source, 200, &v->mem, &v->hits, &v->n, &e))
+		app_status(a, 1, "%s", a->db ? e.msg : "no database open");
+	else
+		app_status(a, 0, "%zu result%s%s", v->n, v->n == 1 ? "" : "s",
+		           model || source ? " (w widens the scope)" : "");
+}
+
 view *view_search_new(app *a, const char *query, const char *model, const char *source)
 {
 	view_search *v = xcalloc(1, sizeof *v);
 	v->v.ops = &sv_ops;
-	snprintf(v->v.title, sizeof v->v.title, "search \"%.200s\"%s%s%s%s", query,
-	         source ? " in " : "", model && source ? model : "", model && source ? "/" : "",
-	         source ? source : "");
-	saex_err e = {{0}, 0};
-	if (!a->db || store_search(a->db, query, model, source, 200, &v->mem, &v->hits, &v->n, &e))
-		app_status(a, 1, "%s", a->db ? e.msg : "no database open");
-	else
-		app_status(a, 0, "%zu result%s", v->n, v->n == 1 ? "" : "s");
+	snprintf(v->query, sizeof v->query, "%s", query);
+	snprintf(v->model, sizeof v->model, "%s", model ? model : "");
+	snprintf(v->source, sizeof v->source, "%s", source ? source : "");
+	sv_run(v, a);
 	return &v->v;
 }
