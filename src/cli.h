@@ -25,6 +25,7 @@ int cmd_export(int argc, char **argv);
 int cmd_import_csv(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
 
 /* The command table entry for name, or NULL. */
 const cli_cmd *cli_find(const char *name);

@@ -90,6 +90,19 @@ static const cli_cmd cli_cmds[] = {
 	 "  --logits FILE.npy write the logits, [T, vocab]; without it the run stops\n"
 	 "                    after the last layer a --hook needs\n"
 	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}"},
+	{"generate", cmd_generate,
+	 "generate --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--max-tokens N] [--json]",
+	 "Continue a prompt with GPT-2, greedily (temperature 0: each token the most\n"
+	 "likely one), using a KV cache. Prints the prompt and its continuation as\n"
+	 "text (escaped), or the ids when DIR has no tokenizer.\n"
+	 "  --model DIR       the Hugging Face model folder (as for run)\n"
+	 "  TEXT              tokenized with <|endoftext|> (50256) first\n"
+	 "  --ids LIST        comma-separated token ids, used exactly as given\n"
+	 "  --no-bos          no <|endoftext|> before TEXT\n"
+	 "  --max-tokens N    tokens to add (20); fewer when the context fills up\n"
+	 "  --no-cache        rerun the whole sequence for each token (for checking)\n"
+	 "  --json            {\"default\":{\"ids\":[...],\"text\":\"...\"}}: ids holds the\n"
+	 "                    prompt (with BOS) and the new tokens, text their bytes"},
 };
 
 const cli_cmd *cli_find(const char *name)

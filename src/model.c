@@ -339,15 +339,67 @@ static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, s
 	return 0;
 }
 
-int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o,
-                       char *err, size_t errlen)
+struct saex_kv {
+	const saex_model *m;
+	size_t cap, len; /* positions held / filled */
+	float *k, *v;    /* [n_layer][cap][d] each */
+};
+
+saex_kv *saex_kv_new(const saex_model *m, size_t cap)
+{
+	if (cap == 0 || cap > (size_t)m->cfg.n_positions)
+		cap = (size_t)m->cfg.n_positions;
+	saex_kv *kv = xcalloc(1, sizeof *kv);
+	kv->m = m;
+	kv->cap = cap;
+	size_t n = (size_t)m->cfg.n_layer * cap * (size_t)m->cfg.n_embd;
+	kv->k = malloc(n * sizeof *kv->k);
+	kv->v = malloc(n * sizeof *kv->v);
+	if (!kv->k || !kv->v) {
+		saex_kv_free(kv);
+		return NULL;
+	}
+	return kv;
+}
+
+void saex_kv_free(saex_kv *kv)
+{
+	if (!kv)
+		return;
+	free(kv->k);
+	free(kv->v);
+	free(kv);
+}
+
+void saex_kv_reset(saex_kv *kv)
+{
+	kv->len = 0;
+}
+
+size_t saex_kv_len(const saex_kv *kv)
+{
+	return kv->len;
+}
+
+/* The forward pass of T new tokens at positions p0 .. p0+T-1, p0 = the
+ * cache's length (0 without one). */
+static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, const saex_run_opts *o,
+                   char *err, size_t errlen)
 {
 	static const saex_run_opts none = SAEX_RUN_OPTS_INIT;
 	const saex_model_config *c = &m->cfg;
+	size_t p0 = kv ? kv->len : 0, room = kv ? kv->cap : (size_t)c->n_positions;
 	if (!o)
 		o = &none;
-	if (T < 1 || T > (size_t)c->n_positions) {
-		seterr(err, errlen, "%zu tokens: the model takes 1 to %d", T, c->n_positions);
+	if (kv && kv->m != m) {
+		seterr(err, errlen, "the KV cache belongs to another model");
+		return -1;
+	}
+	if (T < 1 || T > room - p0) {
+		if (p0)
+			seterr(err, errlen, "%zu more tokens after %zu: the model takes 1 to %zu in all", T, p0, room);
+		else
+			seterr(err, errlen, "%zu tokens: the model takes 1 to %zu", T, room);
 		return -1;
 	}
 	for (size_t t = 0; t < T; t++)
@@ -359,6 +411,11 @@ int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_
 	int last = o->stop_after_layer < 0 || o->stop_after_layer >= c->n_layer ? c->n_layer - 1 : o->stop_after_layer;
 	if (o->logits && last != c->n_layer - 1) {
 		seterr(err, errlen, "logits need all %d layers, but the run stops after layer %d", c->n_layer, last);
+		return -1;
+	}
+	if (kv && last != c->n_layer - 1) {
+		seterr(err, errlen, "a run with a KV cache needs all %d layers, but it stops after layer %d", c->n_layer,
+		       last);
 		return -1;
 	}
 	hook_ctx h = {o, xcalloc(o->n_hooks ? o->n_hooks : 1, sizeof(int))};
@@ -383,11 +440,12 @@ int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_
 	float *z = xmalloc(T * d * sizeof *z);
 	float *out = xmalloc(T * d * sizeof *out);  /* attn_out / mlp_out */
 	float *hid = xmalloc(T * 4 * d * sizeof *hid);
-	float *sc = xmalloc(T * T * sizeof *sc);
+	size_t Tk = p0 + T; /* keys: the cached positions and the new ones */
+	float *sc = xmalloc(T * Tk * sizeof *sc);
 	int rc = -1;
 
 	for (size_t t = 0; t < T; t++) {
-		const float *e = m->wte + (size_t)ids[t] * d, *p = m->wpe + t * d;
+		const float *e = m->wte + (size_t)ids[t] * d, *p = m->wpe + (p0 + t) * d;
 		for (size_t i = 0; i < d; i++)
 			x[t * d + i] = e[i] + p[i];
 	}
@@ -399,21 +457,32 @@ int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_
 		for (size_t t = 0; t < T; t++)
 			saex_layer_norm(a + t * d, x + t * d, d, w->ln1_w, w->ln1_b, eps);
 		linear(qkv, a, w->attn_w, w->attn_b, T, d, 3 * d);
+		const float *K = qkv + d, *Vv = qkv + 2 * d;
+		size_t ldk = 3 * d;
+		if (kv) {
+			float *kl = kv->k + (size_t)l * kv->cap * d, *vl = kv->v + (size_t)l * kv->cap * d;
+			for (size_t t = 0; t < T; t++) {
+				memcpy(kl + (p0 + t) * d, qkv + t * 3 * d + d, d * sizeof *kl);
+				memcpy(vl + (p0 + t) * d, qkv + t * 3 * d + 2 * d, d * sizeof *vl);
+			}
+			K = kl;
+			Vv = vl;
+			ldk = d;
+		}
 		for (size_t hd = 0; hd < nh; hd++) {
-			const float *q = qkv + hd * dh, *k = qkv + d + hd * dh, *v = qkv + 2 * d + hd * dh;
-			/* sc[T, T] = scale * q_h @ k_h^T; only the lower triangle is used */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)T, (int)dh, scale, q,
-			            (int)(3 * d), k, (int)(3 * d), 0.0f, sc, (int)T);
+			const float *q = qkv + hd * dh, *k = K + hd * dh, *v = Vv + hd * dh;
+			/* sc[T, Tk] = scale * q_h @ k_h^T; row i sees keys 0 .. p0+i */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)Tk, (int)dh, scale, q,
+			            (int)(3 * d), k, (int)ldk, 0.0f, sc, (int)Tk);
 			for (size_t i = 0; i < T; i++) {
-				for (size_t j = i + 1; j < T; j++)
-					sc[i * T + j] = -INFINITY;
-				saex_softmax(sc + i * T, i + 1);
-				for (size_t j = i + 1; j < T; j++)
-					sc[i * T + j] = 0.0f;
+				float *r = sc + i * Tk;
+				saex_softmax(r, p0 + i + 1);
+				for (size_t j = p0 + i + 1; j < Tk; j++)
+					r[j] = 0.0f;
 			}
 			/* z_h[T, dh] = sc @ v_h */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)dh, (int)T, 1.0f, sc, (int)T,
-			            v, (int)(3 * d), 0.0f, z + hd * dh, (int)d);
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)dh, (int)Tk, 1.0f, sc, (int)Tk,
+			            v, (int)ldk, 0.0f, z + hd * dh, (int)d);
 		}
 		if (fire(&h, l, SAEX_HOOK_Z, z, T, d, err, errlen))
 			goto out;
@@ -444,6 +513,8 @@ int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)V, (int)d, 1.0f, a, (int)d, m->wte,
 		            (int)d, 0.0f, o->logits, (int)V);
 	}
+	if (kv)
+		kv->len = p0 + T;
 	rc = 0;
 out:
 	free(x);
@@ -455,4 +526,77 @@ out:
 	free(sc);
 	free(h.which);
 	return rc;
+}
+
+int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o, char *err,
+                       size_t errlen)
+{
+	return forward(m, NULL, ids, T, o, err, errlen);
+}
+
+int saex_model_forward_kv(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, const saex_run_opts *o,
+                          char *err, size_t errlen)
+{
+	return forward(m, kv, ids, T, o, err, errlen);
+}
+
+/* ---------------------------------------------------------------- generation */
+
+static uint32_t argmax(const float *x, size_t n)
+{
+	size_t best = 0;
+	for (size_t i = 1; i < n; i++)
+		if (x[i] > x[best])
+			best = i;
+	return (uint32_t)best;
+}
+
+uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,
+                               size_t *count, char *err, size_t errlen)
+{
+	const saex_model_config *c = &m->cfg;
+	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions;
+	*count = 0;
+	if (n < 1 || n > P) {
+		seterr(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
+		return NULL;
+	}
+	if (max_new > P - n)
+		max_new = P - n;
+	uint32_t *ids = xmalloc((n + max_new + 1) * sizeof *ids);
+	memcpy(ids, prompt, n * sizeof *ids);
+	size_t len = n;
+	float *logits = xmalloc((use_cache ? n : n + max_new) * V * sizeof *logits);
+	saex_kv *kv = NULL;
+	if (use_cache && !(kv = saex_kv_new(m, n + max_new))) {
+		seterr(err, errlen, "out of memory for the KV cache");
+		goto fail;
+	}
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	o.logits = logits;
+	if (max_new > 0) {
+		if (use_cache) {
+			if (forward(m, kv, ids, n, &o, err, errlen))
+				goto fail;
+		} else if (forward(m, NULL, ids, n, &o, err, errlen)) {
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < max_new; i++) {
+		uint32_t next = argmax(logits + (use_cache ? (i == 0 ? n - 1 : 0) : len - 1) * V, V);
+		ids[len++] = next;
+		if (i + 1 == max_new)
+			break;
+		if (use_cache ? forward(m, kv, &next, 1, &o, err, errlen) : forward(m, NULL, ids, len, &o, err, errlen))
+			goto fail;
+	}
+	saex_kv_free(kv);
+	free(logits);
+	*count = len;
+	return ids;
+fail:
+	saex_kv_free(kv);
+	free(logits);
+	free(ids);
+	return NULL;
 }

@@ -98,6 +98,39 @@ typedef struct saex_run_opts {
 int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o,
                        char *err, size_t errlen);
 
+/* ---------------------------------------------------------------- KV cache
+ * The keys and values of every layer for the positions run so far, so that
+ * a run of new tokens costs only their own rows. A cache belongs to one
+ * model (which must outlive it) and one sequence. */
+typedef struct saex_kv saex_kv;
+
+/* A cache for up to cap positions (0 or more than n_positions: n_positions).
+ * NULL when the memory cannot be had. Free with saex_kv_free. */
+saex_kv *saex_kv_new(const saex_model *m, size_t cap);
+void saex_kv_free(saex_kv *kv); /* NULL is allowed */
+/* Forgets every position: the next run starts a new sequence. */
+void saex_kv_reset(saex_kv *kv);
+/* Positions held. */
+size_t saex_kv_len(const saex_kv *kv);
+
+/* As saex_model_forward, for T new tokens that follow the saex_kv_len(kv)
+ * positions in the cache, which they extend. Hooks and logits see only the
+ * T new rows. The run must cover every layer (stop_after_layer negative or
+ * the last). On failure the cache is as it was. */
+int saex_model_forward_kv(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, const saex_run_opts *o,
+                          char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- generation
+ * Greedy decoding (temperature 0): appends up to max_new tokens, each the
+ * arg max of the last position's logits (the lowest id on a tie), stopping
+ * early only when the context (n_positions) is full. use_cache: with a KV
+ * cache (one token per step) or, without, the whole sequence rerun each
+ * step (for checking). Returns the prompt followed by the new tokens in
+ * memory the caller frees, their number in *count; NULL on failure (err
+ * filled). */
+uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,
+                               size_t *count, char *err, size_t errlen);
+
 /* The numerics of the forward pass, exposed for tests.
  * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,
  * var the biased variance; y may be x. saex_gelu_new: in place,

@@ -279,6 +279,59 @@ START_TEST(hooks_read_and_change)
 }
 END_TEST
 
+/* Running 5 tokens as 3 + 1 + 1 through a KV cache gives the logits of the
+ * full run; hooks see only the new rows. */
+START_TEST(kv_cache_matches_full_run)
+{
+	char err[SAEX_ERR_LEN] = "";
+	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	const uint32_t ids[5] = {2, 6, 0, 4, 4};
+	float full[5 * TV], part[5 * TV];
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	o.logits = full;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	saex_kv *kv = saex_kv_new(m, 5);
+	ck_assert(kv != NULL);
+	static cap seen;
+	saex_hook hk = {"blocks.1.hook_resid_post", capture, &seen};
+	o.hooks = &hk;
+	o.n_hooks = 1;
+	o.logits = part;
+	ck_assert_msg(saex_model_forward_kv(m, kv, ids, 3, &o, err, sizeof err) == 0, "%s", err);
+	ck_assert_uint_eq(seen.T, 3);
+	o.logits = part + 3 * TV;
+	ck_assert(saex_model_forward_kv(m, kv, ids + 3, 1, &o, err, sizeof err) == 0);
+	ck_assert_uint_eq(seen.T, 1);
+	o.logits = part + 4 * TV;
+	ck_assert(saex_model_forward_kv(m, kv, ids + 4, 1, &o, err, sizeof err) == 0);
+	ck_assert_uint_eq(saex_kv_len(kv), 5);
+	for (int i = 0; i < 5 * TV; i++)
+		NEAR(part[i], full[i], 1e-5);
+	/* full: a sixth token does not fit a cache of 5 */
+	ck_assert(saex_model_forward_kv(m, kv, ids, 1, &o, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "1 more tokens after 5"), "%s", err);
+	/* a run that stops early is refused with a cache */
+	o.logits = NULL;
+	o.stop_after_layer = 0;
+	saex_kv_reset(kv);
+	ck_assert(saex_model_forward_kv(m, kv, ids, 1, &o, err, sizeof err) == -1);
+	ck_assert_uint_eq(saex_kv_len(kv), 0);
+	/* greedy with and without the cache */
+	size_t n1, n2;
+	uint32_t *g1 = saex_generate_greedy(m, ids, 2, 10, 1, &n1, err, sizeof err);
+	uint32_t *g2 = saex_generate_greedy(m, ids, 2, 10, 0, &n2, err, sizeof err);
+	ck_assert(g1 && g2);
+	ck_assert_uint_eq(n1, TP); /* the context fills up at 6 */
+	ck_assert_uint_eq(n2, TP);
+	ck_assert(memcmp(g1, g2, n1 * sizeof *g1) == 0);
+	free(g1);
+	free(g2);
+	saex_kv_free(kv);
+	saex_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -288,6 +341,7 @@ int main(void)
 	tcase_add_test(tc, softmax_values);
 	tcase_add_test(tc, hook_names);
 	tcase_add_test(tc, hooks_read_and_change);
+	tcase_add_test(tc, kv_cache_matches_full_run);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -12,6 +12,9 @@
       weights as stored (BF16 rounded) and compares every OUTDIR/<hook>.npy
       and OUTDIR/logits.npy; prints one line per array with its largest
       relative error and exits 1 when one exceeds the tolerance.
+  gpt2_ref.py greedy DIR IDS N
+      prints IDS followed by N greedy tokens (fewer when n_positions is
+      reached), comma-separated.
   gpt2_ref.py same A.npy B.npy
       exits 0 when the two arrays are bit-identical.
 """
@@ -240,6 +243,15 @@ def main():
         return 0
     if cmd == "check":
         return cmd_check(args)
+    if cmd == "greedy":
+        d, ids, n = args[0], [int(i) for i in args[1].split(",")], int(args[2])
+        with open(os.path.join(d, "config.json")) as f:
+            cfg = json.load(f)
+        wt = read_safetensors(os.path.join(d, "model.safetensors"))
+        for _ in range(min(n, cfg["n_positions"] - len(ids))):
+            ids.append(int(np.argmax(forward(wt, cfg, ids)[1][-1])))
+        print(",".join(map(str, ids)))
+        return 0
     if cmd == "same":
         a, b = np.load(args[0]), np.load(args[1])
         return 0 if a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b) else 1
