@@ -3,7 +3,7 @@
 
   gpt2_ref.py write DIR [--dtype F32|BF16] [--prefix] [--seed S]
               [--n-layer N] [--n-head H] [--n-embd D] [--vocab V] [--n-pos P]
-              [--break missing|shape|activation]
+              [--wscale F] [--break missing|shape|activation]
       writes a random GPT-2 checkpoint in the Hugging Face layout: config.json
       and model.safetensors (our own minimal writer), with the attn.bias
       buffers Hugging Face keeps.
@@ -96,6 +96,7 @@ def cmd_write(args):
     V = opt(args, "--vocab", 80)
     P = opt(args, "--n-pos", 32)
     brk = opt(args, "--break", None)
+    wscale = opt(args, "--wscale", 1.0)  # multiplies the weights' spread
     rng = np.random.default_rng(seed)
     os.makedirs(d, exist_ok=True)
     cfg = {"model_type": "gpt2", "n_layer": L, "n_head": H, "n_embd": D, "n_positions": P, "n_ctx": P,
@@ -106,7 +107,7 @@ def cmd_write(args):
         json.dump(cfg, f, indent=2)
 
     def w(*shape, s=0.3):
-        return rng.standard_normal(shape) * s
+        return rng.standard_normal(shape) * s * wscale
 
     ws = [("wte.weight", w(V, D, s=0.5)), ("wpe.weight", w(P, D, s=0.2))]
     for i in range(L):
