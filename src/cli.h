@@ -55,6 +55,13 @@ json_t *cli_json_f32(float v);
 /* Integral floats as JSON integers (histogram counts), else cli_json_f32. */
 json_t *cli_json_count(float v);
 
+/* Parses "50256,15496,995" into *ids (caller frees *ids, also on failure).
+ * -1 when malformed or an id does not fit 32 bits. */
+int cli_parse_ids(const char *s, uint32_t **ids, size_t *n);
+/* A token's bytes as a JSON string; bytes that are not valid UTF-8 on their
+ * own (part of a character split across tokens) become U+FFFD. */
+json_t *cli_json_token(const char *p, size_t n);
+
 /* Formats 1234567 as "1,234,567" into buf. */
 const char *cli_thousands(int64_t v, char *buf, size_t n);
 

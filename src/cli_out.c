@@ -4,6 +4,7 @@
 #include "esc.h"
 #include "saex.h"
 
+#include <errno.h>
 #include <langinfo.h>
 #include <math.h>
 #include <stdlib.h>
@@ -118,4 +119,55 @@ const char *cli_thousands(int64_t v, char *buf, size_t n)
 	out[j] = 0;
 	snprintf(buf, n, "%s", out);
 	return buf;
+}
+
+/* Parses "50256,15496,995" into *ids (caller frees). -1 when malformed. */
+int cli_parse_ids(const char *s, uint32_t **ids, size_t *n)
+{
+	size_t cap = 16;
+	*n = 0;
+	*ids = xmalloc(cap * sizeof **ids);
+	const char *p = s;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p < '0' || *p > '9')
+			return -1;
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(p, &end, 10);
+		if (errno || v > UINT32_MAX)
+			return -1;
+		if (*n == cap)
+			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
+		(*ids)[(*n)++] = (uint32_t)v;
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			return 0;
+		if (*p++ != ',')
+			return -1;
+	}
+}
+
+/* A token's bytes as a JSON string: bytes that are not valid UTF-8 on
+ * their own (part of a character split across tokens) become U+FFFD. */
+json_t *cli_json_token(const char *p, size_t n)
+{
+	sb b = {0};
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = saex_utf8_decode((const unsigned char *)p + i, n - i, &cp);
+		if (k == 0) {
+			sb_adds(&b, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		sb_add(&b, p + i, k);
+		i += k;
+	}
+	json_t *s = json_stringn(b.p ? b.p : "", b.n);
+	sb_free(&b);
+	return s;
 }

@@ -9,53 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes as a JSON string: bytes that are not valid UTF-8 become U+FFFD. */
-static json_t *gen_json_text(const char *p, size_t n)
-{
-	sb b = {0};
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = saex_utf8_decode((const unsigned char *)p + i, n - i, &cp);
-		if (k == 0) {
-			sb_adds(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		sb_add(&b, p + i, k);
-		i += k;
-	}
-	json_t *s = json_stringn(b.p ? b.p : "", b.n);
-	sb_free(&b);
-	return s;
-}
-
-static int gen_parse_ids(const char *s, uint32_t **ids, size_t *n)
-{
-	size_t cap = 16;
-	*n = 0;
-	*ids = xmalloc(cap * sizeof **ids);
-	for (const char *p = s;;) {
-		while (*p == ' ')
-			p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(p, &end, 10);
-		if (errno || v > UINT32_MAX)
-			return -1;
-		if (*n == cap)
-			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
-		(*ids)[(*n)++] = (uint32_t)v;
-		for (p = end; *p == ' '; p++)
-			;
-		if (*p == '\0')
-			return 0;
-		if (*p++ != ',')
-			return -1;
-	}
-}
-
 int cmd_generate(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -102,7 +55,7 @@ int cmd_generate(int argc, char **argv)
 		cli_usage(stderr, me);
 		goto out;
 	}
-	if (ids_arg && gen_parse_ids(ids_arg, &ids, &T)) {
+	if (ids_arg && cli_parse_ids(ids_arg, &ids, &T)) {
 		cli_fail("generate", CLI_USAGE, "--ids '%s': expected comma-separated token ids such as 50256,15496,995",
 		         ids_arg);
 		goto out;
@@ -149,7 +102,7 @@ int cmd_generate(int argc, char **argv)
 			json_array_append_new(ja, json_integer(out[i]));
 		json_object_set_new(d, "ids", ja);
 		if (text)
-			json_object_set_new(d, "text", gen_json_text(text, tlen));
+			json_object_set_new(d, "text", cli_json_token(text, tlen));
 		json_object_set_new(doc, "default", d);
 		cli_put_json(stdout, doc, 0);
 		json_decref(doc);

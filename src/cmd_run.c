@@ -26,36 +26,6 @@ static int save_hook(const char *name, float *act, size_t T, size_t width, void 
 	return 0;
 }
 
-/* Parses "50256,15496,995" into *ids (caller frees). -1 when malformed. */
-static int parse_ids(const char *s, uint32_t **ids, size_t *n)
-{
-	size_t cap = 16;
-	*n = 0;
-	*ids = xmalloc(cap * sizeof **ids);
-	const char *p = s;
-	for (;;) {
-		while (*p == ' ')
-			p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		char *end;
-		errno = 0;
-		unsigned long long v = strtoull(p, &end, 10);
-		if (errno || v > UINT32_MAX)
-			return -1;
-		if (*n == cap)
-			*ids = xrealloc(*ids, (cap *= 2) * sizeof **ids);
-		(*ids)[(*n)++] = (uint32_t)v;
-		p = end;
-		while (*p == ' ')
-			p++;
-		if (*p == '\0')
-			return 0;
-		if (*p++ != ',')
-			return -1;
-	}
-}
-
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -122,7 +92,7 @@ int cmd_run(int argc, char **argv)
 		if (l > max_layer)
 			max_layer = l;
 	}
-	if (ids_arg && parse_ids(ids_arg, &ids, &T)) {
+	if (ids_arg && cli_parse_ids(ids_arg, &ids, &T)) {
 		cli_fail("run", CLI_USAGE, "--ids '%s': expected comma-separated token ids such as 50256,15496,995", ids_arg);
 		goto out;
 	}

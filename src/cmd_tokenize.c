@@ -7,27 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A token's bytes as a JSON string: bytes that are not valid UTF-8 on
- * their own (part of a character split across tokens) become U+FFFD. */
-static json_t *tok_json_text(const char *p, size_t n)
-{
-	sb b = {0};
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = saex_utf8_decode((const unsigned char *)p + i, n - i, &cp);
-		if (k == 0) {
-			sb_adds(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		sb_add(&b, p + i, k);
-		i += k;
-	}
-	json_t *s = json_stringn(b.p ? b.p : "", b.n);
-	sb_free(&b);
-	return s;
-}
-
 int cmd_tokenize(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -69,7 +48,7 @@ int cmd_tokenize(int argc, char **argv)
 			size_t k;
 			const char *p = saex_tok_bytes(t, ids[i], &k);
 			json_array_append_new(ja, json_integer(ids[i]));
-			json_array_append_new(jt, tok_json_text(p, k));
+			json_array_append_new(jt, cli_json_token(p, k));
 		}
 		json_object_set_new(doc, "ids", ja);
 		json_object_set_new(doc, "tokens", jt);
