@@ -146,8 +146,9 @@ static void cli_help(FILE *f)
 	fprintf(f,
 	        "saex %s - a terminal explorer for sparse-autoencoder (SAE) features\n\n"
 	        "usage: saex COMMAND [OPTIONS]\n"
-	        "       saex DB            the catalog of DB (as saex info DB)\n"
-	        "       saex DB ID         one feature (as saex show DB ID)\n\n"
+	        "       saex [DB [ID]]     the explorer on a terminal: DB's catalog, or the\n"
+	        "                          feature ID's dashboard (without a terminal: as\n"
+	        "                          saex info DB / saex show DB ID)\n\n"
 	        "commands:\n",
 	        PACKAGE_VERSION);
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(cli_cmds); i++)
