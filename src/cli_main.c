@@ -103,6 +103,19 @@ static const cli_cmd cli_cmds[] = {
 	 "  --no-cache        rerun the whole sequence for each token (for checking)\n"
 	 "  --json            {\"default\":{\"ids\":[...],\"text\":\"...\"}}: ids holds the\n"
 	 "                    prompt (with BOS) and the new tokens, text their bytes"},
+	{"encode", cmd_encode, "encode --sae SAEDIR --in X.npy --out F.npy [--recon R.npy] [--json]",
+	 "Encode activations with a SAELens SAE and write the feature activations.\n"
+	 "SAEDIR holds cfg.json (v6 or the older flat form) and\n"
+	 "sae_weights.safetensors; architectures standard, topk, jumprelu, gated;\n"
+	 "normalize_activations none, constant_norm_rescale, layer_norm,\n"
+	 "expected_average_only_in (its factor is folded into the weights: identity).\n"
+	 "Prints the rows, L0, MSE and explained variance of the reconstruction.\n"
+	 "  --sae SAEDIR      the SAELens folder\n"
+	 "  --in X.npy        float32 activations [n, d_in] (or [d_in])\n"
+	 "  --out F.npy       write the feature activations, float32 [n, d_sae]\n"
+	 "  --recon R.npy     write the reconstruction, float32 [n, d_in]\n"
+	 "  --json            {\"n\",\"architecture\",\"d_in\",\"d_sae\",\"l0\",\"mse\",\n"
+	 "                    \"explained_variance\"}"},
 };
 
 const cli_cmd *cli_find(const char *name)

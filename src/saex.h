@@ -14,6 +14,7 @@
 #include "saex_tensor.h" /* safetensors and .npy files */
 #include "saex_tok.h"    /* GPT-2's byte-level BPE tokenizer */
 #include "saex_model.h"  /* GPT-2 forward pass with hooks */
+#include "saex_sae.h"    /* SAELens sparse autoencoders */
 
 #ifdef __cplusplus
 extern "C" {
