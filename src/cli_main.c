@@ -71,7 +71,7 @@ static const cli_cmd cli_cmds[] = {
 	 "                    not UTF-8 on their own show as U+FFFD there"},
 	{"run", cmd_run,
 	 "run --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--hook NAME --save FILE.npy]...\n"
-	 "          [--logits FILE.npy] [--json]",
+	 "          [--logits FILE.npy] [--sae SAEDIR [--top K]] [--json]",
 	 "Run a prompt through a GPT-2 model and save hook activations and logits as\n"
 	 "float32 .npy files. DIR holds config.json and model.safetensors (F32, F16 or\n"
 	 "BF16; names with or without \"transformer.\"), and for TEXT the tokenizer.\n"
@@ -89,7 +89,12 @@ static const cli_cmd cli_cmds[] = {
 	 "                    ([T, 4d] for mlp.hook_post); repeat --hook/--save pairs\n"
 	 "  --logits FILE.npy write the logits, [T, vocab]; without it the run stops\n"
 	 "                    after the last layer a --hook needs\n"
-	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}"},
+	 "  --sae SAEDIR      a SAELens SAE (as for encode) at its own hook, which must\n"
+	 "                    be a hook of the model with width d_in; each token line\n"
+	 "                    ends with its top features as INDEX:VALUE\n"
+	 "  --top K           how many features a token shows (5), largest first\n"
+	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}\n"
+	 "                    and with --sae \"sae\":{\"hook\",\"top\":[[{\"index\",\"value\"}]]}"},
 	{"generate", cmd_generate,
 	 "generate --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--max-tokens N] [--json]",
 	 "Continue a prompt with GPT-2, greedily (temperature 0: each token the most\n"

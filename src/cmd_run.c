@@ -26,14 +26,42 @@ static int save_hook(const char *name, float *act, size_t T, size_t width, void 
 	return 0;
 }
 
+/* The indices of the (at most k) largest non-zero values of f[0..d), best
+ * first, the lower index first on a tie, into top; returns how many. */
+static int run_top(const float *f, int64_t d, int k, int64_t *top)
+{
+	int n = 0;
+	for (int64_t j = 0; j < d; j++) {
+		if (f[j] == 0)
+			continue;
+		int i = n < k ? n++ : k;
+		if (i == k && !(f[j] > f[top[k - 1]]))
+			continue;
+		if (i == k)
+			i = k - 1;
+		while (i > 0 && f[j] > f[top[i - 1]]) {
+			top[i] = top[i - 1];
+			i--;
+		}
+		top[i] = j;
+	}
+	return n;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"model", required_argument, NULL, 'm'}, {"ids", required_argument, NULL, 'i'},
 		{"no-bos", no_argument, NULL, 'n'}, {"hook", required_argument, NULL, 'k'},
 		{"save", required_argument, NULL, 's'}, {"logits", required_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'}, {0}};
+		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
+		{"sae", required_argument, NULL, 'S'}, {"top", required_argument, NULL, 'K'}, {0}};
 	const char *model = NULL, *ids_arg = NULL, *logits_file = NULL;
+	const char *sae_dir = NULL;
+	int top_k = 5;
+	saex_sae *sae = NULL;
+	run_save sae_act = {0};
+	float *feats = NULL;
 	int json = 0, no_bos = 0, ch, rc = CLI_USAGE;
 	const cli_cmd *me = cli_find("run");
 	run_save *saves = xcalloc((size_t)argc + 1, sizeof *saves);
@@ -62,6 +90,17 @@ int cmd_run(int argc, char **argv)
 			break;
 		case 'l': logits_file = optarg; break;
 		case 'j': json = 1; break;
+		case 'S': sae_dir = optarg; break;
+		case 'K': {
+			char *e;
+			long v = strtol(optarg, &e, 10);
+			if (e == optarg || *e || v < 1 || v > 1000000) {
+				cli_fail("run", CLI_USAGE, "--top %s: expected a positive number", optarg);
+				goto out;
+			}
+			top_k = (int)v;
+			break;
+		}
 		case 'h': cli_usage(stdout, me); rc = CLI_OK; goto out;
 		default: cli_usage(stderr, me); goto out;
 		}
@@ -127,6 +166,30 @@ int cmd_run(int argc, char **argv)
 			cli_fail("run", CLI_USAGE, "token id %u is not below the vocabulary size %d", ids[t], c->vocab_size);
 			goto out;
 		}
+	if (sae_dir) {
+		sae = saex_sae_load(sae_dir, err, sizeof err);
+		if (!sae) {
+			rc = cli_fail("run", CLI_DATA, "%s", err);
+			goto out;
+		}
+		const saex_sae_info *si = saex_sae_get_info(sae);
+		int l;
+		saex_hook_kind k;
+		if (saex_hook_parse(si->hook_name, &l, &k) || l >= c->n_layer) {
+			rc = cli_fail("run", CLI_DATA, "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 to %d)",
+			              sae_dir, si->hook_name, c->n_layer - 1);
+			goto out;
+		}
+		size_t w = saex_model_hook_width(m, si->hook_name);
+		if ((int64_t)w != si->d_in) {
+			rc = cli_fail("run", CLI_DATA, "%s/cfg.json: d_in %lld does not match the width %zu of %s", sae_dir,
+			              (long long)si->d_in, w, si->hook_name);
+			goto out;
+		}
+		if (l > max_layer)
+			max_layer = l;
+		sae_act.hook = si->hook_name;
+	}
 	if (max_layer >= c->n_layer) {
 		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layer - 1);
 		goto out;
@@ -138,6 +201,10 @@ int cmd_run(int argc, char **argv)
 	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
 	ro.hooks = hooks;
 	ro.n_hooks = n_saves;
+	if (sae) {
+		hooks[n_saves] = (saex_hook){sae_act.hook, save_hook, &sae_act};
+		ro.n_hooks++;
+	}
 	if (logits_file)
 		logits = ro.logits = xmalloc(T * (size_t)c->vocab_size * sizeof *logits);
 	else if (max_layer >= 0)
@@ -150,6 +217,16 @@ int cmd_run(int argc, char **argv)
 		int64_t shape[2] = {(int64_t)saves[i].T, (int64_t)saves[i].width};
 		if (saex_npy_write(saves[i].file, saves[i].data, 2, shape, err, sizeof err)) {
 			rc = cli_fail("run", CLI_DATA, "%s", err);
+			goto out;
+		}
+	}
+	int64_t d_sae = sae ? saex_sae_get_info(sae)->d_sae : 0;
+	if (top_k > d_sae)
+		top_k = (int)d_sae;
+	if (sae) {
+		feats = xmalloc(T * (size_t)d_sae * sizeof *feats);
+		if (saex_sae_encode(sae, sae_act.data, T, feats, NULL)) {
+			rc = cli_fail("run", CLI_DATA, "%s: out of memory", sae_dir);
 			goto out;
 		}
 	}
@@ -171,6 +248,20 @@ int cmd_run(int argc, char **argv)
 			                                    saves[i].file, "shape", (json_int_t)saves[i].T,
 			                                    (json_int_t)saves[i].width));
 		json_object_set_new(doc, "saved", js);
+		if (sae) {
+			json_t *jt = json_array();
+			for (size_t t = 0; t < T; t++) {
+				json_t *row = json_array();
+				int64_t *top = xmalloc((size_t)top_k * sizeof *top);
+				int n = run_top(feats + t * (size_t)d_sae, d_sae, top_k, top);
+				for (int i = 0; i < n; i++)
+					json_array_append_new(row, json_pack("{s:I,s:o}", "index", (json_int_t)top[i], "value",
+					                                     cli_json_f32(feats[t * (size_t)d_sae + (size_t)top[i]])));
+				free(top);
+				json_array_append_new(jt, row);
+			}
+			json_object_set_new(doc, "sae", json_pack("{s:s,s:o}", "hook", sae_act.hook, "top", jt));
+		}
 		if (logits_file)
 			json_object_set_new(doc, "logits", json_pack("{s:s,s:[I,I]}", "file", logits_file, "shape",
 			                                             (json_int_t)T, (json_int_t)c->vocab_size));
@@ -187,6 +278,14 @@ int cmd_run(int argc, char **argv)
 			if (p) {
 				sb_addc(&out, '\t');
 				cli_put_text(&out, &cs, p, k, 0);
+			}
+			if (sae) {
+				int64_t *top = xmalloc((size_t)top_k * sizeof *top);
+				int n = run_top(feats + t * (size_t)d_sae, d_sae, top_k, top);
+				for (int i = 0; i < n; i++)
+					sb_printf(&out, "%s%lld:%g", i ? " " : "\t", (long long)top[i],
+					          (double)feats[t * (size_t)d_sae + (size_t)top[i]]);
+				free(top);
 			}
 			sb_addc(&out, '\n');
 		}
@@ -209,6 +308,9 @@ out:
 		free(saves[i].data);
 	free(saves);
 	free(hooks);
+	free(sae_act.data);
+	free(feats);
+	saex_sae_free(sae);
 	free(logits);
 	free(ids);
 	saex_tok_free(tok);
