@@ -72,11 +72,14 @@ static char *render_row(app *a, grid *g, int r)
 	return grid_row_text(g, r);
 }
 
+/* Renders once and looks for text on any row. */
 static int screen_has(app *a, grid *g, const char *text)
 {
-	int found = 0;
-	for (int r = 0; r < g->rows && !found; r++) {
-		char *t = render_row(a, g, r);
+	char *t = render_row(a, g, 0);
+	int found = strstr(t, text) != NULL;
+	free(t);
+	for (int r = 1; r < g->rows && !found; r++) {
+		t = grid_row_text(g, r);
 		found = strstr(t, text) != NULL;
 		free(t);
 	}
