@@ -43,9 +43,24 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_R_TOKEN_MAX] = "SELECT max(id) FROM token WHERE model_id = ?1",
 };
 
+/* The OS's reason behind an I/O failure (a full disk, a file size limit),
+ * as " (reason)", or "". */
+static const char *store_os_reason(store *s, char *buf, size_t n)
+{
+	int code = sqlite3_errcode(s->db), sys = sqlite3_system_errno(s->db);
+	buf[0] = 0;
+	if (sys && (code == SQLITE_IOERR || code == SQLITE_FULL || code == SQLITE_CANTOPEN))
+		snprintf(buf, n, " (%s)", strerror(sys));
+	else if (code == SQLITE_IOERR || code == SQLITE_FULL)
+		snprintf(buf, n, " (is the disk full, or a file size limit reached?)");
+	return buf;
+}
+
 int store_fail(store *s, saex_err *e, const char *what)
 {
-	return err_set(e, STORE_EBAD, "%s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
+	char os[128];
+	return err_set(e, STORE_EBAD, "%s: %s: %s%s", s->path, what, sqlite3_errmsg(s->db),
+	               store_os_reason(s, os, sizeof os));
 }
 
 sqlite3_stmt *store_stmt(store *s, store_stmt_id id, saex_err *e)
@@ -93,9 +108,10 @@ static char *store_uri(const char *path, const char *query)
 
 static int store_exec(store *s, const char *sql, saex_err *e, const char *what)
 {
-	char *msg = NULL;
+	char *msg = NULL, os[128];
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(e, STORE_EBAD, "%s: %s: %s", s->path, what, msg ? msg : "error");
+		err_set(e, STORE_EBAD, "%s: %s: %s%s", s->path, what, msg ? msg : "error",
+		        store_os_reason(s, os, sizeof os));
 		sqlite3_free(msg);
 		return STORE_EBAD;
 	}
