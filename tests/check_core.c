@@ -304,6 +304,7 @@ int main(void)
 {
 	Suite *s = suite_create("core");
 	TCase *tc = tcase_create("core");
+	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, fid_forms);
 	tcase_add_test(tc, fid_bad);
 	tcase_add_test(tc, escape_controls);

@@ -210,6 +210,7 @@ int main(void)
 {
 	Suite *s = suite_create("csv");
 	TCase *tc = tcase_create("csv");
+	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, explanations_round_trip);
 	tcase_add_test(tc, export_features_activations);
 	tcase_add_test(tc, bad_csv);

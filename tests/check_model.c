@@ -336,6 +336,7 @@ int main(void)
 {
 	Suite *s = suite_create("model");
 	TCase *tc = tcase_create("model");
+	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, layer_norm_values);
 	tcase_add_test(tc, gelu_new_values);
 	tcase_add_test(tc, softmax_values);

@@ -223,6 +223,7 @@ int main(void)
 {
 	Suite *s = suite_create("sae");
 	TCase *tc = tcase_create("sae");
+	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, activations);
 	tcase_add_test(tc, encode_decode_norms);
 	tcase_add_test(tc, metrics);

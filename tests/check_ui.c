@@ -404,6 +404,7 @@ int main(void)
 		setlocale(LC_ALL, "");
 	Suite *s = suite_create("ui");
 	TCase *tc = tcase_create("ui");
+	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, catalog_and_list);
 	tcase_add_test(tc, dashboard);
 	tcase_add_test(tc, search_help_command);
