@@ -63,6 +63,16 @@ int cli_parse_ids(const char *s, uint32_t **ids, size_t *n);
  * own (part of a character split across tokens) become U+FFFD. */
 json_t *cli_json_token(const char *p, size_t n);
 
+/* The prompt of run/generate: with text, the model folder's tokenizer
+ * encodes it (BOS first unless no_bos) into *ids and *n; else *ids and *n
+ * hold the --ids given. Checks the ids against the model's context and vocabulary.
+ * *tok is the folder's tokenizer or NULL (caller frees with saex_tok_free;
+ * *ids with free). 0, or the exit status after printing the error. */
+struct saex_model;
+struct saex_tok;
+int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *m,
+               const char *text, int no_bos, struct saex_tok **tok, uint32_t **ids, size_t *n);
+
 /* Formats 1234567 as "1,234,567" into buf. */
 const char *cli_thousands(int64_t v, char *buf, size_t n);
 

@@ -65,30 +65,10 @@ int cmd_generate(int argc, char **argv)
 		rc = cli_fail("generate", CLI_DATA, "%s", err);
 		goto out;
 	}
-	const saex_model_config *c = saex_model_config_of(m);
-	tok = saex_tok_load(model, err, sizeof err);
-	if (!ids_arg) {
-		if (!tok) {
-			rc = cli_fail("generate", CLI_DATA, "%s", err);
-			goto out;
-		}
-		if (!no_bos && saex_tok_bos(tok) < 0) {
-			rc = cli_fail("generate", CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for BOS (use --no-bos)",
-			              model);
-			goto out;
-		}
-		const char *text = argv[optind];
-		ids = saex_tok_encode(tok, text, strlen(text), !no_bos, &T);
-	}
-	if (T == 0 || T > (size_t)c->n_positions) {
-		cli_fail("generate", CLI_USAGE, "%zu tokens: the model takes 1 to %d", T, c->n_positions);
+	rc = cli_prompt("generate", model, m, ids_arg ? NULL : argv[optind], no_bos, &tok, &ids, &T);
+	if (rc)
 		goto out;
-	}
-	for (size_t t = 0; t < T; t++)
-		if (ids[t] >= (uint32_t)c->vocab_size) {
-			cli_fail("generate", CLI_USAGE, "token id %u is not below the vocabulary size %d", ids[t], c->vocab_size);
-			goto out;
-		}
+	rc = CLI_USAGE; /* the default for the checks below */
 	out = saex_generate_greedy(m, ids, T, (size_t)max_tokens, !no_cache, &n_out, err, sizeof err);
 	if (!out) {
 		rc = cli_fail("generate", CLI_DATA, "%s", err);

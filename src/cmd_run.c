@@ -142,30 +142,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	const saex_model_config *c = saex_model_config_of(m);
-	if (ids_arg) {
-		tok = saex_tok_load(model, err, sizeof err); /* optional: token texts */
-	} else {
-		tok = saex_tok_load(model, err, sizeof err);
-		if (!tok) {
-			rc = cli_fail("run", CLI_DATA, "%s", err);
-			goto out;
-		}
-		const char *text = argv[optind];
-		ids = saex_tok_encode(tok, text, strlen(text), !no_bos, &T);
-		if (!no_bos && saex_tok_bos(tok) < 0) {
-			rc = cli_fail("run", CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for BOS (use --no-bos)", model);
-			goto out;
-		}
-	}
-	if (T == 0 || T > (size_t)c->n_positions) {
-		cli_fail("run", CLI_USAGE, "%zu tokens: the model takes 1 to %d", T, c->n_positions);
+	rc = cli_prompt("run", model, m, ids_arg ? NULL : argv[optind], no_bos, &tok, &ids, &T);
+	if (rc)
 		goto out;
-	}
-	for (size_t t = 0; t < T; t++)
-		if (ids[t] >= (uint32_t)c->vocab_size) {
-			cli_fail("run", CLI_USAGE, "token id %u is not below the vocabulary size %d", ids[t], c->vocab_size);
-			goto out;
-		}
+	rc = CLI_USAGE; /* the default for the checks below */
 	if (sae_dir) {
 		sae = saex_sae_load(sae_dir, err, sizeof err);
 		if (!sae) {

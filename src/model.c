@@ -3,6 +3,7 @@
 #include "config.h"
 #include "saex.h"
 #include "util.h"
+#include "tensor_util.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -27,17 +28,6 @@ struct saex_model {
 	float **owned; /* converted copies (F16, BF16, unaligned F32) */
 	size_t n_owned;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---------------------------------------------------------------- numerics */
 
@@ -95,14 +85,14 @@ static int cfg_int(json_t *root, const char *key, int *out, int required, int df
 	json_t *v = json_object_get(root, key);
 	if (!v) {
 		if (required) {
-			seterr(err, errlen, "%s: '%s' is missing", path, key);
+			tensor_fail(err, errlen, "%s: '%s' is missing", path, key);
 			return -1;
 		}
 		*out = dflt;
 		return 0;
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > (1 << 24)) {
-		seterr(err, errlen, "%s: '%s' must be an integer from 1 to %d", path, key, 1 << 24);
+		tensor_fail(err, errlen, "%s: '%s' must be an integer from 1 to %d", path, key, 1 << 24);
 		return -1;
 	}
 	*out = (int)json_integer_value(v);
@@ -112,23 +102,13 @@ static int cfg_int(json_t *root, const char *key, int *out, int required, int df
 static int load_config(saex_model_config *c, const char *dir, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/config.json", dir);
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = tensor_json_object(path, err, errlen);
 	int rc = -1;
-	if (!root) {
-		if (je.line < 1)
-			seterr(err, errlen, "%s: %s", path, je.text);
-		else
-			seterr(err, errlen, "%s:%d: %s", path, je.line, je.text);
+	if (!root)
 		goto out;
-	}
-	if (!json_is_object(root)) {
-		seterr(err, errlen, "%s: not a JSON object", path);
-		goto out;
-	}
 	json_t *mt = json_object_get(root, "model_type");
 	if (mt && json_is_string(mt) && strcmp(json_string_value(mt), "gpt2") != 0) {
-		seterr(err, errlen, "%s: model_type '%s' is not supported (only gpt2)", path, json_string_value(mt));
+		tensor_fail(err, errlen, "%s: model_type '%s' is not supported (only gpt2)", path, json_string_value(mt));
 		goto out;
 	}
 	if (cfg_int(root, "n_layer", &c->n_layer, 1, 0, path, err, errlen) ||
@@ -140,21 +120,21 @@ static int load_config(saex_model_config *c, const char *dir, char *err, size_t 
 	if (c->n_positions == 0 && cfg_int(root, "n_ctx", &c->n_positions, 1, 0, path, err, errlen))
 		goto out;
 	if (c->n_embd % c->n_head) {
-		seterr(err, errlen, "%s: n_embd %d is not a multiple of n_head %d", path, c->n_embd, c->n_head);
+		tensor_fail(err, errlen, "%s: n_embd %d is not a multiple of n_head %d", path, c->n_embd, c->n_head);
 		goto out;
 	}
 	json_t *eps = json_object_get(root, "layer_norm_epsilon");
 	c->layer_norm_epsilon = 1e-5f;
 	if (eps) {
 		if (!json_is_number(eps) || json_number_value(eps) < 0 || json_number_value(eps) > 1) {
-			seterr(err, errlen, "%s: 'layer_norm_epsilon' must be a number from 0 to 1", path);
+			tensor_fail(err, errlen, "%s: 'layer_norm_epsilon' must be a number from 0 to 1", path);
 			goto out;
 		}
 		c->layer_norm_epsilon = (float)json_number_value(eps);
 	}
 	json_t *act = json_object_get(root, "activation_function");
 	if (act && (!json_is_string(act) || strcmp(json_string_value(act), "gelu_new") != 0)) {
-		seterr(err, errlen, "%s: activation_function '%s' is not supported (only gelu_new)", path,
+		tensor_fail(err, errlen, "%s: activation_function '%s' is not supported (only gelu_new)", path,
 		       json_is_string(act) ? json_string_value(act) : "(not a string)");
 		goto out;
 	}
@@ -182,7 +162,7 @@ static const float *get_w(saex_model *m, char *err, size_t errlen, int ndim, int
 	if (!t)
 		t = saex_safetensors_find(m->st, name);
 	if (!t) {
-		seterr(err, errlen, "%s: tensor '%s' is missing", m->st_path, name);
+		tensor_fail(err, errlen, "%s: tensor '%s' is missing", m->st_path, name);
 		return NULL;
 	}
 	int64_t want[2] = {d0, d1};
@@ -200,13 +180,13 @@ static const float *get_w(saex_model *m, char *err, size_t errlen, int ndim, int
 			snprintf(w, sizeof w, "[%lld]", (long long)d0);
 		else
 			snprintf(w, sizeof w, "[%lld, %lld]", (long long)d0, (long long)d1);
-		seterr(err, errlen, "%s: tensor '%s' has shape %s, expected %s", m->st_path, t->name, got, w);
+		tensor_fail(err, errlen, "%s: tensor '%s' has shape %s, expected %s", m->st_path, t->name, got, w);
 		return NULL;
 	}
 	float *owned;
 	const float *p = saex_tensor_f32(t, &owned);
 	if (!p) {
-		seterr(err, errlen, "%s: tensor '%s': out of memory", m->st_path, t->name);
+		tensor_fail(err, errlen, "%s: tensor '%s': out of memory", m->st_path, t->name);
 		return NULL;
 	}
 	if (owned) {
@@ -333,7 +313,7 @@ static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, s
 	int key = layer * SAEX_HOOK_KINDS + (int)kind;
 	for (size_t i = 0; i < h->o->n_hooks; i++)
 		if (h->which[i] == key && h->o->hooks[i].fn(h->o->hooks[i].name, act, T, w, h->o->hooks[i].user)) {
-			seterr(err, errlen, "hook %s stopped the run", h->o->hooks[i].name);
+			tensor_fail(err, errlen, "hook %s stopped the run", h->o->hooks[i].name);
 			return -1;
 		}
 	return 0;
@@ -392,29 +372,29 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 	if (!o)
 		o = &none;
 	if (kv && kv->m != m) {
-		seterr(err, errlen, "the KV cache belongs to another model");
+		tensor_fail(err, errlen, "the KV cache belongs to another model");
 		return -1;
 	}
 	if (T < 1 || T > room - p0) {
 		if (p0)
-			seterr(err, errlen, "%zu more tokens after %zu: the model takes 1 to %zu in all", T, p0, room);
+			tensor_fail(err, errlen, "%zu more tokens after %zu: the model takes 1 to %zu in all", T, p0, room);
 		else
-			seterr(err, errlen, "%zu tokens: the model takes 1 to %zu", T, room);
+			tensor_fail(err, errlen, "%zu tokens: the model takes 1 to %zu", T, room);
 		return -1;
 	}
 	for (size_t t = 0; t < T; t++)
 		if (ids[t] >= (uint32_t)c->vocab_size) {
-			seterr(err, errlen, "token id %u at position %zu is not below the vocabulary size %d", ids[t], t,
+			tensor_fail(err, errlen, "token id %u at position %zu is not below the vocabulary size %d", ids[t], t,
 			       c->vocab_size);
 			return -1;
 		}
 	int last = o->stop_after_layer < 0 || o->stop_after_layer >= c->n_layer ? c->n_layer - 1 : o->stop_after_layer;
 	if (o->logits && last != c->n_layer - 1) {
-		seterr(err, errlen, "logits need all %d layers, but the run stops after layer %d", c->n_layer, last);
+		tensor_fail(err, errlen, "logits need all %d layers, but the run stops after layer %d", c->n_layer, last);
 		return -1;
 	}
 	if (kv && last != c->n_layer - 1) {
-		seterr(err, errlen, "a run with a KV cache needs all %d layers, but it stops after layer %d", c->n_layer,
+		tensor_fail(err, errlen, "a run with a KV cache needs all %d layers, but it stops after layer %d", c->n_layer,
 		       last);
 		return -1;
 	}
@@ -423,7 +403,7 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		int l;
 		saex_hook_kind k;
 		if (!o->hooks[i].name || saex_hook_parse(o->hooks[i].name, &l, &k) || l >= c->n_layer) {
-			seterr(err, errlen, "unknown hook '%s' (blocks.0 to blocks.%d with hook_resid_pre, attn.hook_z, "
+			tensor_fail(err, errlen, "unknown hook '%s' (blocks.0 to blocks.%d with hook_resid_pre, attn.hook_z, "
 			       "hook_attn_out, hook_resid_mid, mlp.hook_post, hook_mlp_out or hook_resid_post)",
 			       o->hooks[i].name ? o->hooks[i].name : "(null)", c->n_layer - 1);
 			free(h.which);
@@ -558,7 +538,7 @@ uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, 
 	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions;
 	*count = 0;
 	if (n < 1 || n > P) {
-		seterr(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
+		tensor_fail(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
 		return NULL;
 	}
 	if (max_new > P - n)
@@ -569,7 +549,7 @@ uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, 
 	float *logits = xmalloc((use_cache ? n : n + max_new) * V * sizeof *logits);
 	saex_kv *kv = NULL;
 	if (use_cache && !(kv = saex_kv_new(m, n + max_new))) {
-		seterr(err, errlen, "out of memory for the KV cache");
+		tensor_fail(err, errlen, "out of memory for the KV cache");
 		goto fail;
 	}
 	saex_run_opts o = SAEX_RUN_OPTS_INIT;

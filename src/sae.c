@@ -2,6 +2,7 @@
 #include "config.h"
 #include "saex.h"
 #include "util.h"
+#include "tensor_util.h"
 
 #include <cblas.h>
 #include <jansson.h>
@@ -20,17 +21,6 @@ struct saex_sae {
 	float *owned[8];
 	int n_owned;
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || !errlen)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 const char *saex_sae_arch_name(saex_sae_arch a)
 {
@@ -70,7 +60,7 @@ static int cfg_pos(json_t *root, const char *key, int64_t *out, const char *path
 		return 0;
 	double d = json_is_integer(v) ? (double)json_integer_value(v) : json_is_real(v) ? json_real_value(v) : -1;
 	if (d < 1 || d > (double)(1 << 30) || d != floor(d)) {
-		seterr(err, errlen, "%s: '%s' must be a positive integer", path, key);
+		tensor_fail(err, errlen, "%s: '%s' must be a positive integer", path, key);
 		return -1;
 	}
 	*out = (int64_t)d;
@@ -85,7 +75,7 @@ static int cfg_bool(json_t *root, const char *key, int dflt, int *out, const cha
 		return 0;
 	}
 	if (!json_is_boolean(v)) {
-		seterr(err, errlen, "%s: '%s' must be true or false", path, key);
+		tensor_fail(err, errlen, "%s: '%s' must be true or false", path, key);
 		return -1;
 	}
 	*out = json_is_true(v);
@@ -113,21 +103,11 @@ static int cww_in(json_t *o)
 static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/cfg.json", dir);
-	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = tensor_json_object(path, err, errlen);
 	saex_sae_info *in = &s->info;
 	int rc = -1;
-	if (!root) {
-		if (je.line < 1)
-			seterr(err, errlen, "%s: %s", path, je.text);
-		else
-			seterr(err, errlen, "%s:%d: %s", path, je.line, je.text);
+	if (!root)
 		goto out;
-	}
-	if (!json_is_object(root)) {
-		seterr(err, errlen, "%s: not a JSON object", path);
-		goto out;
-	}
 	json_t *meta = json_object_get(root, "metadata");
 	if (meta && !json_is_object(meta))
 		meta = NULL;
@@ -135,7 +115,7 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 	    cfg_pos(root, "d_sae", &in->d_sae, path, err, errlen))
 		goto out;
 	if (!in->d_in || !in->d_sae) {
-		seterr(err, errlen, "%s: '%s' is missing", path, in->d_in ? "d_sae" : "d_in");
+		tensor_fail(err, errlen, "%s: '%s' is missing", path, in->d_in ? "d_sae" : "d_in");
 		goto out;
 	}
 	if (cfg_bool(root, "apply_b_dec_to_input", 1, &in->apply_b_dec_to_input, path, err, errlen))
@@ -145,7 +125,7 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 	const char *arch = "standard";
 	if (a && !json_is_null(a)) {
 		if (!json_is_string(a)) {
-			seterr(err, errlen, "%s: 'architecture' must be a string", path);
+			tensor_fail(err, errlen, "%s: 'architecture' must be a string", path);
 			goto out;
 		}
 		arch = json_string_value(a);
@@ -159,7 +139,7 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 	else if (!strcmp(arch, "gated"))
 		in->arch = SAEX_SAE_GATED;
 	else {
-		seterr(err, errlen, "%s: architecture '%s' is not supported (standard, topk, jumprelu, gated)", path, arch);
+		tensor_fail(err, errlen, "%s: architecture '%s' is not supported (standard, topk, jumprelu, gated)", path, arch);
 		goto out;
 	}
 	json_t *af = json_object_get(root, "activation_fn_str");
@@ -169,7 +149,7 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 			if (in->arch == SAEX_SAE_STANDARD)
 				in->arch = SAEX_SAE_TOPK;
 		} else if (strcmp(fn, "relu") != 0) {
-			seterr(err, errlen, "%s: activation_fn_str '%s' is not supported (relu, topk)", path, fn);
+			tensor_fail(err, errlen, "%s: activation_fn_str '%s' is not supported (relu, topk)", path, fn);
 			goto out;
 		}
 	}
@@ -181,11 +161,11 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 		if (!k && kw && json_is_object(kw) && cfg_pos(kw, "k", &k, path, err, errlen))
 			goto out;
 		if (!k) {
-			seterr(err, errlen, "%s: a topk SAE needs 'k' (or activation_fn_kwargs.k)", path);
+			tensor_fail(err, errlen, "%s: a topk SAE needs 'k' (or activation_fn_kwargs.k)", path);
 			goto out;
 		}
 		if (k > in->d_sae) {
-			seterr(err, errlen, "%s: 'k' %lld exceeds d_sae %lld", path, (long long)k, (long long)in->d_sae);
+			tensor_fail(err, errlen, "%s: 'k' %lld exceeds d_sae %lld", path, (long long)k, (long long)in->d_sae);
 			goto out;
 		}
 		in->k = (int)k;
@@ -206,11 +186,11 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 		else if (!strcmp(ns, "expected_average_only_in"))
 			in->norm = SAEX_NORM_EXPECTED_AVERAGE_ONLY_IN;
 		else {
-			seterr(err, errlen, "%s: normalize_activations '%s' is not supported", path, ns);
+			tensor_fail(err, errlen, "%s: normalize_activations '%s' is not supported", path, ns);
 			goto out;
 		}
 	} else if (nv && !json_is_null(nv)) {
-		seterr(err, errlen, "%s: 'normalize_activations' must be a string or a boolean", path);
+		tensor_fail(err, errlen, "%s: 'normalize_activations' must be a string or a boolean", path);
 		goto out;
 	}
 	in->center_writing_weights = cww_in(root) || cww_in(meta);
@@ -244,7 +224,7 @@ static int get_t(saex_sae *s, const char *path, const char *name, int ndim, int6
 {
 	const saex_tensor *t = saex_safetensors_find(s->st, name);
 	if (!t) {
-		seterr(err, errlen, "%s: tensor '%s' is missing (a %s SAE needs it)", path, name,
+		tensor_fail(err, errlen, "%s: tensor '%s' is missing (a %s SAE needs it)", path, name,
 		       saex_sae_arch_name(s->info.arch));
 		return -1;
 	}
@@ -254,17 +234,17 @@ static int get_t(saex_sae *s, const char *path, const char *name, int ndim, int6
 		for (int i = 0; i < t->ndim && p < got + 100; i++)
 			p += snprintf(p, (size_t)(got + sizeof got - p), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
 		if (ndim == 2)
-			seterr(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld, %lld] (d_in %lld, d_sae %lld in cfg.json)",
+			tensor_fail(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld, %lld] (d_in %lld, d_sae %lld in cfg.json)",
 			       path, name, got, (long long)d0, (long long)d1, (long long)s->info.d_in,
 			       (long long)s->info.d_sae);
 		else
-			seterr(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld]", path, name, got, (long long)d0);
+			tensor_fail(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld]", path, name, got, (long long)d0);
 		return -1;
 	}
 	float *owned = NULL;
 	*out = saex_tensor_f32(t, &owned);
 	if (!*out) {
-		seterr(err, errlen, "%s: tensor '%s': out of memory", path, name);
+		tensor_fail(err, errlen, "%s: tensor '%s': out of memory", path, name);
 		return -1;
 	}
 	if (owned)

@@ -101,3 +101,22 @@ size_t saex_dtype_size(saex_dtype t)
 {
 	return t == SAEX_F32 ? 4 : 2;
 }
+
+json_t *tensor_json_object(const char *path, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root = json_load_file(path, 0, &je);
+	if (!root) {
+		if (je.line < 1)
+			tensor_fail(err, errlen, "%s: %s", path, je.text);
+		else
+			tensor_fail(err, errlen, "%s:%d: %s", path, je.line, je.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		tensor_fail(err, errlen, "%s: not a JSON object", path);
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}

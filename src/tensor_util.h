@@ -1,15 +1,21 @@
-/* tensor_util.h - helpers shared by the safetensors and .npy readers. */
+/* tensor_util.h - helpers shared by libsaex's file readers (safetensors,
+ * .npy, model config.json, SAE cfg.json). */
 #ifndef SAEX_TENSOR_UTIL_H
 #define SAEX_TENSOR_UTIL_H
 
 #include "saex_tensor.h"
 #include "util.h"
 
+#include <jansson.h>
 #include <stdarg.h>
 
 /* Writes the formatted message into err (errlen bytes) when err is not
  * NULL; returns -1. */
 int tensor_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Loads a JSON file that must hold an object; NULL with "path: reason" or
+ * "path:line: reason" in err otherwise. Caller decrefs. */
+json_t *tensor_json_object(const char *path, char *err, size_t errlen);
 
 /* Appends "[d0, d1, ...]" to b. */
 void tensor_shape_str(sb *b, int ndim, const int64_t *shape);

@@ -1,0 +1,29 @@
+/* cli_prompt.c - the prompt of `saex run` and `saex generate`. */
+#include "config.h"
+#include "cli.h"
+#include "saex.h"
+
+#include <string.h>
+
+int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, const char *text,
+               int no_bos, saex_tok **tok, uint32_t **ids, size_t *n)
+{
+	char err[SAEX_ERR_LEN];
+	const saex_model_config *c = saex_model_config_of(m);
+	*tok = saex_tok_load(model_dir, err, sizeof err);
+	if (text) {
+		if (!*tok)
+			return cli_fail(cmd, CLI_DATA, "%s", err);
+		if (!no_bos && saex_tok_bos(*tok) < 0)
+			return cli_fail(cmd, CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for "
+			                "BOS (use --no-bos)", model_dir);
+		*ids = saex_tok_encode(*tok, text, strlen(text), !no_bos, n);
+	}
+	if (*n == 0 || *n > (size_t)c->n_positions)
+		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_positions);
+	for (size_t t = 0; t < *n; t++)
+		if ((*ids)[t] >= (uint32_t)c->vocab_size)
+			return cli_fail(cmd, CLI_USAGE, "token id %u is not below the vocabulary size %d",
+			                (*ids)[t], c->vocab_size);
+	return 0;
+}
