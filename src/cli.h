@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <jansson.h>
 #include "util.h"
+#include "saex.h"
 
 enum { CLI_OK = 0, CLI_USAGE = 1, CLI_DATA = 2 };
 
@@ -72,6 +73,37 @@ struct saex_model;
 struct saex_tok;
 int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *m,
                const char *text, int no_bos, struct saex_tok **tok, uint32_t **ids, size_t *n);
+
+/* A --model or --sae argument: a folder, a Hugging Face cache folder or a
+ * name in the cache (saex_hf_resolve) written to out. 0, or the exit
+ * status (CLI_DATA) after printing the error. */
+int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen);
+
+/* --steer SAEDIR:FEATURE:STRENGTH (repeatable), --multiplier M and
+ * --method add|clamp of run and generate. Zero-initialise; cli_steer_opt
+ * takes one option ("steer", "multiplier" or "method") and returns 0 or
+ * CLI_USAGE after printing why; cli_steer_load resolves and loads each
+ * SAE folder once and builds set (NULL when no --steer was given): 0 or
+ * the exit status after printing the error. cli_steer_free frees it all. */
+typedef struct cli_steer_entry {
+	char *dir;
+	int64_t feature;
+	float strength;
+} cli_steer_entry;
+typedef struct cli_steer {
+	cli_steer_entry *e;
+	size_t n;
+	float multiplier;
+	int multiplier_set;
+	saex_steer_method method;
+	saex_steer *set;
+	saex_sae **saes;
+	char **dirs;
+	size_t n_sae;
+} cli_steer;
+int cli_steer_opt(const char *cmd, cli_steer *s, const char *opt, const char *arg);
+int cli_steer_load(const char *cmd, cli_steer *s, const saex_model *m);
+void cli_steer_free(cli_steer *s);
 
 /* Formats 1234567 as "1,234,567" into buf. */
 const char *cli_thousands(int64_t v, char *buf, size_t n);

@@ -71,12 +71,14 @@ static const cli_cmd cli_cmds[] = {
 	 "                    not UTF-8 on their own show as U+FFFD there"},
 	{"run", cmd_run,
 	 "run --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--hook NAME --save FILE.npy]...\n"
-	 "          [--logits FILE.npy] [--sae SAEDIR [--top K]] [--json]",
+	 "          [--logits FILE.npy] [--sae SAEDIR [--top K]] [--steer SAEDIR:FEATURE:STRENGTH]...\n"
+	 "          [--multiplier M] [--method add|clamp] [--json]",
 	 "Run a prompt through a GPT-2 model and save hook activations and logits as\n"
 	 "float32 .npy files. DIR holds config.json and model.safetensors (F32, F16 or\n"
 	 "BF16; names with or without \"transformer.\"), and for TEXT the tokenizer.\n"
 	 "Prints one line per token (position, id, text), then what was saved.\n"
-	 "  --model DIR       the Hugging Face model folder\n"
+	 "  --model DIR       the Hugging Face model folder, a cache snapshot, or a\n"
+	 "                    name such as gpt2 or ORG/NAME in the Hugging Face cache\n"
 	 "  TEXT              tokenized with <|endoftext|> (50256) first, as\n"
 	 "                    TransformerLens does; put -- before a TEXT starting with -\n"
 	 "  --ids LIST        comma-separated token ids, used exactly as given\n"
@@ -93,21 +95,43 @@ static const cli_cmd cli_cmds[] = {
 	 "                    be a hook of the model with width d_in; each token line\n"
 	 "                    ends with its top features as INDEX:VALUE\n"
 	 "  --top K           how many features a token shows (5), largest first\n"
+	 "  --steer SAEDIR:FEATURE:STRENGTH, --multiplier M, --method add|clamp\n"
+	 "                    steer the run as generate does; saved hooks, the logits\n"
+	 "                    and --sae see the steered activations\n"
 	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}\n"
 	 "                    and with --sae \"sae\":{\"hook\",\"top\":[[{\"index\",\"value\"}]]}"},
 	{"generate", cmd_generate,
-	 "generate --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--max-tokens N] [--json]",
-	 "Continue a prompt with GPT-2, greedily (temperature 0: each token the most\n"
-	 "likely one), using a KV cache. Prints the prompt and its continuation as\n"
-	 "text (escaped), or the ids when DIR has no tokenizer.\n"
-	 "  --model DIR       the Hugging Face model folder (as for run)\n"
+	 "generate --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--max-tokens N]\n"
+	 "          [--temperature T] [--seed S] [--freq-penalty F] [--steer SAEDIR:FEATURE:STRENGTH]...\n"
+	 "          [--multiplier M] [--method add|clamp] [--json]",
+	 "Continue a prompt with GPT-2 using a KV cache: greedily at temperature 0\n"
+	 "(each token the most likely one), else by sampling from a seeded RNG. With\n"
+	 "--steer, a second continuation from the same seed is steered by SAE\n"
+	 "features at each SAE's hook, at every position (Neuronpedia's steering).\n"
+	 "Prints the prompt and its continuation as text (escaped), or the ids when\n"
+	 "DIR has no tokenizer; with --steer under [default] and [steered].\n"
+	 "  --model DIR       the Hugging Face model folder (as for run), a cache\n"
+	 "                    snapshot, or a name such as gpt2 found in the Hugging\n"
+	 "                    Face cache ($HF_HOME/hub, ~/.cache/huggingface/hub)\n"
 	 "  TEXT              tokenized with <|endoftext|> (50256) first\n"
 	 "  --ids LIST        comma-separated token ids, used exactly as given\n"
 	 "  --no-bos          no <|endoftext|> before TEXT\n"
 	 "  --max-tokens N    tokens to add (20); fewer when the context fills up\n"
+	 "  --temperature T   0 (the default): greedy; above 0: logits / T, sampled\n"
+	 "  --seed S          the RNG's seed (0); both runs start from it\n"
+	 "  --freq-penalty F  with T > 0, subtract F times each token's count in the\n"
+	 "                    sequence so far from its logit (TransformerLens's rule)\n"
+	 "  --steer SAEDIR:FEATURE:STRENGTH\n"
+	 "                    add STRENGTH x the feature's decoder row at the SAE's\n"
+	 "                    hook (repeat for several features and SAEs)\n"
+	 "  --multiplier M    multiplies every strength (1)\n"
+	 "  --method add|clamp  add (the default), or clamp: encode, set the\n"
+	 "                    feature's activation to STRENGTH x M, decode, and keep\n"
+	 "                    the SAE's error term\n"
 	 "  --no-cache        rerun the whole sequence for each token (for checking)\n"
-	 "  --json            {\"default\":{\"ids\":[...],\"text\":\"...\"}}: ids holds the\n"
-	 "                    prompt (with BOS) and the new tokens, text their bytes"},
+	 "  --json            {\"default\":{\"ids\":[...],\"text\":\"...\"}} and with --steer\n"
+	 "                    \"steered\" alike: ids holds the prompt (with BOS) and the\n"
+	 "                    new tokens, text their bytes"},
 	{"encode", cmd_encode, "encode --sae SAEDIR --in X.npy --out F.npy [--recon R.npy] [--json]",
 	 "Encode activations with a SAELens SAE and write the feature activations.\n"
 	 "SAEDIR holds cfg.json (v6 or the older flat form) and\n"

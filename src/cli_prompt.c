@@ -1,4 +1,5 @@
-/* cli_prompt.c - the prompt of `saex run` and `saex generate`. */
+/* cli_prompt.c - the prompt of `saex run` and `saex generate`, and model
+ * and SAE folders by name. */
 #include "config.h"
 #include "cli.h"
 #include "saex.h"
@@ -25,5 +26,13 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 		if ((*ids)[t] >= (uint32_t)c->vocab_size)
 			return cli_fail(cmd, CLI_USAGE, "token id %u is not below the vocabulary size %d",
 			                (*ids)[t], c->vocab_size);
+	return 0;
+}
+
+int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
+{
+	char err[SAEX_ERR_LEN];
+	if (saex_hf_resolve(name, out, outlen, err, sizeof err))
+		return cli_fail(cmd, CLI_DATA, "%s", err);
 	return 0;
 }

@@ -33,13 +33,17 @@ int cmd_encode(int argc, char **argv)
 		cli_usage(stderr, me);
 		return CLI_USAGE;
 	}
-	char err[SAEX_ERR_LEN];
+	char err[SAEX_ERR_LEN], path[4096];
+	int rc = cli_resolve("encode", dir, path, sizeof path);
+	if (rc)
+		return rc;
+	dir = path;
 	saex_sae *s = saex_sae_load(dir, err, sizeof err);
 	if (!s)
 		return cli_fail("encode", CLI_DATA, "%s", err);
 	const saex_sae_info *si = saex_sae_get_info(s);
 	saex_npy x = {0};
-	int rc = CLI_DATA;
+	rc = CLI_DATA;
 	float *f = NULL, *norm = NULL, *xh = NULL;
 	if (saex_npy_read(in, &x, err, sizeof err)) {
 		cli_fail("encode", CLI_DATA, "%s", err);

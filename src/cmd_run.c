@@ -55,7 +55,9 @@ int cmd_run(int argc, char **argv)
 		{"no-bos", no_argument, NULL, 'n'}, {"hook", required_argument, NULL, 'k'},
 		{"save", required_argument, NULL, 's'}, {"logits", required_argument, NULL, 'l'},
 		{"json", no_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
-		{"sae", required_argument, NULL, 'S'}, {"top", required_argument, NULL, 'K'}, {0}};
+		{"sae", required_argument, NULL, 'S'}, {"top", required_argument, NULL, 'K'},
+		{"steer", required_argument, NULL, 'X'}, {"multiplier", required_argument, NULL, 'M'},
+		{"method", required_argument, NULL, 'D'}, {0}};
 	const char *model = NULL, *ids_arg = NULL, *logits_file = NULL;
 	const char *sae_dir = NULL;
 	int top_k = 5;
@@ -71,8 +73,9 @@ int cmd_run(int argc, char **argv)
 	uint32_t *ids = NULL;
 	float *logits = NULL;
 	saex_hook *hooks = NULL;
+	cli_steer cst = {0};
 	size_t T = 0;
-	char err[SAEX_ERR_LEN];
+	char err[SAEX_ERR_LEN], model_path[4096], sae_path[4096];
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -91,6 +94,18 @@ int cmd_run(int argc, char **argv)
 		case 'l': logits_file = optarg; break;
 		case 'j': json = 1; break;
 		case 'S': sae_dir = optarg; break;
+		case 'X':
+			if (cli_steer_opt("run", &cst, "steer", optarg))
+				goto out;
+			break;
+		case 'M':
+			if (cli_steer_opt("run", &cst, "multiplier", optarg))
+				goto out;
+			break;
+		case 'D':
+			if (cli_steer_opt("run", &cst, "method", optarg))
+				goto out;
+			break;
 		case 'K': {
 			char *e;
 			long v = strtol(optarg, &e, 10);
@@ -136,6 +151,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	if ((rc = cli_resolve("run", model, model_path, sizeof model_path)))
+		goto out;
+	model = model_path;
 	m = saex_model_load(model, err, sizeof err);
 	if (!m) {
 		rc = cli_fail("run", CLI_DATA, "%s", err);
@@ -147,6 +165,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	rc = CLI_USAGE; /* the default for the checks below */
 	if (sae_dir) {
+		if (cli_resolve("run", sae_dir, sae_path, sizeof sae_path)) {
+			rc = CLI_DATA;
+			goto out;
+		}
+		sae_dir = sae_path;
 		sae = saex_sae_load(sae_dir, err, sizeof err);
 		if (!sae) {
 			rc = cli_fail("run", CLI_DATA, "%s", err);
@@ -175,16 +198,22 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	hooks = xcalloc(n_saves + 1, sizeof *hooks);
-	for (size_t i = 0; i < n_saves; i++)
-		hooks[i] = (saex_hook){saves[i].hook, save_hook, &saves[i]};
-	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
-	ro.hooks = hooks;
-	ro.n_hooks = n_saves;
-	if (sae) {
-		hooks[n_saves] = (saex_hook){sae_act.hook, save_hook, &sae_act};
-		ro.n_hooks++;
+	/* steering first, so that saved hooks and the SAE see its effect */
+	if (cli_steer_load("run", &cst, m)) {
+		rc = CLI_DATA;
+		goto out;
 	}
+	size_t n_steer = 0;
+	const saex_hook *sh = cst.set ? saex_steer_hooks(cst.set, &n_steer) : NULL;
+	hooks = xcalloc(n_steer + n_saves + 1, sizeof *hooks);
+	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
+	for (size_t i = 0; i < n_steer; i++)
+		hooks[ro.n_hooks++] = sh[i];
+	for (size_t i = 0; i < n_saves; i++)
+		hooks[ro.n_hooks++] = (saex_hook){saves[i].hook, save_hook, &saves[i]};
+	if (sae)
+		hooks[ro.n_hooks++] = (saex_hook){sae_act.hook, save_hook, &sae_act};
+	ro.hooks = hooks;
 	if (logits_file)
 		logits = ro.logits = xmalloc(T * (size_t)c->vocab_size * sizeof *logits);
 	else if (max_layer >= 0)
@@ -288,6 +317,7 @@ out:
 		free(saves[i].data);
 	free(saves);
 	free(hooks);
+	cli_steer_free(&cst);
 	free(sae_act.data);
 	free(feats);
 	saex_sae_free(sae);

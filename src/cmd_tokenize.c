@@ -32,7 +32,11 @@ int cmd_tokenize(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	const char *text = argv[optind];
-	char err[SAEX_ERR_LEN];
+	char err[SAEX_ERR_LEN], dir[4096];
+	int rc = cli_resolve("tokenize", model, dir, sizeof dir);
+	if (rc)
+		return rc;
+	model = dir;
 	saex_tok *t = saex_tok_load(model, err, sizeof err);
 	if (!t)
 		return cli_fail("tokenize", CLI_DATA, "%s", err);

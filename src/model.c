@@ -488,10 +488,11 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 			goto out;
 	}
 	if (o->logits) {
-		for (size_t t = 0; t < T; t++)
+		size_t t0 = o->logits_last ? T - 1 : 0, n = T - t0;
+		for (size_t t = t0; t < T; t++)
 			saex_layer_norm(a + t * d, x + t * d, d, m->lnf_w, m->lnf_b, eps);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)V, (int)d, 1.0f, a, (int)d, m->wte,
-		            (int)d, 0.0f, o->logits, (int)V);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)V, (int)d, 1.0f, a + t0 * d, (int)d,
+		            m->wte, (int)d, 0.0f, o->logits, (int)V);
 	}
 	if (kv)
 		kv->len = p0 + T;
@@ -518,65 +519,4 @@ int saex_model_forward_kv(saex_model *m, saex_kv *kv, const uint32_t *ids, size_
                           char *err, size_t errlen)
 {
 	return forward(m, kv, ids, T, o, err, errlen);
-}
-
-/* ---------------------------------------------------------------- generation */
-
-static uint32_t argmax(const float *x, size_t n)
-{
-	size_t best = 0;
-	for (size_t i = 1; i < n; i++)
-		if (x[i] > x[best])
-			best = i;
-	return (uint32_t)best;
-}
-
-uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,
-                               size_t *count, char *err, size_t errlen)
-{
-	const saex_model_config *c = &m->cfg;
-	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions;
-	*count = 0;
-	if (n < 1 || n > P) {
-		tensor_fail(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
-		return NULL;
-	}
-	if (max_new > P - n)
-		max_new = P - n;
-	uint32_t *ids = xmalloc((n + max_new + 1) * sizeof *ids);
-	memcpy(ids, prompt, n * sizeof *ids);
-	size_t len = n;
-	float *logits = xmalloc((use_cache ? n : n + max_new) * V * sizeof *logits);
-	saex_kv *kv = NULL;
-	if (use_cache && !(kv = saex_kv_new(m, n + max_new))) {
-		tensor_fail(err, errlen, "out of memory for the KV cache");
-		goto fail;
-	}
-	saex_run_opts o = SAEX_RUN_OPTS_INIT;
-	o.logits = logits;
-	if (max_new > 0) {
-		if (use_cache) {
-			if (forward(m, kv, ids, n, &o, err, errlen))
-				goto fail;
-		} else if (forward(m, NULL, ids, n, &o, err, errlen)) {
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < max_new; i++) {
-		uint32_t next = argmax(logits + (use_cache ? (i == 0 ? n - 1 : 0) : len - 1) * V, V);
-		ids[len++] = next;
-		if (i + 1 == max_new)
-			break;
-		if (use_cache ? forward(m, kv, &next, 1, &o, err, errlen) : forward(m, NULL, ids, len, &o, err, errlen))
-			goto fail;
-	}
-	saex_kv_free(kv);
-	free(logits);
-	*count = len;
-	return ids;
-fail:
-	saex_kv_free(kv);
-	free(logits);
-	free(ids);
-	return NULL;
 }

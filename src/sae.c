@@ -480,3 +480,8 @@ void saex_sae_metrics(const float *x, const float *xhat, size_t n, int64_t d, co
 	if (ev)
 		*ev = tv > 0 ? 1 - se / tv : NAN;
 }
+
+const float *saex_sae_decoder_row(const saex_sae *s, int64_t i)
+{
+	return i >= 0 && i < s->info.d_sae ? s->W_dec + i * s->info.d_in : NULL;
+}

@@ -15,6 +15,7 @@
 #include "saex_tok.h"    /* GPT-2's byte-level BPE tokenizer */
 #include "saex_model.h"  /* GPT-2 forward pass with hooks */
 #include "saex_sae.h"    /* SAELens sparse autoencoders */
+#include "saex_steer.h"  /* steering with SAE features */
 
 #ifdef __cplusplus
 extern "C" {

@@ -89,8 +89,10 @@ typedef struct saex_run_opts {
 	float *logits;            /* NULL, or [T, vocab_size] floats to fill
 	                           * (needs every block: stop_after_layer < 0
 	                           * or the last one) */
+	int logits_last;          /* non-zero: logits receives only the last
+	                           * position's row, [1, vocab_size] */
 } saex_run_opts;
-#define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL}
+#define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL, 0}
 
 /* Runs ids[0..T) (1 <= T <= n_positions, every id < vocab_size) through the
  * model with causal attention, calling the hooks. Returns 0, or -1 with err
@@ -121,15 +123,66 @@ int saex_model_forward_kv(saex_model *m, saex_kv *kv, const uint32_t *ids, size_
                           char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- generation
- * Greedy decoding (temperature 0): appends up to max_new tokens, each the
- * arg max of the last position's logits (the lowest id on a tie), stopping
- * early only when the context (n_positions) is full. use_cache: with a KV
- * cache (one token per step) or, without, the whole sequence rerun each
- * step (for checking). Returns the prompt followed by the new tokens in
- * memory the caller frees, their number in *count; NULL on failure (err
- * filled). */
+ * saex_generate appends up to max_new tokens to a prompt, stopping early
+ * only when the context (n_positions) is full or on_token asks to stop.
+ *
+ * Choosing a token from the last position's logits l[vocab] (the
+ * TransformerLens rule):
+ *   temperature 0: the arg max of l (the lowest id on a tie); the frequency
+ *     penalty is not used.
+ *   temperature T > 0: z_i = l_i / T - freq_penalty * c_i, c_i the number of
+ *     times id i occurs in the sequence so far (prompt and generated);
+ *     p = softmax(z) in double precision; u = the next number of the RNG;
+ *     the token is the lowest id i with p_0 + ... + p_i > u (the highest id
+ *     of non-zero probability if rounding leaves none).
+ * The RNG is xoshiro256** seeded by four successive outputs of splitmix64
+ * started at seed; u = (output >> 11) * 2^-53. One number is drawn per
+ * sampled token, so a run is a function of (model, prompt, hooks, settings,
+ * seed) alone, and two runs from the same seed differ only by their hooks.
+ *
+ * hooks are called at every step; with the KV cache they see the new
+ * positions only (the prompt's at the first step), without it the whole
+ * sequence each step: both give the same tokens. */
+typedef struct saex_gen_opts {
+	size_t max_new;           /* tokens to add */
+	float temperature;        /* 0: greedy */
+	float freq_penalty;       /* only with temperature > 0 */
+	uint64_t seed;
+	int no_cache;             /* non-zero: rerun the whole sequence each step */
+	const saex_hook *hooks;   /* e.g. steering (saex_steer.h); may be NULL */
+	size_t n_hooks;
+	/* Called after each new token with its id and the sequence so far
+	 * (seq[0..len), the token last); non-zero stops the generation, which
+	 * then returns what it has (e.g. a user cancelled). May be NULL. */
+	int (*on_token)(const uint32_t *seq, size_t len, void *user);
+	void *user;
+} saex_gen_opts;
+#define SAEX_GEN_OPTS_INIT {20, 0.0f, 0.0f, 0, 0, NULL, 0, NULL, NULL}
+
+/* Returns the prompt followed by the new tokens in memory the caller
+ * frees, their number in *count; NULL on failure (err filled: prompt
+ * length, bad ids, a hook that stopped the run, no memory). */
+uint32_t *saex_generate(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, size_t *count,
+                        char *err, size_t errlen);
+/* saex_generate at temperature 0 with max_new tokens, with or without the
+ * KV cache. */
 uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,
                                size_t *count, char *err, size_t errlen);
+
+/* The RNG above, for tests: seeds *state (4 words) and draws u in [0, 1). */
+void saex_rng_seed(uint64_t state[4], uint64_t seed);
+double saex_rng_next(uint64_t state[4]);
+
+/* ---------------------------------------------------------------- names
+ * A model given by name: DIR itself when it is a folder holding
+ * config.json; a Hugging Face cache repository folder (models--ORG--NAME,
+ * holding snapshots/) resolves to the snapshot named by refs/main, else the
+ * newest one; otherwise NAME ("gpt2", "ORG/NAME", optionally followed by
+ * "/SUBFOLDER") is looked up as models--ORG--NAME in $HF_HUB_CACHE, else
+ * $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
+ * ~/.cache/huggingface/hub. Writes the folder to out (outlen bytes) and
+ * returns 0, or returns -1 with err saying where it looked. */
+int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_t errlen);
 
 /* The numerics of the forward pass, exposed for tests.
  * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,

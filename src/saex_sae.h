@@ -87,6 +87,10 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
  * is what saex_sae_encode wrote, or NULL. */
 void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat);
 
+/* Row i of W_dec (d_in floats, borrowed), the feature's decoder direction;
+ * NULL when i is not below d_sae. */
+const float *saex_sae_decoder_row(const saex_sae *s, int64_t i);
+
 /* The activation alone, in place on one row of pre-activations pre
  * [d_sae] (for standard, topk and jumprelu this is pre = x W_enc + b_enc;
  * for gated pre = x W_enc). Exposed for tests. */

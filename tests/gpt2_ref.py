@@ -150,17 +150,24 @@ def gelu_new(x):
     return 0.5 * x * (1 + np.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
 
 
-def forward(wt, cfg, ids):
+def forward(wt, cfg, ids, steer=None):
+    """steer: None or {hook name: function(x) -> x}, applied where the hook
+    is (the residual and output hooks), as a hook that writes would."""
     L, H, D = cfg["n_layer"], cfg["n_head"], cfg["n_embd"]
     eps = cfg.get("layer_norm_epsilon", 1e-5)
     dh = D // H
     T = len(ids)
     hooks = {}
+
+    def at(name, v):
+        hooks[name] = v.copy()
+        return steer[name](v) if steer and name in steer else v
+
     x = wt["wte.weight"][ids] + wt["wpe.weight"][:T]
     mask = np.triu(np.ones((T, T), dtype=bool), 1)
     for l in range(L):
         p = "h.%d." % l
-        hooks["blocks.%d.hook_resid_pre" % l] = x.copy()
+        x = at("blocks.%d.hook_resid_pre" % l, x)
         a = ln(x, wt[p + "ln_1.weight"], wt[p + "ln_1.bias"], eps)
         qkv = a @ wt[p + "attn.c_attn.weight"] + wt[p + "attn.c_attn.bias"]
         q, k, v = qkv[:, :D], qkv[:, D:2 * D], qkv[:, 2 * D:]
@@ -174,16 +181,16 @@ def forward(wt, cfg, ids):
             z[:, s] = sc @ v[:, s]
         hooks["blocks.%d.attn.hook_z" % l] = z
         ao = z @ wt[p + "attn.c_proj.weight"] + wt[p + "attn.c_proj.bias"]
-        hooks["blocks.%d.hook_attn_out" % l] = ao
+        ao = at("blocks.%d.hook_attn_out" % l, ao)
         x = x + ao
-        hooks["blocks.%d.hook_resid_mid" % l] = x.copy()
+        x = at("blocks.%d.hook_resid_mid" % l, x)
         m = ln(x, wt[p + "ln_2.weight"], wt[p + "ln_2.bias"], eps)
         hp = gelu_new(m @ wt[p + "mlp.c_fc.weight"] + wt[p + "mlp.c_fc.bias"])
         hooks["blocks.%d.mlp.hook_post" % l] = hp
         mo = hp @ wt[p + "mlp.c_proj.weight"] + wt[p + "mlp.c_proj.bias"]
-        hooks["blocks.%d.hook_mlp_out" % l] = mo
+        mo = at("blocks.%d.hook_mlp_out" % l, mo)
         x = x + mo
-        hooks["blocks.%d.hook_resid_post" % l] = x.copy()
+        x = at("blocks.%d.hook_resid_post" % l, x)
     logits = ln(x, wt["ln_f.weight"], wt["ln_f.bias"], eps) @ wt["wte.weight"].T
     return hooks, logits
 

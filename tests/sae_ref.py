@@ -101,8 +101,9 @@ def cmd_write(a):
     np.save(os.path.join(a.dir, "X.npy"), x)
 
 
-def reference(cfg, t, x):
-    """Returns F, R and a mask of rows whose F is decided by a near-tie."""
+def reference(cfg, t, x, clamp=None):
+    """Returns F, R and a mask of rows whose F is decided by a near-tie.
+    clamp: None or {feature: value} set in F before decoding R."""
     meta = cfg.get("metadata") or {}
     arch = cfg.get("architecture") or "standard"
     if cfg.get("activation_fn_str") == "topk" and arch == "standard":
@@ -157,6 +158,8 @@ def reference(cfg, t, x):
                         ambiguous[i] = True
         else:
             raise SystemExit("unknown architecture " + arch)
+    for i, v in (clamp or {}).items():
+        f[:, i] = v
     r = f @ T["W_dec"] + T["b_dec"]
     r = r * scale + shift
     return f, r, ambiguous
