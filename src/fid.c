@@ -45,28 +45,9 @@ static int fid_parse_index(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
-int saex_fid_parse(const char *s, saex_fid *out, const char **why)
+/* Parses s (no URL prefix) as model/source/index or model@source:index. */
+static int fid_parse_plain(const char *s, saex_fid *out, const char **why)
 {
-	const char *dummy;
-	if (!why)
-		why = &dummy;
-	if (!s || !*s) {
-		*why = "empty feature id";
-		return -1;
-	}
-	/* Strip a Neuronpedia URL prefix. */
-	static const char *const prefixes[] = {
-		"https://www.neuronpedia.org/", "https://neuronpedia.org/",
-		"http://www.neuronpedia.org/", "http://neuronpedia.org/",
-		"www.neuronpedia.org/", "neuronpedia.org/",
-	};
-	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-		size_t pl = strlen(prefixes[i]);
-		if (strncmp(s, prefixes[i], pl) == 0) {
-			s += pl;
-			break;
-		}
-	}
 	size_t len = strlen(s);
 	/* A URL may carry a query string or a trailing slash. */
 	const char *q = strpbrk(s, "?#");
@@ -112,6 +93,39 @@ int saex_fid_parse(const char *s, saex_fid *out, const char **why)
 		return -1;
 	}
 	return 0;
+}
+
+int saex_fid_parse(const char *s, saex_fid *out, const char **why)
+{
+	const char *dummy;
+	if (!why)
+		why = &dummy;
+	if (!s || !*s) {
+		*why = "empty feature id";
+		return -1;
+	}
+	/* Strip a Neuronpedia URL prefix. A model may itself be named like
+	 * one ("neuronpedia.org/x/1" as formatted by saex_fid_format): when
+	 * the rest does not parse, the whole string is tried as an id. */
+	static const char *const prefixes[] = {
+		"https://www.neuronpedia.org/", "https://neuronpedia.org/",
+		"http://www.neuronpedia.org/", "http://neuronpedia.org/",
+		"www.neuronpedia.org/", "neuronpedia.org/",
+	};
+	for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		size_t pl = strlen(prefixes[i]);
+		if (strncmp(s, prefixes[i], pl) == 0) {
+			saex_fid tmp;
+			const char *why2;
+			if (fid_parse_plain(s + pl, out, why) == 0)
+				return 0;
+			if (fid_parse_plain(s, &tmp, &why2) != 0)
+				return -1; /* the message about the URL's own id */
+			*out = tmp;
+			return 0;
+		}
+	}
+	return fid_parse_plain(s, out, why);
 }
 
 int saex_fid_format(const saex_fid *f, char *buf, size_t n)

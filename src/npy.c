@@ -74,7 +74,10 @@ static int np_tuple(npy_parser *p, npy_hdr *h)
 	if (p->s >= p->end || *p->s != '(')
 		return np_bad(p, "shape is not a tuple");
 	p->s++;
+	/* A key given twice counts once, the last (as in Python): forget the
+	 * dims of an earlier shape so that shape[ndim..] stay 0. */
 	h->ndim = 0;
+	memset(h->shape, 0, sizeof h->shape);
 	for (;;) {
 		np_ws(p);
 		if (p->s < p->end && *p->s == ')') {

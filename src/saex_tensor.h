@@ -94,7 +94,7 @@ const float *saex_tensor_f32(const saex_tensor *t, float **owned);
 typedef struct saex_npy {
 	float *data;                     /* owned: saex_npy_free releases it */
 	int ndim;
-	int64_t shape[SAEX_MAX_DIMS];
+	int64_t shape[SAEX_MAX_DIMS];    /* shape[ndim..] are 0 */
 	uint64_t numel;
 } saex_npy;
 

@@ -65,6 +65,33 @@ static void check_escape(const char *in, size_t n, unsigned flags, const char *w
 	free(got);
 }
 
+/* Fuzz finding (fuzz_fid): a model named like the URL host formatted to
+ * "neuronpedia.org/SRC/N", which did not parse back (the host was taken
+ * for a URL prefix). Every formatted id and URL must parse to itself. */
+START_TEST(fid_host_named_model)
+{
+	saex_fid f, g;
+	const char *why = NULL;
+	char buf[300];
+	ck_assert_int_eq(saex_fid_parse("http://neuronpedia.org/neuronpedia.org/+++s/0#tp", &f, &why), 0);
+	ck_assert_str_eq(f.model, "neuronpedia.org");
+	ck_assert_str_eq(f.source, "+++s");
+	ck_assert_int_eq(f.index, 0);
+	saex_fid_format(&f, buf, sizeof buf);
+	ck_assert_str_eq(buf, "neuronpedia.org/+++s/0");
+	ck_assert_int_eq(saex_fid_parse(buf, &g, &why), 0);
+	ck_assert_str_eq(g.model, "neuronpedia.org");
+	ck_assert_str_eq(g.source, "+++s");
+	saex_fid_url(&f, buf, sizeof buf);
+	ck_assert_int_eq(saex_fid_parse(buf, &g, &why), 0);
+	ck_assert_str_eq(g.model, "neuronpedia.org");
+	/* a plain URL still loses its prefix, and a bad one still fails */
+	ck_assert_int_eq(saex_fid_parse("neuronpedia.org/gpt2-small/6-res-jb/5", &g, &why), 0);
+	ck_assert_str_eq(g.model, "gpt2-small");
+	ck_assert_int_eq(saex_fid_parse("neuronpedia.org/gpt2-small/6-res-jb", &g, &why), -1);
+}
+END_TEST
+
 START_TEST(escape_controls)
 {
 	check_escape("plain text", 10, 0, "plain text");
@@ -307,6 +334,7 @@ int main(void)
 	tcase_set_timeout(tc, 120); /* sanitizer builds and busy machines are slow */
 	tcase_add_test(tc, fid_forms);
 	tcase_add_test(tc, fid_bad);
+	tcase_add_test(tc, fid_host_named_model);
 	tcase_add_test(tc, escape_controls);
 	tcase_add_test(tc, escape_all_bytes);
 	tcase_add_test(tc, half_floats);

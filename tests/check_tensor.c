@@ -448,6 +448,28 @@ static const char *npy_raw(const char *name, int major, const char *hdr, const v
 	return p;
 }
 
+/* Fuzz finding (fuzz_npy): with 'shape' given twice the second, shorter
+ * tuple won but the extra dims of the first stayed in shape[ndim..], so
+ * the array did not write back as read. The last shape counts, alone. */
+START_TEST(npy_shape_twice)
+{
+	char err[SAEX_ERR_LEN];
+	const uint16_t h[6] = {0x3c00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600}; /* 1..6 as F16 */
+	const char *p = npy_raw("twice.npy", 3,
+	                        "{ 'shape' : (1, 1, 1, 1, 3) , 'descr' : '<f2', "
+	                        "'fortran_order': False, 'shape': (6,), }          \n", h, sizeof h);
+	saex_npy a;
+	ck_assert_msg(saex_npy_read(p, &a, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(a.ndim, 1);
+	ck_assert_int_eq(a.shape[0], 6);
+	for (int i = 1; i < SAEX_MAX_DIMS; i++)
+		ck_assert_int_eq(a.shape[i], 0);
+	ck_assert_uint_eq(a.numel, 6);
+	ck_assert_float_eq(a.data[5], 6.0f);
+	saex_npy_free(&a);
+}
+END_TEST
+
 START_TEST(npy_roundtrip)
 {
 	float m[3][5];
@@ -653,6 +675,7 @@ int main(void)
 	tcase_add_test(tc, npy_headers);
 	tcase_add_test(tc, npy_bad_files);
 	tcase_add_test(tc, npy_numpy_interop);
+	tcase_add_test(tc, npy_shape_twice);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

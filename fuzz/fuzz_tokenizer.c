@@ -1,0 +1,125 @@
+/* fuzz_tokenizer.c - libFuzzer harness for the GPT-2 BPE tokenizer
+ * (src/tokenizer.c, src/pretok.c). The first byte picks a mode (mod 3):
+ *   0: the rest is vocab.json NUL merges.txt NUL text: both files are
+ *      loaded (saex_tok_load_files) and the text encoded;
+ *   1: the rest is text, encoded with a fixed small valid byte-level
+ *      vocabulary (256 byte tokens, a few merges, <|endoftext|>);
+ *   2: the rest is tokenizer.json NUL text (saex_tok_load_json).
+ * Whatever loads must encode any bytes losslessly: decoding the ids gives
+ * the text back, after the BOS id. */
+#include "config.h"
+#include "saex.h"
+#include "fuzz_util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* GPT-2's byte -> code point map: printable bytes stand for themselves,
+ * the rest get 256, 257, ... in byte order. */
+static unsigned fz_byte_cp(int b)
+{
+	if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || (b >= 174 && b <= 255))
+		return (unsigned)b;
+	unsigned n = 0;
+	for (int c = 0; c < b; c++)
+		if (!((c >= 33 && c <= 126) || (c >= 161 && c <= 172) || (c >= 174 && c <= 255)))
+			n++;
+	return 256 + n;
+}
+
+static saex_tok *fz_fixed_tok(void)
+{
+	static saex_tok *t;
+	if (t)
+		return t;
+	/* merges and their results, in rank order ("Ġ" is the space byte) */
+	static const char *const merges[][2] = {
+		{"Ġ", "t"}, {"h", "e"}, {"Ġt", "he"}, {"i", "n"}, {"Ġ", "a"}, {"e", "r"},
+		{"o", "n"}, {"Ġa", "n"}, {"Ġan", "d"}, {"r", "e"}, {"Ã", "©"}, {"Ċ", "Ċ"},
+		{"1", "2"}, {"'", "s"}, {"Ġ", "Ġ"},
+	};
+	size_t nm = sizeof merges / sizeof merges[0];
+	char *vocab = malloc(65536), *mtxt = malloc(4096);
+	size_t vl = 0, ml = 0;
+	vl += (size_t)sprintf(vocab + vl, "{");
+	for (int b = 0; b < 256; b++)
+		vl += (size_t)sprintf(vocab + vl, "%s\"\\u%04x\": %d", b ? ", " : "", fz_byte_cp(b), b);
+	ml += (size_t)sprintf(mtxt + ml, "#version: 0.2\n");
+	for (size_t i = 0; i < nm; i++) {
+		vl += (size_t)sprintf(vocab + vl, ", \"%s%s\": %zu", merges[i][0], merges[i][1], 256 + i);
+		ml += (size_t)sprintf(mtxt + ml, "%s %s\n", merges[i][0], merges[i][1]);
+	}
+	vl += (size_t)sprintf(vocab + vl, ", \"<|endoftext|>\": %zu}", 256 + nm);
+	fz_write(fz_path("fixed-vocab.json"), vocab, vl);
+	fz_write(fz_path("fixed-merges.txt"), mtxt, ml);
+	free(vocab);
+	free(mtxt);
+	char err[SAEX_ERR_LEN];
+	t = saex_tok_load_files(fz_path("fixed-vocab.json"), fz_path("fixed-merges.txt"), err,
+	                        sizeof err);
+	if (!t) {
+		fprintf(stderr, "fuzz_tokenizer: the fixed vocabulary does not load: %s\n", err);
+		abort();
+	}
+	return t;
+}
+
+/* Encodes text (with BOS) and checks that the ids decode to it. */
+static void fz_roundtrip(saex_tok *t, const uint8_t *text, size_t n)
+{
+	size_t count = 0, len = 0;
+	uint32_t *ids = saex_tok_encode(t, (const char *)text, n, 1, &count);
+	int64_t bos = saex_tok_bos(t);
+	size_t skip = bos >= 0 ? 1 : 0;
+	if (!ids || count < skip || (skip && ids[0] != (uint32_t)bos))
+		abort();
+	uint32_t nv = saex_tok_vocab_size(t);
+	for (size_t i = 0; i < count; i++) {
+		size_t bl;
+		const char *b = saex_tok_bytes(t, ids[i], &bl);
+		if (!b || ids[i] >= nv)
+			abort();
+	}
+	char *back = saex_tok_decode(t, ids + skip, count - skip, &len);
+	if (!back || len != n || (n && memcmp(back, text, n) != 0))
+		abort(); /* encoding lost or changed bytes */
+	free(back);
+	free(ids);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (size == 0)
+		return 0;
+	int mode = data[0] % 3;
+	const uint8_t *p = data + 1;
+	size_t n = size - 1, l1, l2;
+	char err[SAEX_ERR_LEN];
+	if (mode == 1) {
+		fz_roundtrip(fz_fixed_tok(), p, n);
+		return 0;
+	}
+	saex_tok *t;
+	if (mode == 0) {
+		const uint8_t *vocab = fz_split(&p, &n, 0, &l1);
+		const uint8_t *merges = fz_split(&p, &n, 0, &l2);
+		fz_write(fz_path("vocab.json"), vocab, l1);
+		fz_write(fz_path("merges.txt"), merges, l2);
+		t = saex_tok_load_files(fz_path("vocab.json"), fz_path("merges.txt"), err, sizeof err);
+	} else {
+		const uint8_t *json = fz_split(&p, &n, 0, &l1);
+		fz_write(fz_path("tokenizer.json"), json, l1);
+		t = saex_tok_load_json(fz_path("tokenizer.json"), err, sizeof err);
+	}
+	if (!t) {
+		if (!err[0])
+			abort();
+		return 0;
+	}
+	fz_roundtrip(t, p, n);
+	saex_tok_free(t);
+	return 0;
+}
