@@ -122,4 +122,13 @@ CREATE TABLE import_batch (
   at    TEXT NOT NULL
 ) WITHOUT ROWID;
 
+-- Where a source's weights live (saex build / saex attach): absolute paths of
+-- the model folder and the SAELens folder. Added within schema version 1:
+-- store_weights_put creates it in older files (CREATE TABLE IF NOT EXISTS).
+CREATE TABLE IF NOT EXISTS weights (
+  source_id INTEGER PRIMARY KEY,
+  model_dir TEXT NOT NULL,
+  sae_dir   TEXT NOT NULL
+);
+
 INSERT INTO meta(key, value) VALUES ('application', 'saex'), ('schema_version', '1');

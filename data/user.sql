@@ -1,14 +1,16 @@
 -- saex per-user database, schema version 1: $XDG_DATA_HOME/saex/user.db.
 -- Features are named by their text ids so this file works with any export.
+-- Every statement may run again on an existing file (saex adds what an
+-- older file lacks when it opens it).
 PRAGMA application_id = 1396786581;  -- 'SAEU'
 PRAGMA user_version = 1;
 
-CREATE TABLE meta (
+CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
 
-CREATE TABLE star (
+CREATE TABLE IF NOT EXISTS star (
   model  TEXT NOT NULL,
   source TEXT NOT NULL,
   idx    INTEGER NOT NULL,
@@ -16,14 +18,14 @@ CREATE TABLE star (
   PRIMARY KEY (model, source, idx)
 ) WITHOUT ROWID;
 
-CREATE TABLE list (
+CREATE TABLE IF NOT EXISTS list (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL UNIQUE,
   description TEXT,
   created     TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
 );
 
-CREATE TABLE list_item (
+CREATE TABLE IF NOT EXISTS list_item (
   list_id INTEGER NOT NULL REFERENCES list(id) ON DELETE CASCADE,
   model   TEXT NOT NULL,
   source  TEXT NOT NULL,
@@ -33,4 +35,24 @@ CREATE TABLE list_item (
   PRIMARY KEY (list_id, model, source, idx)
 );
 
-INSERT INTO meta(key, value) VALUES ('application', 'saex-user'), ('schema_version', '1');
+-- The steering log: every run of the explorer's steering view, so it can
+-- be reopened and rerun. settings and features are JSON:
+--   settings {"multiplier","method","temperature","seed","tokens","freq_penalty",
+--             "cancelled","prompt_tokens"}
+--   features [{"id":"model/source/index","strength":S}]
+-- default_ids / steered_ids: JSON arrays of the prompt and new token ids.
+CREATE TABLE IF NOT EXISTS steer_run (
+  id           INTEGER PRIMARY KEY,
+  created      TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  db           TEXT,
+  model        TEXT NOT NULL,
+  prompt       TEXT NOT NULL,
+  settings     TEXT NOT NULL,
+  features     TEXT NOT NULL,
+  default_text TEXT,
+  steered_text TEXT,
+  default_ids  TEXT,
+  steered_ids  TEXT
+);
+
+INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'saex-user'), ('schema_version', '1');

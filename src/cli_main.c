@@ -1,5 +1,6 @@
 /* cli_main.c - saex's entry point: dispatches subcommands. */
 #include "config.h"
+#include "blas_tune.h"
 #include "cli.h"
 #include "esc.h"
 #include "saex.h"
@@ -145,6 +146,40 @@ static const cli_cmd cli_cmds[] = {
 	 "  --recon R.npy     write the reconstruction, float32 [n, d_in]\n"
 	 "  --json            {\"n\",\"architecture\",\"d_in\",\"d_sae\",\"l0\",\"mse\",\n"
 	 "                    \"explained_variance\"}"},
+	{"build", cmd_build,
+	 "build DB --model DIR --sae SAEDIR --corpus FILE [--prompts N] [--ctx T]\n"
+	 "          [--source-id ID] [--model-id NAME] [--checkpoint-every S] [--json] [-v] [--quiet]",
+	 "Compute the dashboards of your own SAE from a corpus and write them into DB\n"
+	 "(created when absent), as SAEDashboard does: per feature the top 20 examples,\n"
+	 "5 quantile groups of [0, max] with 5 sampled examples each, the 50-bin\n"
+	 "histogram of non-zero activations, density, max, logit effects through the\n"
+	 "tied unembedding (top and bottom 10, a 50-bin histogram) and the 10 most\n"
+	 "similar features by decoder direction. Activations are f * |W_dec[i]|\n"
+	 "(decoder norms folded). The model runs up to the SAE's layer only. Where\n"
+	 "the weights live is recorded (as saex attach does). Interrupted, a rerun\n"
+	 "continues from the checkpoint DB.build and ends with the same result.\n"
+	 "  --model DIR       the model folder (as for run), with its tokenizer\n"
+	 "  --sae SAEDIR      the SAELens folder; its hook must be a hook of the model\n"
+	 "  --corpus FILE     JSONL with a \"text\" field (.jsonl, or a first byte '{'),\n"
+	 "                    or plain text: paragraphs between blank lines when it\n"
+	 "                    has any, else one document a line. Each document is\n"
+	 "                    tokenized with <|endoftext|> first and cut into prompts\n"
+	 "  --prompts N       use the first N prompts (default: all)\n"
+	 "  --ctx T           tokens per prompt, BOS included (128)\n"
+	 "  --source-id ID    the source id (default LAYER-NAME, NAME the SAE folder's)\n"
+	 "  --model-id NAME   the model id (default: the model folder's name)\n"
+	 "  --checkpoint-every S  seconds between checkpoints (60; 0: every batch)\n"
+	 "  --quiet           no progress line and no resume notes on stderr\n"
+	 "  -v, --verbose     also print tokens/s and the time shares of the model\n"
+	 "                    forward, SAE encode and bookkeeping\n"
+	 "  --json            the summary with timings as JSON"},
+	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR",
+	 "Record where the weights of a source in DB live, for live tests and\n"
+	 "steering. The folders must load and agree (the SAE's hook is a hook of the\n"
+	 "model, with width d_in); their absolute paths are stored.\n"
+	 "  SOURCE            model/source, or a source id that only one model has\n"
+	 "  --model DIR       the model folder (as for run)\n"
+	 "  --sae SAEDIR      the SAELens folder"},
 };
 
 const cli_cmd *cli_find(const char *name)
@@ -200,7 +235,8 @@ static void cli_help(FILE *f)
 	        "Feature ids: model/source/index (gpt2-small/9-res-jb/21474), model@source:index,\n"
 	        "or a Neuronpedia URL.\n"
 	        "Exit status: 0 success, 1 usage error or id not found, 2 bad data.\n"
-	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR.\n");
+	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
+	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default).\n");
 }
 
 /* The explorer on DB (may be NULL), opened at id when given. */
@@ -240,13 +276,45 @@ static int cli_explore(const char *db, const char *id)
 	return id ? cmd_show(3, args) : cmd_info(2, args);
 }
 
+/* The database `saex` opens without arguments: $SAEX_DEMO when set (empty:
+ * none), else the demo that `make install` put in the package's data
+ * folder when it is there, else the build tree's data/demo.db beside this
+ * binary (`./saex` right after `make`), else none (a screen on how to make
+ * one). */
+static const char *cli_demo_db(void)
+{
+	const char *env = getenv("SAEX_DEMO");
+	if (env)
+		return *env ? env : NULL;
+	struct stat st;
+#ifdef SAEX_PKGDATADIR
+	if (stat(SAEX_PKGDATADIR "/demo.db", &st) == 0 && S_ISREG(st.st_mode))
+		return SAEX_PKGDATADIR "/demo.db";
+#endif
+	/* not installed: the demo of the build tree this saex was built in */
+	static char path[4096];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof path - 32);
+	if (n <= 0)
+		return NULL;
+	path[n] = 0;
+	char *slash = strrchr(path, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	if (slash - path >= 6 && !strcmp(slash - 6, "/.libs")) /* a libtool wrapper's binary */
+		slash[-6] = 0;
+	strcat(path, "/data/demo.db");
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) ? path : NULL;
+}
+
 int main(int argc, char **argv)
 {
+	blas_tune_reexec(argv); /* OpenBLAS's best kernels on CPUs newer than it */
 	setlocale(LC_ALL, "");
 	int tty = isatty(0) && isatty(1);
 	if (argc < 2) {
 		if (tty)
-			return cli_explore(NULL, NULL);
+			return cli_explore(cli_demo_db(), NULL);
 		cli_help(stdout);
 		return CLI_OK;
 	}

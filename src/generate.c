@@ -83,13 +83,36 @@ static uint32_t sample(const float *logits, size_t V, const saex_gen_opts *o, co
 
 /* ---------------------------------------------------------------- generate */
 
-uint32_t *saex_generate(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, size_t *count,
-                        char *err, size_t errlen)
+struct saex_gen {
+	saex_model *m;
+	saex_gen_opts o;
+	size_t V, n_prompt, max_new, made;
+	uint32_t *ids;
+	size_t len;
+	float *logits;
+	uint32_t *counts;
+	double *p;
+	uint64_t rng[4];
+	saex_kv *kv;
+};
+
+void saex_gen_free(saex_gen *g)
+{
+	if (!g)
+		return;
+	saex_kv_free(g->kv);
+	free(g->logits);
+	free(g->counts);
+	free(g->p);
+	free(g->ids);
+	free(g);
+}
+
+saex_gen *saex_gen_new(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, char *err,
+                       size_t errlen)
 {
 	const saex_model_config *c = saex_model_config_of(m);
-	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions, max_new = o->max_new;
-	int cache = !o->no_cache, sampling = o->temperature > 0.0f;
-	*count = 0;
+	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions;
 	if (n < 1 || n > P) {
 		tensor_fail(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
 		return NULL;
@@ -104,54 +127,82 @@ uint32_t *saex_generate(saex_model *m, const uint32_t *prompt, size_t n, const s
 			            i, V);
 			return NULL;
 		}
-	if (max_new > P - n)
-		max_new = P - n;
-	uint32_t *ids = xmalloc((n + max_new + 1) * sizeof *ids);
-	memcpy(ids, prompt, n * sizeof *ids);
-	size_t len = n;
-	float *logits = xmalloc(V * sizeof *logits);
-	uint32_t *counts = sampling ? xcalloc(V, sizeof *counts) : NULL;
-	double *p = sampling ? xmalloc(V * sizeof *p) : NULL;
-	uint64_t rng[4];
-	saex_rng_seed(rng, o->seed);
-	for (size_t i = 0; counts && i < n; i++)
-		counts[ids[i]]++;
-	saex_kv *kv = NULL;
-	if (cache && max_new > 0 && !(kv = saex_kv_new(m, n + max_new))) {
+	saex_gen *g = xcalloc(1, sizeof *g);
+	g->m = m;
+	g->o = *o;
+	g->V = V;
+	g->n_prompt = n;
+	g->max_new = o->max_new > P - n ? P - n : o->max_new;
+	g->ids = xmalloc((n + g->max_new + 1) * sizeof *g->ids);
+	memcpy(g->ids, prompt, n * sizeof *g->ids);
+	g->len = n;
+	g->logits = xmalloc(V * sizeof *g->logits);
+	if (o->temperature > 0.0f) {
+		g->counts = xcalloc(V, sizeof *g->counts);
+		g->p = xmalloc(V * sizeof *g->p);
+		for (size_t i = 0; i < n; i++)
+			g->counts[prompt[i]]++;
+	}
+	saex_rng_seed(g->rng, o->seed);
+	if (!o->no_cache && g->max_new > 0 && !(g->kv = saex_kv_new(m, n + g->max_new))) {
 		tensor_fail(err, errlen, "out of memory for the KV cache");
-		goto fail;
+		saex_gen_free(g);
+		return NULL;
 	}
+	return g;
+}
+
+int saex_gen_next(saex_gen *g, uint32_t *tok, char *err, size_t errlen)
+{
+	if (g->made >= g->max_new)
+		return 0;
 	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
-	ro.hooks = o->hooks;
-	ro.n_hooks = o->n_hooks;
-	ro.logits = logits;
+	ro.hooks = g->o.hooks;
+	ro.n_hooks = g->o.n_hooks;
+	ro.logits = g->logits;
 	ro.logits_last = 1;
-	for (size_t i = 0; i < max_new; i++) {
-		/* the new positions: the whole prompt first, then one token */
-		int r = cache ? saex_model_forward_kv(m, kv, i ? ids + len - 1 : ids, i ? 1 : len, &ro, err, errlen)
-		              : saex_model_forward(m, ids, len, &ro, err, errlen);
-		if (r)
-			goto fail;
-		uint32_t next = sampling ? sample(logits, V, o, counts, p, rng) : argmax(logits, V);
-		ids[len++] = next;
-		if (counts)
-			counts[next]++;
-		if (o->on_token && o->on_token(ids, len, o->user))
+	/* the new positions: the whole prompt first, then one token */
+	int r = g->kv ? saex_model_forward_kv(g->m, g->kv, g->made ? g->ids + g->len - 1 : g->ids, g->made ? 1 : g->len,
+	                                      &ro, err, errlen)
+	              : saex_model_forward(g->m, g->ids, g->len, &ro, err, errlen);
+	if (r)
+		return -1;
+	uint32_t next = g->counts ? sample(g->logits, g->V, &g->o, g->counts, g->p, g->rng) : argmax(g->logits, g->V);
+	g->ids[g->len++] = next;
+	g->made++;
+	if (g->counts)
+		g->counts[next]++;
+	*tok = next;
+	return 1;
+}
+
+const uint32_t *saex_gen_seq(const saex_gen *g, size_t *len)
+{
+	*len = g->len;
+	return g->ids;
+}
+
+uint32_t *saex_generate(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, size_t *count,
+                        char *err, size_t errlen)
+{
+	*count = 0;
+	saex_gen *g = saex_gen_new(m, prompt, n, o, err, errlen);
+	if (!g)
+		return NULL;
+	uint32_t tok;
+	int r;
+	while ((r = saex_gen_next(g, &tok, err, errlen)) == 1)
+		if (o->on_token && o->on_token(g->ids, g->len, o->user))
 			break;
+	if (r < 0) {
+		saex_gen_free(g);
+		return NULL;
 	}
-	saex_kv_free(kv);
-	free(logits);
-	free(counts);
-	free(p);
-	*count = len;
+	uint32_t *ids = g->ids;
+	*count = g->len;
+	g->ids = NULL;
+	saex_gen_free(g);
 	return ids;
-fail:
-	saex_kv_free(kv);
-	free(logits);
-	free(counts);
-	free(p);
-	free(ids);
-	return NULL;
 }
 
 uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,

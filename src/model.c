@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +48,16 @@ void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const f
 		y[i] = (x[i] - m) * inv * w[i] + b[i];
 }
 
+/* 0.5 v (1 + tanh u) is v * sigmoid(2u) = v / (1 + exp(-2u)): the same
+ * function, within float32 rounding (1.5e-6 relative against float64 over
+ * [-4, 4]), and expf is several times faster than tanhf. A large negative
+ * u makes exp overflow to inf and the result -0, as the limit says. */
 void saex_gelu_new(float *x, size_t n)
 {
-	const float c = 0.7978845608028654f; /* sqrt(2/pi) */
+	const float c2 = 2.0f * 0.7978845608028654f; /* 2 sqrt(2/pi) */
 	for (size_t i = 0; i < n; i++) {
 		float v = x[i];
-		x[i] = 0.5f * v * (1.0f + tanhf(c * (v + 0.044715f * v * v * v)));
+		x[i] = v / (1.0f + expf(-c2 * (v + 0.044715f * v * v * v)));
 	}
 }
 
@@ -293,13 +298,137 @@ size_t saex_model_hook_width(const saex_model *m, const char *name)
 
 /* ---------------------------------------------------------------- forward */
 
-/* y[T, n] = x[T, k] @ W[k, n] + b */
+/* y[T, n] = x[T, k] @ W[k, n] + b. One row (a generated token) goes
+ * through sgemv: sgemm would pack all of W for a single row. */
 static void linear(float *y, const float *x, const float *W, const float *b, size_t T, size_t k, size_t n)
 {
 	for (size_t t = 0; t < T; t++)
 		memcpy(y + t * n, b, n * sizeof *y);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)n, (int)k, 1.0f, x, (int)k, W,
-	            (int)n, 1.0f, y, (int)n);
+	if (T == 1)
+		cblas_sgemv(CblasRowMajor, CblasTrans, (int)k, (int)n, 1.0f, W, (int)n, x, 1, 1.0f, y, 1);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)n, (int)k, 1.0f, x, (int)k, W,
+		            (int)n, 1.0f, y, (int)n);
+}
+
+/* saex_gelu_new over n values split between as many threads as OpenBLAS
+ * uses (tanhf is the costliest step of a prompt outside the matrix
+ * products); element-wise, so the result does not depend on the split. */
+typedef struct gelu_job {
+	float *x;
+	size_t n;
+} gelu_job;
+
+static void *gelu_run(void *arg)
+{
+	gelu_job *j = arg;
+	saex_gelu_new(j->x, j->n);
+	return NULL;
+}
+
+#define GELU_MAX_THREADS 16
+#define GELU_MIN_PER_THREAD 16384
+
+static void gelu_par(float *x, size_t n)
+{
+	int nt = openblas_get_num_threads();
+	if (nt > GELU_MAX_THREADS)
+		nt = GELU_MAX_THREADS;
+	if ((size_t)nt > n / GELU_MIN_PER_THREAD)
+		nt = (int)(n / GELU_MIN_PER_THREAD);
+	if (nt < 2) {
+		saex_gelu_new(x, n);
+		return;
+	}
+	gelu_job job[GELU_MAX_THREADS];
+	pthread_t th[GELU_MAX_THREADS];
+	int started[GELU_MAX_THREADS] = {0};
+	for (int i = 0; i < nt; i++) {
+		size_t a = n * (size_t)i / (size_t)nt, b = n * (size_t)(i + 1) / (size_t)nt;
+		job[i].x = x + a;
+		job[i].n = b - a;
+	}
+	for (int i = 1; i < nt; i++)
+		started[i] = pthread_create(&th[i], NULL, gelu_run, &job[i]) == 0;
+	gelu_run(&job[0]);
+	for (int i = 1; i < nt; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			gelu_run(&job[i]); /* no thread to be had: here */
+	}
+}
+
+/* Causal attention of T > 1 new rows, heads [h0, h1): for each head
+ * sc = scale q_h k_h^T (row i sees keys 0 .. p0+i), softmax, z_h = sc v_h.
+ * sc is this job's own [T, Tk] scratch. */
+typedef struct attn_job {
+	const float *qkv, *K, *V;
+	float *z, *sc;
+	size_t T, Tk, p0, d, dh, ldk, h0, h1;
+	float scale;
+} attn_job;
+
+static void *attn_run(void *arg)
+{
+	const attn_job *j = arg;
+	size_t T = j->T, Tk = j->Tk, d = j->d, dh = j->dh;
+	for (size_t hd = j->h0; hd < j->h1; hd++) {
+		const float *q = j->qkv + hd * dh, *k = j->K + hd * dh, *v = j->V + hd * dh;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)Tk, (int)dh, j->scale, q, (int)(3 * d), k,
+		            (int)j->ldk, 0.0f, j->sc, (int)Tk);
+		for (size_t i = 0; i < T; i++) {
+			float *r = j->sc + i * Tk;
+			saex_softmax(r, j->p0 + i + 1);
+			for (size_t c = j->p0 + i + 1; c < Tk; c++)
+				r[c] = 0.0f;
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)dh, (int)Tk, 1.0f, j->sc, (int)Tk, v,
+		            (int)j->ldk, 0.0f, j->z + hd * dh, (int)d);
+	}
+	return NULL;
+}
+
+/* The heads split between as many threads as OpenBLAS uses, each running
+ * single-threaded BLAS calls: the heads' products are small, and
+ * OpenBLAS's own threads would spend more time meeting than working.
+ * Each head's numbers do not depend on the split. sc holds
+ * attn_threads(nh) [T, Tk] scratch areas. */
+static int attn_threads(size_t nh)
+{
+	int nt = openblas_get_num_threads();
+	if (nt > GELU_MAX_THREADS)
+		nt = GELU_MAX_THREADS;
+	if ((size_t)nt > nh)
+		nt = (int)nh;
+	return nt < 1 ? 1 : nt;
+}
+
+static void attn_par(attn_job base, size_t nh, float *sc)
+{
+	int nt = attn_threads(nh);
+	attn_job job[GELU_MAX_THREADS];
+	pthread_t th[GELU_MAX_THREADS];
+	int started[GELU_MAX_THREADS] = {0};
+	for (int i = 0; i < nt; i++) {
+		job[i] = base;
+		job[i].h0 = nh * (size_t)i / (size_t)nt;
+		job[i].h1 = nh * (size_t)(i + 1) / (size_t)nt;
+		job[i].sc = sc + (size_t)i * base.T * base.Tk;
+	}
+	if (nt > 1)
+		openblas_set_num_threads(1);
+	for (int i = 1; i < nt; i++)
+		started[i] = pthread_create(&th[i], NULL, attn_run, &job[i]) == 0;
+	attn_run(&job[0]);
+	for (int i = 1; i < nt; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			attn_run(&job[i]); /* no thread to be had: here */
+	}
+	if (nt > 1)
+		openblas_set_num_threads(nt);
 }
 
 typedef struct hook_ctx {
@@ -421,7 +550,7 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 	float *out = xmalloc(T * d * sizeof *out);  /* attn_out / mlp_out */
 	float *hid = xmalloc(T * 4 * d * sizeof *hid);
 	size_t Tk = p0 + T; /* keys: the cached positions and the new ones */
-	float *sc = xmalloc(T * Tk * sizeof *sc);
+	float *sc = xmalloc(T * Tk * (size_t)(T > 1 ? attn_threads(nh) : 1) * sizeof *sc);
 	int rc = -1;
 
 	for (size_t t = 0; t < T; t++) {
@@ -449,21 +578,16 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 			Vv = vl;
 			ldk = d;
 		}
-		for (size_t hd = 0; hd < nh; hd++) {
+		for (size_t hd = 0; T == 1 && hd < nh; hd++) {
+			/* one new token: sc[Tk] = scale * K_h q_h, z_h = V_h^T sc */
 			const float *q = qkv + hd * dh, *k = K + hd * dh, *v = Vv + hd * dh;
-			/* sc[T, Tk] = scale * q_h @ k_h^T; row i sees keys 0 .. p0+i */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)Tk, (int)dh, scale, q,
-			            (int)(3 * d), k, (int)ldk, 0.0f, sc, (int)Tk);
-			for (size_t i = 0; i < T; i++) {
-				float *r = sc + i * Tk;
-				saex_softmax(r, p0 + i + 1);
-				for (size_t j = p0 + i + 1; j < Tk; j++)
-					r[j] = 0.0f;
-			}
-			/* z_h[T, dh] = sc @ v_h */
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)dh, (int)Tk, 1.0f, sc, (int)Tk,
-			            v, (int)ldk, 0.0f, z + hd * dh, (int)d);
+			cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)Tk, (int)dh, scale, k, (int)ldk, q, 1, 0.0f, sc, 1);
+			saex_softmax(sc, Tk);
+			cblas_sgemv(CblasRowMajor, CblasTrans, (int)Tk, (int)dh, 1.0f, v, (int)ldk, sc, 1, 0.0f, z + hd * dh,
+			            1);
 		}
+		if (T > 1)
+			attn_par((attn_job){qkv, K, Vv, z, NULL, T, Tk, p0, d, dh, ldk, 0, 0, scale}, nh, sc);
 		if (fire(&h, l, SAEX_HOOK_Z, z, T, d, err, errlen))
 			goto out;
 		linear(out, z, w->aproj_w, w->aproj_b, T, d, d);
@@ -476,7 +600,7 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		for (size_t t = 0; t < T; t++)
 			saex_layer_norm(a + t * d, x + t * d, d, w->ln2_w, w->ln2_b, eps);
 		linear(hid, a, w->fc_w, w->fc_b, T, d, 4 * d);
-		saex_gelu_new(hid, T * 4 * d);
+		gelu_par(hid, T * 4 * d);
 		if (fire(&h, l, SAEX_HOOK_MLP_POST, hid, T, 4 * d, err, errlen))
 			goto out;
 		linear(out, hid, w->mproj_w, w->mproj_b, T, 4 * d, d);
@@ -491,8 +615,12 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		size_t t0 = o->logits_last ? T - 1 : 0, n = T - t0;
 		for (size_t t = t0; t < T; t++)
 			saex_layer_norm(a + t * d, x + t * d, d, m->lnf_w, m->lnf_b, eps);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)V, (int)d, 1.0f, a + t0 * d, (int)d,
-		            m->wte, (int)d, 0.0f, o->logits, (int)V);
+		if (n == 1)
+			cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)V, (int)d, 1.0f, m->wte, (int)d, a + t0 * d, 1, 0.0f,
+			            o->logits, 1);
+		else
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)V, (int)d, 1.0f, a + t0 * d, (int)d,
+			            m->wte, (int)d, 0.0f, o->logits, (int)V);
 	}
 	if (kv)
 		kv->len = p0 + T;

@@ -338,13 +338,36 @@ static void topk_row(float *pre, int64_t d, int k, int64_t *heap)
 	free(keep);
 }
 
+/* pre[j] = pre[j] > 0 ? pre[j] : 0 (NaN and -0 give +0), without
+ * branches: half the values of a row are positive, so a branch per value
+ * is mispredicted half the time. GCC/Clang vector extensions, 4 lanes (one
+ * SSE2 register on x86-64; wider vectors get split into scalar code). */
+typedef float relu_v4 __attribute__((vector_size(16)));
+typedef int32_t relu_i4 __attribute__((vector_size(16)));
+
+static void relu_row(float *pre, int64_t d)
+{
+	const relu_v4 zero = {0, 0, 0, 0};
+	int64_t j = 0;
+	for (; j + 8 <= d; j += 8) {
+		relu_v4 a, b;
+		memcpy(&a, pre + j, sizeof a);
+		memcpy(&b, pre + j + 4, sizeof b);
+		a = (relu_v4)((relu_i4)a & (a > zero)); /* all ones where > 0 */
+		b = (relu_v4)((relu_i4)b & (b > zero));
+		memcpy(pre + j, &a, sizeof a);
+		memcpy(pre + j + 4, &b, sizeof b);
+	}
+	for (; j < d; j++)
+		pre[j] = pre[j] > 0 ? pre[j] : 0;
+}
+
 static void activate(const saex_sae *s, float *pre, int64_t *heap)
 {
 	int64_t d = s->info.d_sae;
 	switch (s->info.arch) {
 	case SAEX_SAE_STANDARD:
-		for (int64_t j = 0; j < d; j++)
-			pre[j] = pre[j] > 0 ? pre[j] : 0;
+		relu_row(pre, d);
 		break;
 	case SAEX_SAE_JUMPRELU:
 		for (int64_t j = 0; j < d; j++)
@@ -420,15 +443,15 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 			for (int64_t j = 0; j < di; j++)
 				r[j] -= s->b_dec[j];
 	}
+	/* f = b_enc, then f += xc W_enc: the bias costs one pass over f, which
+	 * sgemm would otherwise spend zeroing it (beta 0) */
+	if (s->b_enc)
+		for (size_t i = 0; i < n; i++)
+			memcpy(f + i * (size_t)ds, s->b_enc, (size_t)ds * sizeof(float));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)ds, (int)di, 1.0f, xc, (int)di, s->W_enc,
-	            (int)ds, 0.0f, f, (int)ds);
-	for (size_t i = 0; i < n; i++) {
-		float *fi = f + i * (size_t)ds;
-		if (s->b_enc)
-			for (int64_t j = 0; j < ds; j++)
-				fi[j] += s->b_enc[j];
-		activate(s, fi, heap);
-	}
+	            (int)ds, s->b_enc ? 1.0f : 0.0f, f, (int)ds);
+	for (size_t i = 0; i < n; i++)
+		activate(s, f + i * (size_t)ds, heap);
 	free(xc);
 	free(heap);
 	return 0;

@@ -164,6 +164,19 @@ typedef struct saex_gen_opts {
  * length, bad ids, a hook that stopped the run, no memory). */
 uint32_t *saex_generate(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, size_t *count,
                         char *err, size_t errlen);
+/* Step by step, for streaming: saex_gen_new checks the prompt and options
+ * (NULL with err filled); each saex_gen_next adds one token (1, *tok set),
+ * or returns 0 when max_new are made or the context is full, -1 on failure
+ * (err filled). saex_gen_seq: the prompt and the tokens so far (borrowed).
+ * The options are copied, but hooks and their data are borrowed. A saex_gen
+ * gives the same tokens as saex_generate with the same options. */
+typedef struct saex_gen saex_gen;
+saex_gen *saex_gen_new(saex_model *m, const uint32_t *prompt, size_t n, const saex_gen_opts *o, char *err,
+                       size_t errlen);
+int saex_gen_next(saex_gen *g, uint32_t *tok, char *err, size_t errlen);
+const uint32_t *saex_gen_seq(const saex_gen *g, size_t *len);
+void saex_gen_free(saex_gen *g); /* NULL is allowed */
+
 /* saex_generate at temperature 0 with max_new tokens, with or without the
  * KV cache. */
 uint32_t *saex_generate_greedy(saex_model *m, const uint32_t *prompt, size_t n, size_t max_new, int use_cache,

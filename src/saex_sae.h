@@ -103,6 +103,20 @@ void saex_sae_activate(const saex_sae *s, float *pre);
 void saex_sae_metrics(const float *x, const float *xhat, size_t n, int64_t d, const float *f,
                       int64_t d_sae, double *l0, double *mse, double *ev);
 
+/* ---------------------------------------------------------------- on a model
+ * (the model is saex_model.h's; include saex.h for both) */
+struct saex_model;
+struct saex_hook;
+/* 0 when s can read m: its hook is one of m's and as wide as its d_in;
+ * else -1 with err saying why. */
+int saex_sae_fits(const saex_sae *s, const struct saex_model *m, char *err, size_t errlen);
+/* Runs ids[0..T) through m up to the SAE's layer (with the n_extra hooks
+ * first, e.g. steering) and encodes the activation at the SAE's hook into
+ * f [T, d_sae] (caller's memory): the values `saex run --sae` prints. 0, or
+ * -1 with err filled. */
+int saex_sae_features(struct saex_model *m, const saex_sae *s, const uint32_t *ids, size_t T,
+                      const struct saex_hook *extra, size_t n_extra, float *f, char *err, size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

@@ -134,6 +134,17 @@ int store_batch_done(store *s, const char *key);
 int store_batch_mark(store *s, const char *key, const char *kind, const char *path,
                      long lines, saex_err *e);
 
+/* ------------------------------------------------------------ weights
+ * Where a source's model and SAE folders live (saex build, saex attach), so
+ * that live tests can load them. Paths are stored as given: callers pass
+ * absolute ones (realpath). The table is created on the first put; a
+ * database written before it existed reads as "none attached". */
+int store_weights_put(store *s, int64_t source_id, const char *model_dir, const char *sae_dir,
+                      saex_err *e);
+/* STORE_NOTFOUND when none is attached; strings in the arena */
+int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
+                      saex_err *e);
+
 /* ------------------------------------------------------------ reads */
 typedef struct store_expl {
 	char *description, *type_name, *explainer;
@@ -268,5 +279,17 @@ int store_user_list_items(store_user *u, const char *list, arena *a, store_list_
                           size_t *n, saex_err *e);
 /* The default per-user database path; caller frees. */
 char *store_user_default_path(void);
+
+/* The steering log (data/user.sql documents the JSON of settings and
+ * features). store_user_steer_log records a run (NULL fields are stored as
+ * NULL) and gives its id; store_user_steer_runs lists them newest first,
+ * strings in the arena. */
+typedef struct store_steer_run {
+	int64_t id;
+	const char *created, *db, *model, *prompt, *settings, *features;
+	const char *default_text, *steered_text, *default_ids, *steered_ids;
+} store_steer_run;
+int store_user_steer_log(store_user *u, const store_steer_run *r, int64_t *id, saex_err *e);
+int store_user_steer_runs(store_user *u, arena *a, store_steer_run **runs, size_t *n, saex_err *e);
 
 #endif

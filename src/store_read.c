@@ -764,3 +764,34 @@ int store_match_indexes(store *s, int64_t source_id, const char *query, int64_t 
 	sqlite3_finalize(st);
 	return ret;
 }
+
+int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
+                      saex_err *e)
+{
+	*model_dir = *sae_dir = NULL;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT model_dir, sae_dir FROM weights WHERE source_id = ?1", -1,
+	                       &st, NULL) != SQLITE_OK) {
+		/* A file from before the weights table: nothing attached. */
+		if (strstr(sqlite3_errmsg(s->db), "no such table"))
+			return err_set(e, STORE_NOTFOUND, "%s: no weights attached to this source",
+			               s->path);
+		return store_fail(s, e, "cannot read the weights");
+	}
+	sqlite3_bind_int64(st, 1, source_id);
+	int rc = sqlite3_step(st), ret;
+	if (rc == SQLITE_ROW) {
+		*model_dir = store_col_text(st, 0, a);
+		*sae_dir = store_col_text(st, 1, a);
+		ret = *model_dir && *sae_dir
+			? 0
+			: err_set(e, STORE_EBAD, "%s: damaged weights record", s->path);
+	} else if (rc == SQLITE_DONE) {
+		ret = err_set(e, STORE_NOTFOUND, "%s: no weights attached to this source", s->path);
+	} else {
+		ret = store_fail(s, e, "cannot read the weights");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}

@@ -1,5 +1,5 @@
-/* store_user.c - the per-user database: stars and lists (schema in
- * data/user.sql). It is separate from the export so an export can sit
+/* store_user.c - the per-user database: stars, lists and the steering log
+ * (schema in data/user.sql). It is separate from the export so an export can sit
  * read-only on a shared server. */
 #include "config.h"
 #include "store_int.h"
@@ -96,6 +96,9 @@ int store_user_open(store_user **out, const char *path, saex_err *e)
 	} else if (app != STORE_USER_APP_ID) {
 		rc = err_set(e, STORE_EBAD, "%s: not a saex user database", u->path);
 	} else {
+		/* an older file gains the tables it lacks (the schema is idempotent);
+		 * a read-only one keeps working for what it has */
+		sqlite3_exec(u->db, store_user_schema_sql, NULL, NULL, NULL);
 		rc = 0;
 	}
 	if (rc) {
@@ -240,4 +243,59 @@ int store_user_list_items(store_user *u, const char *list, arena *a, store_list_
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the list");
+}
+
+int store_user_steer_log(store_user *u, const store_steer_run *r, int64_t *id, saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db,
+	                       "INSERT INTO steer_run(db, model, prompt, settings, features, default_text, "
+	                       "steered_text, default_ids, steered_ids) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot log the steering run");
+	const char *v[9] = {r->db, r->model, r->prompt, r->settings, r->features, r->default_text,
+	                    r->steered_text, r->default_ids, r->steered_ids};
+	for (int i = 0; i < 9; i++)
+		if (v[i])
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, i + 1);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_user_fail(u, e, "cannot log the steering run");
+	if (id)
+		*id = sqlite3_last_insert_rowid(u->db);
+	return 0;
+}
+
+int store_user_steer_runs(store_user *u, arena *a, store_steer_run **out, size_t *n, saex_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db,
+	                       "SELECT id, created, db, model, prompt, settings, features, default_text, "
+	                       "steered_text, default_ids, steered_ids FROM steer_run ORDER BY id DESC",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot read the steering log");
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 16);
+		store_steer_run *r = &(*out)[(*n)++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->created = store_col_text(st, 1, a);
+		r->db = store_col_text(st, 2, a);
+		r->model = store_col_text(st, 3, a);
+		r->prompt = store_col_text(st, 4, a);
+		r->settings = store_col_text(st, 5, a);
+		r->features = store_col_text(st, 6, a);
+		r->default_text = store_col_text(st, 7, a);
+		r->steered_text = store_col_text(st, 8, a);
+		r->default_ids = store_col_text(st, 9, a);
+		r->steered_ids = store_col_text(st, 10, a);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the steering log");
 }

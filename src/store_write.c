@@ -606,3 +606,30 @@ int store_batch_mark(store *s, const char *key, const char *kind, const char *pa
 	sqlite3_bind_int64(st, 4, lines);
 	return store_step_done(s, st, e, "cannot record the batch");
 }
+
+/* The DDL of data/schema.sql's weights table, for files written before it. */
+#define STORE_WEIGHTS_DDL                                                               \
+	"CREATE TABLE IF NOT EXISTS weights (source_id INTEGER PRIMARY KEY, "               \
+	"model_dir TEXT NOT NULL, sae_dir TEXT NOT NULL)"
+
+int store_weights_put(store *s, int64_t source_id, const char *model_dir, const char *sae_dir,
+                      saex_err *e)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, STORE_WEIGHTS_DDL, NULL, NULL, &msg) != SQLITE_OK) {
+		sqlite3_free(msg);
+		return store_fail(s, e, "cannot add the weights table");
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO weights(source_id, model_dir, sae_dir) "
+	                       "VALUES (?1, ?2, ?3)",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot record the weights");
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_text(st, 2, model_dir, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, sae_dir, -1, SQLITE_TRANSIENT);
+	int rc = store_step_done(s, st, e, "cannot record the weights");
+	sqlite3_finalize(st);
+	return rc;
+}

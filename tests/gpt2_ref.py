@@ -3,10 +3,12 @@
 
   gpt2_ref.py write DIR [--dtype F32|BF16] [--prefix] [--seed S]
               [--n-layer N] [--n-head H] [--n-embd D] [--vocab V] [--n-pos P]
-              [--wscale F] [--break missing|shape|activation]
+              [--wscale F] [--break missing|shape|activation] [--tiny-tokenizer]
       writes a random GPT-2 checkpoint in the Hugging Face layout: config.json
       and model.safetensors (our own minimal writer), with the attn.bias
-      buffers Hugging Face keeps.
+      buffers Hugging Face keeps. --tiny-tokenizer adds vocab.json and
+      merges.txt: the 256 byte tokens, "hello" and " world" merged, and
+      <|endoftext|> = 265 (use --vocab 266).
   gpt2_ref.py check DIR IDS OUTDIR [--tol 1e-4]
       runs an independent float64 forward pass (FORMATS.md section 4) on the
       weights as stored (BF16 rounded) and compares every OUTDIR/<hook>.npy
@@ -88,6 +90,9 @@ def cmd_write(args):
     prefix = "--prefix" in args
     if prefix:
         args.remove("--prefix")
+    tiny_tok = "--tiny-tokenizer" in args
+    if tiny_tok:
+        args.remove("--tiny-tokenizer")
     dtype = opt(args, "--dtype", "F32")
     seed = opt(args, "--seed", 1)
     L = opt(args, "--n-layer", 2)
@@ -138,6 +143,35 @@ def cmd_write(args):
         tensors.append((("transformer." if prefix else "") + "h.%d.attn.bias" % i, "F32", mask.shape,
                         mask.astype("<f4").tobytes()))
     write_safetensors(os.path.join(d, "model.safetensors"), tensors)
+    if tiny_tok:
+        write_tiny_tokenizer(d)
+
+
+def byte_chars():
+    """GPT-2's map of the 256 bytes to printable characters."""
+    keep = list(range(33, 127)) + list(range(161, 173)) + list(range(174, 256))
+    out, n = {}, 0
+    for b in range(256):
+        if b in keep:
+            out[b] = chr(b)
+        else:
+            out[b] = chr(256 + n)
+            n += 1
+    return out
+
+
+def write_tiny_tokenizer(d):
+    bc = byte_chars()
+    vocab = {bc[b]: b for b in range(256)}
+    g = bc[32]  # the space, as GPT-2 shows it
+    extra = ["he", "ll", "hell", "hello", g + "w", "or", g + "wor", "ld", g + "world", "<|endoftext|>"]
+    for i, t in enumerate(extra):
+        vocab[t] = 256 + i
+    with open(os.path.join(d, "vocab.json"), "w", encoding="utf-8") as f:
+        json.dump(vocab, f, ensure_ascii=False)
+    merges = ["h e", "l l", "he ll", "hell o", g + " w", "o r", g + "w or", "l d", g + "wor ld"]
+    with open(os.path.join(d, "merges.txt"), "w", encoding="utf-8") as f:
+        f.write("#version: 0.2\n" + "\n".join(merges) + "\n")
 
 
 def ln(x, w, b, eps):

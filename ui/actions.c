@@ -22,6 +22,7 @@ static int action_key_code(const char *k, size_t n)
 {
 	static const struct { const char *name; int code; } named[] = {
 		{"Up", KEY_UP}, {"Down", KEY_DOWN}, {"Left", KEY_LEFT}, {"Right", KEY_RIGHT},
+		{"S-Left", KEY_SLEFT}, {"S-Right", KEY_SRIGHT},
 		{"PgUp", KEY_PPAGE}, {"PgDn", KEY_NPAGE}, {"Home", KEY_HOME}, {"End", KEY_END},
 		{"Enter", '\n'}, {"Backspace", KEY_BACKSPACE}, {"Esc", 27}, {"Tab", '\t'},
 	};

@@ -2,6 +2,8 @@
  * see draw.c for the terminal, ui_main.c for the loop). */
 #include "config.h"
 #include "app.h"
+#include "core.h"
+#include "steer.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@ app *app_new(store *db, store_user *user, const char *db_path)
 	a->db_path = db_path ? xstrdup(db_path) : NULL;
 	a->rows = 24;
 	a->cols = 80;
+	a->core = core_new();
+	a->steer = steer_new();
 	return a;
 }
 
@@ -27,6 +31,8 @@ void app_free(app *a)
 	sb_free(&a->prompt_text);
 	free(a->osc52);
 	free(a->db_path);
+	steer_free(a->steer);
+	core_free(a->core);
 	store_close(a->db);
 	store_user_close(a->user);
 	free(a);
@@ -80,6 +86,7 @@ void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn 
 	if (init)
 		sb_adds(&a->prompt_text, init);
 	a->prompt_cb = cb;
+	a->prompt_changed = NULL;
 	a->prompt_view = v;
 }
 
@@ -208,8 +215,27 @@ int app_open_id(app *a, const char *text)
 	return 0;
 }
 
-/* Line editing in the prompt. */
+void app_prompt_live(app *a, view *v, const char *label, const char *init, prompt_fn cb, prompt_fn changed)
+{
+	app_prompt(a, v, label, init, cb);
+	a->prompt_changed = changed;
+	if (changed)
+		changed(a, v, a->prompt_text.p ? a->prompt_text.p : "");
+}
+
+static int app_prompt_edit(app *a, int key);
+
+/* Line editing in the prompt; a live prompt hears of every change. */
 static int app_prompt_key(app *a, int key)
+{
+	size_t before = a->prompt_text.n;
+	int r = app_prompt_edit(a, key);
+	if (a->prompting && a->prompt_changed && (a->prompt_text.n != before || key == 0x15))
+		a->prompt_changed(a, a->prompt_view, a->prompt_text.p ? a->prompt_text.p : "");
+	return r;
+}
+
+static int app_prompt_edit(app *a, int key)
 {
 	sb *t = &a->prompt_text;
 	if (key_is(key, "Enter")) {
@@ -285,6 +311,19 @@ int app_key(app *a, int key)
 		return H_REDRAW;
 	case ACT_REDRAW:
 		return H_REDRAW;
+	case ACT_STEER:
+		if (!v || strcmp(v->ops->name, "steer"))
+			app_push(a, view_steer_new(a));
+		return H_REDRAW;
+	case ACT_STEER_LOG: {
+		char err[256];
+		view *l = view_steerlog_new(a, err, sizeof err);
+		if (l)
+			app_push(a, l);
+		else
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	}
 	case ACT_MOUSE:
 		a->mouse = !a->mouse;
 		app_status(a, 0, a->mouse ? "mouse on: wheel scrolls, click selects, click again opens"

@@ -26,6 +26,9 @@ typedef struct view_ops {
 	void (*free)(view *v);
 	/* A click on body row `row` (0 = the body's first row); NULL: none. */
 	int (*click)(view *v, app *a, int row);
+	/* NULL, or one step of work under way: returns 1 when it did one (and
+	 * wants a redraw and another call), 0 when there is nothing to do. */
+	int (*tick)(view *v, app *a);
 } view_ops;
 
 struct view {
@@ -49,7 +52,11 @@ struct app {
 	char prompt_label[64];
 	sb prompt_text;
 	prompt_fn prompt_cb;
+	prompt_fn prompt_changed; /* NULL, or called after each edit */
 	view *prompt_view;
+	/* the linked core: loaded models and SAEs, live tests (ui/core.h) */
+	struct ui_core *core;
+	struct ui_steer *steer; /* the steering set and its last run (ui/steer.h) */
 	/* terminal */
 	int rows, cols, ascii, colors;
 	int mouse;              /* mouse reporting wanted (M) */
@@ -64,6 +71,8 @@ void app_pop(app *a);
 view *app_top(app *a);
 void app_status(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn cb);
+/* As app_prompt; changed sees the text after every edit (a preview). */
+void app_prompt_live(app *a, view *v, const char *label, const char *init, prompt_fn cb, prompt_fn changed);
 /* Renders the whole screen (title, body, status or prompt) into g. */
 void app_render(app *a, grid *g);
 /* Feeds one key: prompt editing or an action. Returns H_* flags. */
@@ -93,6 +102,19 @@ view *view_empty_new(app *a);
 view *view_lists_new(app *a);
 /* list NULL: the starred features. */
 view *view_list_new(app *a, const char *list);
+/* The steering view (S adds a feature first with steer_add), and the
+ * steering log. */
+view *view_steer_new(app *a);
+/* Search by inference over the SAE names->model/names->source (prompts
+ * for a text at once). NULL with err when its weights cannot be had. */
+view *view_infer_new(app *a, const saex_fid *names, char *err, size_t errlen);
+view *view_steerlog_new(app *a, char *err, size_t errlen);
+/* Adds a feature to the steering set and opens the steering view (or
+ * returns to it when it is open). */
+int app_steer_feature(app *a, const saex_fid *id, double max_act, const char *expl);
+/* A live test of a feature (t on its dashboard): prompts for text at once. */
+view *view_test_new(app *a, const saex_fid *id, double max_act, const float *freq_h, const float *freq_v,
+                    size_t n_freq, char *err, size_t errlen);
 
 /* Shared list navigation: moves *sel within [0, n) for UP/DOWN/PGUP/PGDN/
  * TOP/BOTTOM with a page of `page` rows; H_REDRAW when it moved. */

@@ -133,6 +133,14 @@ int draw_key(void)
 	return k == ERR ? -1 : k;
 }
 
+int draw_key_poll(void)
+{
+	timeout(0);
+	int k = getch();
+	timeout(-1);
+	return k == ERR ? -1 : k;
+}
+
 void draw_mouse(int on)
 {
 	static int state = -1;

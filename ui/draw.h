@@ -14,6 +14,8 @@ void draw_size(int *rows, int *cols);
 void draw_grid(const grid *g);
 /* Next key (blocks); ERR-like -1 when input ended. */
 int draw_key(void);
+/* A key if one is waiting, else -1 at once. */
+int draw_key_poll(void);
 /* Writes an OSC 52 clipboard request holding text (base64-encoded). */
 void draw_clipboard(const char *text);
 /* Turns mouse reporting on or off. */

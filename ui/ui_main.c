@@ -1,5 +1,7 @@
 /* ui_main.c - the explorer's main loop: render, draw, read a key, dispatch;
- * resize re-lays out; SIGINT/SIGTERM and errors restore the terminal. */
+ * resize re-lays out; SIGINT/SIGTERM/SIGHUP restore the terminal, then end
+ * saex by the same signal. Ctrl-Z (SIGTSTP) is curses' own handler: the
+ * terminal is restored while stopped and the screen redrawn on fg. */
 #include "config.h"
 #include "app.h"
 #include "draw.h"
@@ -9,13 +11,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
-static volatile sig_atomic_t ui_stop;
+static volatile sig_atomic_t ui_stop; /* the signal that ends the explorer */
 
 static void ui_on_signal(int sig)
 {
-	(void)sig;
-	ui_stop = 1;
+	/* Stopped with Ctrl-Z and then killed in the background (the shell's
+	 * kill %1 sends SIGTERM, then SIGCONT): the terminal was restored at the
+	 * stop and now belongs to the shell; touching it again would only stop
+	 * saex once more (SIGTTOU). End at once, by the signal itself. */
+	pid_t fg = tcgetpgrp(STDIN_FILENO);
+	if (fg > 0 && fg != getpgrp()) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	ui_stop = sig;
 }
 
 int ui_run(store *db, store_user *user, const char *db_path, const char *open_id)
@@ -60,7 +71,15 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 			free(a->osc52);
 			a->osc52 = NULL;
 		}
-		int key = draw_key();
+		/* A view with work under way (a steering run) does a step between
+		 * keys, and reads a key only when one is waiting. */
+		view *tv = app_top(a);
+		int busy = tv && tv->ops->tick && !a->prompting && tv->ops->tick(tv, a);
+		int key = busy ? draw_key_poll() : draw_key();
+		if (busy && key < 0) {
+			flags = H_REDRAW;
+			continue;
+		}
 		if (key < 0) {
 			if (ui_stop)
 				break;
@@ -90,5 +109,13 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 	draw_stop();
 	grid_free(g);
 	app_free(a);
+	if (ui_stop) {
+		/* The terminal is restored: now die of the signal, so that the
+		 * shell (and a script around saex) sees it, as with any program. */
+		int sig = ui_stop;
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return 128 + sig;
+	}
 	return 0;
 }

@@ -157,7 +157,7 @@ static int cat_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, v->nlines, row, 1);
 }
 
-static const view_ops cat_ops = {"catalog", cat_draw, cat_handle, cat_free, cat_click};
+static const view_ops cat_ops = {"catalog", cat_draw, cat_handle, cat_free, cat_click, NULL};
 
 view *view_catalog_new(app *a)
 {

@@ -39,7 +39,7 @@ static void ev_free(view *v)
 	free(v);
 }
 
-static const view_ops ev_ops = {"empty", ev_draw, ev_handle, ev_free, NULL};
+static const view_ops ev_ops = {"empty", ev_draw, ev_handle, ev_free, NULL, NULL};
 
 view *view_empty_new(app *a)
 {

@@ -8,6 +8,7 @@
  * selected example and the status line gives its exact value. */
 #include "config.h"
 #include "app.h"
+#include "widgets.h"
 #include "saex.h"
 
 #include <math.h>
@@ -39,42 +40,14 @@ static unsigned fv_flags(const view_feature *v)
 	return v->keep_nl ? 0 : SAEX_ESC_NL_ARROW;
 }
 
-/* Heat style of a value relative to the feature's maximum. */
-static int fv_heat(float value, double max)
-{
-	if (!(value > 0) || !(max > 0))
-		return ST_NORMAL;
-	int k = (int)ceil(value / max * 8);
-	return ST_HEAT0 + (k < 1 ? 1 : k > 8 ? 8 : k);
-}
-
 /* Lays out tokens [from, to) of an example from document row `row`, at most
  * `maxlines` lines; draws only when g is not NULL. Returns lines used. */
 static int fv_tokens(view_feature *v, grid *g, int row, int cols, const store_act *x, long from,
                      long to, int maxlines, int cursor)
 {
-	int line = 0, col = 4;
-	for (long i = from; i < to && line < maxlines; i++) {
-		const store_str *t = &x->tokens[i];
-		int w = grid_width(v->doc ? v->doc : g, t->p, t->n, fv_flags(v));
-		if (col + w > cols && col > 4) {
-			line++;
-			col = 4;
-			if (line >= maxlines)
-				break;
-		}
-		if (g) {
-			int st = i == cursor ? ST_CURSOR
-			       : i == x->max_index ? ST_MAXTOKEN : fv_heat(x->values[i], v->f.max_act);
-			grid_text(g, row + line, col, cols - col, st, t->p, t->n, fv_flags(v));
-		}
-		col += w;
-		if (v->keep_nl && memchr(t->p, '\n', t->n)) {
-			line++;
-			col = 4;
-		}
-	}
-	return line + (col > 4 ? 1 : 0) > 0 ? line + (col > 4 ? 1 : 0) : 1;
+	ui_tokens_in in = {x->tokens, x->values, from, to, cursor, x->max_index, v->f.max_act, maxlines,
+	                   v->keep_nl, fv_flags(v)};
+	return ui_tokens(g, v->doc, row, cols, &in);
 }
 
 /* The token range shown for an example in the current context mode. */
@@ -153,34 +126,7 @@ static int fv_layout(view_feature *v, grid *g, int cols)
 	if (g)
 		grid_printf(g, r, 0, -1, ST_BOLD, "Activation histogram");
 	r++;
-	if (f->n_freq) {
-		float mx = 0;
-		for (size_t i = 0; i < f->n_freq; i++)
-			mx = f->freq_h[i] > mx ? f->freq_h[i] : mx;
-		static const char *const blocks[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82",
-		                                     "\xe2\x96\x83", "\xe2\x96\x84", "\xe2\x96\x85",
-		                                     "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
-		static const char *const ascii[] = {" ", ".", ".", ":", ":", "|", "|", "#", "#"};
-		for (int level = 3; level >= 0; level--, r++) {
-			for (size_t i = 0; g && i < f->n_freq && (int)i + 2 < cols; i++) {
-				int e8 = mx > 0 ? (int)lround(f->freq_h[i] / mx * 32) - level * 8 : 0;
-				if (f->freq_h[i] > 0 && level == 0 && e8 < 1)
-					e8 = 1;
-				e8 = e8 < 0 ? 0 : e8 > 8 ? 8 : e8;
-				const char *b = g->ascii ? ascii[e8] : blocks[e8];
-				grid_text(g, r, 2 + (int)i, 1, ST_BAR, b, strlen(b), 0);
-			}
-		}
-		if (g)
-			grid_printf(g, r, 2, -1, ST_DIM, "%-10.3g%*s%.3g", (double)f->freq_v[0],
-			            (int)f->n_freq - 13 > 1 ? (int)f->n_freq - 13 : 1, "",
-			            (double)f->freq_v[f->n_freq - 1]);
-		r++;
-	} else {
-		if (g)
-			grid_printf(g, r, 2, -1, ST_DIM, "(none)");
-		r++;
-	}
+	r += ui_histogram(g, r, cols, f->freq_h, f->freq_v, f->n_freq, NAN, NULL);
 	r++;
 	/* logits */
 	for (int neg = 0; neg < 2; neg++, r++) {
@@ -384,6 +330,27 @@ static int fv_handle(view *vv, app *a, action act)
 	case ACT_SEARCH:
 		app_search_prompt(a, vv, v->f.id.model, v->f.id.source);
 		return H_REDRAW;
+	case ACT_INFER: {
+		char err[SAEX_ERR_LEN];
+		view *n = view_infer_new(a, &v->f.id, err, sizeof err);
+		if (n)
+			app_push(a, n);
+		else
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	}
+	case ACT_STEER:
+		app_steer_feature(a, &v->f.id, v->f.max_act, v->f.n_expl ? v->f.expl[0].description : NULL);
+		return H_REDRAW;
+	case ACT_TEST: {
+		char err[SAEX_ERR_LEN];
+		view *t = view_test_new(a, &v->f.id, v->f.max_act, v->f.freq_h, v->f.freq_v, v->f.n_freq, err, sizeof err);
+		if (t)
+			app_push(a, t);
+		else
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	}
 	case ACT_CONTEXT:
 		v->ctx = (v->ctx + 1) % CTX__N;
 		app_status(a, 0, "examples: %s", ctx_names[v->ctx]);
@@ -456,7 +423,7 @@ static int fv_click(view *vv, app *a, int row)
 	return H_NONE;
 }
 
-static const view_ops fv_ops = {"feature", fv_draw, fv_handle, fv_free, fv_click};
+static const view_ops fv_ops = {"feature", fv_draw, fv_handle, fv_free, fv_click, NULL};
 
 view *view_feature_new(app *a, const saex_fid *id, char *err, size_t errlen)
 {

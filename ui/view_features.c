@@ -210,6 +210,15 @@ static int fl_handle(view *vv, app *a, action act)
 	case ACT_JUMP:
 		app_prompt(a, vv, "index: ", NULL, fl_jump_answer);
 		return H_REDRAW;
+	case ACT_INFER: {
+		char err[SAEX_ERR_LEN];
+		view *n = view_infer_new(a, &v->names, err, sizeof err);
+		if (n)
+			app_push(a, n);
+		else
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	}
 	case ACT_RANDOM:
 		if (v->shown)
 			fl_open(v, a, v->rows[v->order[(size_t)rand() % v->shown]].index);
@@ -233,7 +242,7 @@ static int fl_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->shown, row, 1);
 }
 
-static const view_ops fl_ops = {"features", fl_draw, fl_handle, fl_free, fl_click};
+static const view_ops fl_ops = {"features", fl_draw, fl_handle, fl_free, fl_click, NULL};
 
 view *view_features_new(app *a, int64_t source_id, const saex_fid *names)
 {

@@ -43,7 +43,7 @@ static void help_free(view *v)
 	free(v);
 }
 
-static const view_ops help_ops = {"help", help_draw, help_handle, help_free, NULL};
+static const view_ops help_ops = {"help", help_draw, help_handle, help_free, NULL, NULL};
 
 view *view_help_new(app *a)
 {

@@ -64,7 +64,7 @@ static int ls_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->n + 1, row, 1);
 }
 
-static const view_ops ls_ops = {"lists", ls_draw, ls_handle, ls_free, ls_click};
+static const view_ops ls_ops = {"lists", ls_draw, ls_handle, ls_free, ls_click, NULL};
 
 view *view_lists_new(app *a)
 {
@@ -180,7 +180,7 @@ static int li_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->n, row, 1);
 }
 
-static const view_ops li_ops = {"list", li_draw, li_handle, li_free, li_click};
+static const view_ops li_ops = {"list", li_draw, li_handle, li_free, li_click, NULL};
 
 view *view_list_new(app *a, const char *list)
 {

@@ -55,6 +55,11 @@ static int sv_handle(view *vv, app *a, action act)
 		}
 		return H_REDRAW;
 	}
+	if (act == ACT_STEER && v->n) {
+		const store_hit *h = &v->hits[v->sel];
+		app_steer_feature(a, &h->id, h->max_act, h->description);
+		return H_REDRAW;
+	}
 	if (act == ACT_SCOPE) {
 		if (v->source[0])
 			v->source[0] = 0;
@@ -83,7 +88,7 @@ static int sv_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->n, row, 1);
 }
 
-static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free, sv_click};
+static const view_ops sv_ops = {"search", sv_draw, sv_handle, sv_free, sv_click, NULL};
 
 static void sv_run(view_search *v, app *a)
 {

@@ -1,0 +1,42 @@
+/* corpus.h - saex build's corpus: documents read from a text or JSONL file,
+ * tokenized and cut into prompts.
+ *
+ * Formats: JSONL (the name ends in .jsonl, or the first byte that is not
+ * white space is '{'): one JSON object a line with a "text" string, blank
+ * lines skipped. Otherwise plain text: when the file holds a blank line
+ * (empty or only spaces, tabs and CR) documents are the paragraphs between
+ * blank lines (their inner newlines kept), else each non-empty line is a
+ * document (a trailing CR dropped).
+ *
+ * Prompts: each document is tokenized on its own; with a BOS token
+ * (<|endoftext|>) its ids are cut into pieces of ctx - 1 and each piece
+ * becomes BOS + piece (as TransformerLens prepends BOS), so prompts hold at
+ * most ctx tokens and a document's last piece may be shorter. Without a BOS
+ * token the pieces are ctx long. Reading stops after max_prompts prompts
+ * (0: all).
+ *
+ * Ownership: corpus_free releases what corpus_read filled in. */
+#ifndef SAEX_CORPUS_H
+#define SAEX_CORPUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "saex.h"
+#include "util.h"
+
+typedef struct corpus {
+	uint32_t *ids;      /* every prompt's ids, one after another */
+	size_t *off;        /* prompt p is ids[off[p] .. off[p + 1]) */
+	size_t n;           /* prompts */
+	size_t n_docs;      /* documents used */
+	int jsonl;          /* the format read */
+	int paragraphs;     /* plain text split at blank lines */
+} corpus;
+
+/* Reads path. Errors (code 2): the file cannot be read, a JSONL line is
+ * malformed ("path:line: reason"), or there is no text at all. */
+int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts, corpus *out,
+                saex_err *e);
+void corpus_free(corpus *c);
+
+#endif

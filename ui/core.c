@@ -1,0 +1,253 @@
+/* core.c - the explorer's loaded models and SAEs, and live tests. */
+#include "config.h"
+#include "core.h"
+#include "store.h"
+#include "util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct core_hist {
+	saex_fid id;
+	core_test t[CORE_KEEP]; /* newest first */
+	size_t n;
+} core_hist;
+
+struct ui_core {
+	core_src **src;
+	size_t n;
+	core_hist *hist;
+	size_t n_hist;
+};
+
+ui_core *core_new(void)
+{
+	return xcalloc(1, sizeof(ui_core));
+}
+
+static void src_free(core_src *s)
+{
+	if (!s)
+		return;
+	saex_sae_free(s->sae);
+	saex_tok_free(s->tok);
+	saex_model_free(s->model);
+	free(s->dec_norm);
+	free(s->model_dir);
+	free(s->sae_dir);
+	free(s);
+}
+
+void core_free(ui_core *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		src_free(c->src[i]);
+	for (size_t i = 0; i < c->n_hist; i++)
+		for (size_t j = 0; j < c->hist[i].n; j++)
+			core_test_free(&c->hist[i].t[j]);
+	free(c->hist);
+	free(c->src);
+	free(c);
+}
+
+int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (c->src[i]->source_id == source_id) {
+			*out = c->src[i];
+			return 0;
+		}
+	arena mem = {0};
+	char *mdir = NULL, *sdir = NULL;
+	saex_err e = {{0}, 0};
+	int rc = store_weights_get(db, source_id, &mem, &mdir, &sdir, &e);
+	if (rc == STORE_NOTFOUND) {
+		snprintf(err, errlen, "no weights attached to this SAE (saex attach DB SOURCE --model DIR --sae DIR)");
+		arena_free(&mem);
+		return -1;
+	}
+	if (rc) {
+		snprintf(err, errlen, "%s", e.msg);
+		arena_free(&mem);
+		return -1;
+	}
+	core_src *s = xcalloc(1, sizeof *s);
+	s->source_id = source_id;
+	s->model_dir = xstrdup(mdir);
+	s->sae_dir = xstrdup(sdir);
+	arena_free(&mem);
+	char why[SAEX_ERR_LEN];
+	if (!(s->model = saex_model_load(s->model_dir, why, sizeof why)) ||
+	    !(s->sae = saex_sae_load(s->sae_dir, why, sizeof why)) || saex_sae_fits(s->sae, s->model, why, sizeof why)) {
+		snprintf(err, errlen, "%s", why);
+		src_free(s);
+		return -1;
+	}
+	s->tok = saex_tok_load(s->model_dir, why, sizeof why); /* optional: --ids only without it */
+	const saex_sae_info *in = saex_sae_get_info(s->sae);
+	s->dec_norm = xmalloc((size_t)in->d_sae * sizeof *s->dec_norm);
+	for (int64_t i = 0; i < in->d_sae; i++) {
+		const float *row = saex_sae_decoder_row(s->sae, i);
+		double q = 0;
+		for (int64_t j = 0; j < in->d_in; j++)
+			q += (double)row[j] * row[j];
+		s->dec_norm[i] = sqrt(q);
+	}
+	c->src = xrealloc(c->src, (c->n + 1) * sizeof *c->src);
+	c->src[c->n++] = s;
+	*out = s;
+	return 0;
+}
+
+static char **split_tokens(const saex_tok *t, const uint32_t *ids, size_t n, size_t **lens)
+{
+	char **tok = xcalloc(n ? n : 1, sizeof *tok);
+	*lens = xcalloc(n ? n : 1, sizeof **lens);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0;
+		const char *b = saex_tok_bytes(t, ids[i], &len);
+		tok[i] = xstrndup(b ? b : "", b ? len : 0);
+		(*lens)[i] = b ? len : 0;
+	}
+	return tok;
+}
+
+int core_text_run(core_src *s, const char *text, core_text *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	const saex_sae_info *in = saex_sae_get_info(s->sae);
+	int ctx = saex_model_config_of(s->model)->n_positions;
+	if (!s->tok) {
+		snprintf(err, errlen, "%s: no tokenizer (vocab.json + merges.txt or tokenizer.json)", s->model_dir);
+		return -1;
+	}
+	int bos = saex_tok_bos(s->tok) >= 0;
+	size_t n = 0;
+	uint32_t *ids = saex_tok_encode(s->tok, text, strlen(text), bos, &n);
+	if (n == 0 || n > (size_t)ctx) {
+		snprintf(err, errlen, "%zu tokens: the model takes 1 to %d", n, ctx);
+		free(ids);
+		return -1;
+	}
+	float *f = malloc(n * (size_t)in->d_sae * sizeof *f);
+	if (!f) {
+		snprintf(err, errlen, "out of memory for %zu x %lld features", n, (long long)in->d_sae);
+		free(ids);
+		return -1;
+	}
+	if (saex_sae_features(s->model, s->sae, ids, n, NULL, 0, f, err, errlen)) {
+		free(f);
+		free(ids);
+		return -1;
+	}
+	for (size_t t = 0; t < n; t++)
+		for (int64_t i = 0; i < in->d_sae; i++)
+			f[t * (size_t)in->d_sae + (size_t)i] = (float)(f[t * (size_t)in->d_sae + (size_t)i] * s->dec_norm[i]);
+	out->t.text = xstrdup(text);
+	out->t.n = n;
+	out->t.bos = bos;
+	out->t.tok = split_tokens(s->tok, ids, n, &out->t.tok_len);
+	out->t.max_index = -1;
+	out->f = f;
+	out->d_sae = in->d_sae;
+	free(ids);
+	return 0;
+}
+
+void core_text_free(core_text *x)
+{
+	core_test_free(&x->t);
+	free(x->f);
+	x->f = NULL;
+}
+
+int core_test_run(core_src *s, int64_t feature, const char *text, core_test *out, char *err, size_t errlen)
+{
+	const saex_sae_info *in = saex_sae_get_info(s->sae);
+	memset(out, 0, sizeof *out);
+	if (feature < 0 || feature >= in->d_sae) {
+		snprintf(err, errlen, "feature %lld is not in the attached SAE (%lld features)", (long long)feature,
+		         (long long)in->d_sae);
+		return -1;
+	}
+	core_text x;
+	if (core_text_run(s, text, &x, err, errlen))
+		return -1;
+	*out = x.t;
+	out->values = xmalloc(out->n * sizeof *out->values);
+	for (size_t t = 0; t < out->n; t++) {
+		out->values[t] = x.f[t * (size_t)x.d_sae + (size_t)feature];
+		if (out->bos && t == 0)
+			continue; /* BOS is not part of the text */
+		if (out->values[t] > 0 && (out->max_index < 0 || out->values[t] > out->max_value)) {
+			out->max_index = (long)t;
+			out->max_value = out->values[t];
+		}
+	}
+	free(x.f);
+	return 0;
+}
+
+void core_test_free(core_test *t)
+{
+	core_tokens_free(t->tok, t->tok_len, t->n);
+	free(t->values);
+	free(t->text);
+	memset(t, 0, sizeof *t);
+}
+
+char **core_tokens(core_src *s, const char *text, size_t **lens, size_t *n)
+{
+	*n = 0;
+	*lens = NULL;
+	if (!s->tok)
+		return NULL;
+	uint32_t *ids = saex_tok_encode(s->tok, text, strlen(text), 0, n);
+	char **tok = split_tokens(s->tok, ids, *n, lens);
+	free(ids);
+	return tok;
+}
+
+void core_tokens_free(char **tok, size_t *lens, size_t n)
+{
+	for (size_t i = 0; tok && i < n; i++)
+		free(tok[i]);
+	free(tok);
+	free(lens);
+}
+
+static core_hist *hist_find(ui_core *c, const saex_fid *id, int create)
+{
+	for (size_t i = 0; i < c->n_hist; i++)
+		if (c->hist[i].id.index == id->index && !strcmp(c->hist[i].id.model, id->model) &&
+		    !strcmp(c->hist[i].id.source, id->source))
+			return &c->hist[i];
+	if (!create)
+		return NULL;
+	c->hist = xrealloc(c->hist, (c->n_hist + 1) * sizeof *c->hist);
+	core_hist *h = &c->hist[c->n_hist++];
+	memset(h, 0, sizeof *h);
+	h->id = *id;
+	return h;
+}
+
+void core_keep(ui_core *c, const saex_fid *id, core_test *t)
+{
+	core_hist *h = hist_find(c, id, 1);
+	if (h->n == CORE_KEEP)
+		core_test_free(&h->t[--h->n]);
+	memmove(&h->t[1], &h->t[0], h->n * sizeof *h->t);
+	h->t[0] = *t;
+	h->n++;
+	memset(t, 0, sizeof *t);
+}
+
+const core_test *core_kept(ui_core *c, const saex_fid *id, size_t *n)
+{
+	core_hist *h = hist_find(c, id, 0);
+	*n = h ? h->n : 0;
+	return h ? h->t : NULL;
+}

@@ -1,0 +1,277 @@
+/* view_steer.c - steering: the features with their strengths, the
+ * settings, a prompt box, and the default and steered continuations side
+ * by side, streamed token by token as they are generated (Esc cancels).
+ * Every run is logged in the per-user database (H shows the log). */
+#include "config.h"
+#include "app.h"
+#include "core.h"
+#include "steer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct view_steer {
+	view v;
+	int sel, top;
+} view_steer;
+
+/* Wraps text into rows [row, row + maxrows) of a column [col, col + w);
+ * line breaks start a new row. Returns the rows used. */
+static int sv_wrap(grid *g, int row, int col, int w, int maxrows, int style, const char *t, size_t n)
+{
+	int r = 0, x = 0;
+	size_t i = 0;
+	while (i < n && r < maxrows) {
+		if (t[i] == '\n') {
+			r++;
+			x = 0;
+			i++;
+			continue;
+		}
+		size_t c = 1;
+		unsigned char b = (unsigned char)t[i];
+		size_t want = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+		while (c < want && i + c < n && ((unsigned char)t[i + c] & 0xc0) == 0x80)
+			c++;
+		if (c != want)
+			c = 1;
+		int cw = grid_width(g, t + i, c, 0);
+		if (x + cw > w && x > 0) {
+			r++;
+			x = 0;
+			if (r >= maxrows)
+				break;
+		}
+		x += grid_text(g, row + r, col + x, w - x, style, t + i, c, 0);
+		i += c;
+	}
+	return r + 1;
+}
+
+static void sv_draw(view *vv, app *a, grid *g, int top, int height)
+{
+	view_steer *v = (view_steer *)vv;
+	ui_steer *s = a->steer;
+	int r = top, end = top + height, cols = g->cols;
+	int x = grid_printf(g, r, 0, -1, ST_TITLE, "Steering");
+	if (s->model_dir[0]) {
+		x += grid_printf(g, r, x, -1, ST_DIM, "   model ");
+		grid_text(g, r, x, cols - x - 24, ST_DIM, s->model_dir, strlen(s->model_dir), 0);
+	}
+	if (s->running)
+		grid_printf(g, r, cols - 22, -1, ST_KEY, "running - Esc cancels");
+	r += 2;
+	grid_printf(g, r++, 0, -1, ST_BOLD, "Features (%zu)", s->n);
+	if (!s->n)
+		grid_printf(g, r++, 2, -1, ST_DIM, "none yet: press S on a dashboard or a search result");
+	int rows = (int)s->n < 8 ? (int)s->n : 8;
+	list_scroll(v->sel, &v->top, rows);
+	for (int i = 0; i < rows && v->top + i < (int)s->n; i++, r++) {
+		const steer_feat *f = &s->f[v->top + i];
+		int st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
+		if (st == ST_SELECTED)
+			grid_fill(g, r, 0, cols, st);
+		char id[3 * SAEX_ID_MAX];
+		saex_fid_format(&f->id, id, sizeof id);
+		int w = grid_text(g, r, 2, 34, st, id, strlen(id), 0);
+		w = 2 + (w < 34 ? 34 : w) + 1;
+		w += grid_printf(g, r, w, -1, st, "%+9.2f  (max %.2f)  ", (double)f->strength, f->max_act);
+		if (f->expl)
+			grid_text(g, r, w, -1, st == ST_SELECTED ? st : ST_DIM, f->expl, strlen(f->expl), SAEX_ESC_NL_ARROW);
+	}
+	r++;
+	if (r < end) {
+		char *set = steer_settings_text(s);
+		x = grid_printf(g, r, 0, -1, ST_BOLD, "Settings ");
+		grid_text(g, r++, x, -1, ST_NORMAL, set, strlen(set), 0);
+		free(set);
+	}
+	if (r < end) {
+		x = grid_printf(g, r, 0, -1, ST_BOLD, "Prompt ");
+		if (s->prompt && *s->prompt)
+			grid_text(g, r, x, -1, ST_NORMAL, s->prompt, strlen(s->prompt), SAEX_ESC_NL_ARROW);
+		else
+			grid_printf(g, r, x, -1, ST_DIM, "(Enter to type one)");
+		r++;
+	}
+	if (r < end)
+		grid_printf(g, r++, 0, -1, ST_DIM, "Enter: prompt and run   R: run again   =: settings   "
+		            "Left/Right +-10%%  Shift: +-max  -: flip  0: reset  d: remove  H: log");
+	r++;
+	if (r >= end)
+		return;
+	int half = cols / 2, w = half - 2;
+	for (int k = 0; k < 2; k++) {
+		const steer_out *o = &s->out[k];
+		int cx = k ? half + 1 : 0;
+		grid_printf(g, r, cx, w, ST_HEADER, "%-*s", w, k ? " steered" : " default");
+		if (o->text_len || s->running || s->done)
+			sv_wrap(g, r + 1, cx + 1, w - 1, end - r - 1, k ? ST_HEAT0 + 6 : ST_NORMAL, o->text ? o->text : "",
+			        o->text_len);
+	}
+	for (int i = r; i < end; i++)
+		grid_text(g, i, half, 1, ST_DIM, g->ascii ? "|" : "\xe2\x94\x82", g->ascii ? 1 : 3, 0);
+}
+
+static int sv_prompt_answer(app *a, view *vv, const char *text)
+{
+	(void)vv;
+	if (!text)
+		return H_REDRAW;
+	ui_steer *s = a->steer;
+	free(s->prompt);
+	s->prompt = xstrdup(text);
+	char err[SAEX_ERR_LEN];
+	if (steer_start(s, a->core, a->db, err, sizeof err))
+		app_status(a, 1, "%s", err);
+	return H_REDRAW;
+}
+
+static int sv_settings_answer(app *a, view *vv, const char *text)
+{
+	(void)vv;
+	char err[256];
+	if (text && steer_settings_parse(a->steer, text, err, sizeof err))
+		app_status(a, 1, "%s", err);
+	return H_REDRAW;
+}
+
+/* Logs an ended run and says so. */
+static void sv_ended(app *a)
+{
+	ui_steer *s = a->steer;
+	saex_err e = {{0}, 0};
+	if (!a->user)
+		app_status(a, 0, "%s (no per-user database: not logged)", s->cancelled ? "cancelled" : "done");
+	else if (steer_log(s, a->user, a->db_path, &e))
+		app_status(a, 1, "%s", e.msg);
+	else
+		app_status(a, 0, "%s; logged as run %lld (H shows the log)", s->cancelled ? "cancelled" : "done",
+		           (long long)s->logged_id);
+}
+
+static int sv_handle(view *vv, app *a, action act)
+{
+	view_steer *v = (view_steer *)vv;
+	ui_steer *s = a->steer;
+	steer_feat *f = v->sel < (int)s->n ? &s->f[v->sel] : NULL;
+	double step = f && f->max_act > 0 ? f->max_act : 1.0;
+	char err[SAEX_ERR_LEN];
+	if (s->running && act != ACT_BACK && act != ACT_QUIT && act != ACT_REDRAW && act != ACT_HELP)
+		return H_HANDLED; /* one run at a time: Esc cancels it */
+	switch (act) {
+	case ACT_BACK:
+		if (!s->running)
+			return H_NONE;
+		steer_cancel(s);
+		sv_ended(a);
+		return H_REDRAW;
+	case ACT_UP: case ACT_DOWN: case ACT_PGUP: case ACT_PGDN: case ACT_TOP: case ACT_BOTTOM:
+		return list_move(act, &v->sel, (int)s->n, 5) | H_REDRAW;
+	case ACT_LEFT: case ACT_RIGHT: case ACT_MUCH_LESS: case ACT_MUCH_MORE:
+		if (f)
+			f->strength += (float)(step * (act == ACT_LEFT ? -0.1 : act == ACT_RIGHT ? 0.1
+			                             : act == ACT_MUCH_LESS ? -1.0 : 1.0));
+		return H_REDRAW;
+	case ACT_FLIP:
+		if (f)
+			f->strength = -f->strength;
+		return H_REDRAW;
+	case ACT_RESET:
+		if (f)
+			f->strength = (float)f->max_act;
+		return H_REDRAW;
+	case ACT_REMOVE:
+		if (f) {
+			steer_remove(s, (size_t)v->sel);
+			if (v->sel >= (int)s->n && v->sel > 0)
+				v->sel--;
+		}
+		return H_REDRAW;
+	case ACT_SETTINGS: {
+		char *set = steer_settings_text(s);
+		app_prompt(a, vv, "settings: ", set, sv_settings_answer);
+		free(set);
+		return H_REDRAW;
+	}
+	case ACT_OPEN:
+		app_prompt(a, vv, "prompt: ", s->prompt, sv_prompt_answer);
+		return H_REDRAW;
+	case ACT_RUN:
+		if (steer_start(s, a->core, a->db, err, sizeof err))
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	case ACT_STEER_LOG: {
+		view *l = view_steerlog_new(a, err, sizeof err);
+		if (l)
+			app_push(a, l);
+		else
+			app_status(a, 1, "%s", err);
+		return H_REDRAW;
+	}
+	default:
+		return H_NONE;
+	}
+}
+
+static int sv_tick(view *vv, app *a)
+{
+	(void)vv;
+	ui_steer *s = a->steer;
+	if (!s->running)
+		return 0;
+	char err[SAEX_ERR_LEN];
+	int r = steer_step(s, err, sizeof err);
+	if (r <= 0)
+		sv_ended(a);
+	if (r < 0)
+		app_status(a, 1, "%s", err);
+	return 1; /* redraw once more after the last step */
+}
+
+static void sv_free(view *vv)
+{
+	free(vv);
+}
+
+static const view_ops sv_ops = {"steer", sv_draw, sv_handle, sv_free, NULL, sv_tick};
+
+view *view_steer_new(app *a)
+{
+	(void)a;
+	view_steer *v = xcalloc(1, sizeof *v);
+	v->v.ops = &sv_ops;
+	snprintf(v->v.title, sizeof v->v.title, "steering");
+	return &v->v;
+}
+
+int app_steer_feature(app *a, const saex_fid *id, double max_act, const char *expl)
+{
+	int64_t sid;
+	saex_fid names;
+	saex_err e = {{0}, 0};
+	char spec[2 * SAEX_ID_MAX + 2];
+	snprintf(spec, sizeof spec, "%s/%s", id->model, id->source);
+	if (store_source_find(a->db, spec, &sid, &names, &e) != 0) {
+		app_status(a, 1, "%s", e.msg);
+		return -1;
+	}
+	if (a->steer->running) {
+		app_status(a, 1, "a steering run is under way");
+		return -1;
+	}
+	size_t i = steer_add(a->steer, id, sid, max_act, expl);
+	/* back to an open steering view, else a new one */
+	for (int d = a->depth - 1; d >= 0; d--)
+		if (!strcmp(a->stack[d]->ops->name, "steer")) {
+			while (a->depth - 1 > d)
+				app_pop(a);
+			((view_steer *)a->stack[d])->sel = (int)i;
+			return 0;
+		}
+	view_steer *v = (view_steer *)view_steer_new(a);
+	v->sel = (int)i;
+	app_push(a, &v->v);
+	app_status(a, 0, "steering with %zu feature%s; Enter types the prompt", a->steer->n, a->steer->n == 1 ? "" : "s");
+	return 0;
+}
