@@ -52,6 +52,15 @@ void app_push(app *a, view *v)
 	a->stack[a->depth++] = v;
 }
 
+int app_open(app *a, view *v, const char *err)
+{
+	if (v)
+		app_push(a, v);
+	else
+		app_status(a, 1, "%s", err);
+	return H_REDRAW;
+}
+
 void app_pop(app *a)
 {
 	if (!a->depth)
@@ -317,12 +326,7 @@ int app_key(app *a, int key)
 		return H_REDRAW;
 	case ACT_STEER_LOG: {
 		char err[256];
-		view *l = view_steerlog_new(a, err, sizeof err);
-		if (l)
-			app_push(a, l);
-		else
-			app_status(a, 1, "%s", err);
-		return H_REDRAW;
+		return app_open(a, view_steerlog_new(a, err, sizeof err), err);
 	}
 	case ACT_MOUSE:
 		a->mouse = !a->mouse;

@@ -68,6 +68,9 @@ void app_free(app *a);
 /* Pushes a view (the app owns it) / pops the top one. */
 void app_push(app *a, view *v);
 void app_pop(app *a);
+/* Pushes v when it is not NULL, else shows err on the status line (what a
+ * view constructor left there); returns H_REDRAW. */
+int app_open(app *a, view *v, const char *err);
 view *app_top(app *a);
 void app_status(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn cb);

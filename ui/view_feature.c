@@ -320,11 +320,7 @@ static int fv_handle(view *vv, app *a, action act)
 			saex_fid id = v->f.id;
 			id.index = it->similar;
 			char err[600];
-			view *n = view_feature_new(a, &id, err, sizeof err);
-			if (n)
-				app_push(a, n);
-			else
-				app_status(a, 1, "%s", err);
+			app_open(a, view_feature_new(a, &id, err, sizeof err), err);
 		}
 		return H_REDRAW;
 	case ACT_SEARCH:
@@ -332,24 +328,15 @@ static int fv_handle(view *vv, app *a, action act)
 		return H_REDRAW;
 	case ACT_INFER: {
 		char err[SAEX_ERR_LEN];
-		view *n = view_infer_new(a, &v->f.id, err, sizeof err);
-		if (n)
-			app_push(a, n);
-		else
-			app_status(a, 1, "%s", err);
-		return H_REDRAW;
+		return app_open(a, view_infer_new(a, &v->f.id, err, sizeof err), err);
 	}
 	case ACT_STEER:
 		app_steer_feature(a, &v->f.id, v->f.max_act, v->f.n_expl ? v->f.expl[0].description : NULL);
 		return H_REDRAW;
 	case ACT_TEST: {
 		char err[SAEX_ERR_LEN];
-		view *t = view_test_new(a, &v->f.id, v->f.max_act, v->f.freq_h, v->f.freq_v, v->f.n_freq, err, sizeof err);
-		if (t)
-			app_push(a, t);
-		else
-			app_status(a, 1, "%s", err);
-		return H_REDRAW;
+		return app_open(a, view_test_new(a, &v->f.id, v->f.max_act, v->f.freq_h, v->f.freq_v, v->f.n_freq, err,
+		                                 sizeof err), err);
 	}
 	case ACT_CONTEXT:
 		v->ctx = (v->ctx + 1) % CTX__N;

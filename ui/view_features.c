@@ -116,11 +116,7 @@ static void fl_open(view_features *v, app *a, int64_t index)
 	saex_fid id = v->names;
 	id.index = index;
 	char err[600];
-	view *f = view_feature_new(a, &id, err, sizeof err);
-	if (f)
-		app_push(a, f);
-	else
-		app_status(a, 1, "%s", err);
+	app_open(a, view_feature_new(a, &id, err, sizeof err), err);
 }
 
 static void fl_show_all(view_features *v)
@@ -212,12 +208,7 @@ static int fl_handle(view *vv, app *a, action act)
 		return H_REDRAW;
 	case ACT_INFER: {
 		char err[SAEX_ERR_LEN];
-		view *n = view_infer_new(a, &v->names, err, sizeof err);
-		if (n)
-			app_push(a, n);
-		else
-			app_status(a, 1, "%s", err);
-		return H_REDRAW;
+		return app_open(a, view_infer_new(a, &v->names, err, sizeof err), err);
 	}
 	case ACT_RANDOM:
 		if (v->shown)

@@ -330,11 +330,7 @@ static int iv_handle(view *vv, app *a, action act)
 			saex_fid id = v->s[v->hits[v->sel].src].names;
 			id.index = v->hits[v->sel].index;
 			char err[600];
-			view *f = view_feature_new(a, &id, err, sizeof err);
-			if (f)
-				app_push(a, f);
-			else
-				app_status(a, 1, "%s", err);
+			return app_open(a, view_feature_new(a, &id, err, sizeof err), err);
 		} else if (!v->text) {
 			return iv_handle(vv, a, ACT_TEST);
 		}

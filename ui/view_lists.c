@@ -146,11 +146,7 @@ static int li_handle(view *vv, app *a, action act)
 	if (act == ACT_OPEN) {
 		if (v->n) {
 			char err[600];
-			view *f = view_feature_new(a, &v->items[v->sel].id, err, sizeof err);
-			if (f)
-				app_push(a, f);
-			else
-				app_status(a, 1, "%s", err);
+			app_open(a, view_feature_new(a, &v->items[v->sel].id, err, sizeof err), err);
 		}
 		return H_REDRAW;
 	}

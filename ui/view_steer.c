@@ -201,14 +201,6 @@ static int sv_handle(view *vv, app *a, action act)
 		if (steer_start(s, a->core, a->db, err, sizeof err))
 			app_status(a, 1, "%s", err);
 		return H_REDRAW;
-	case ACT_STEER_LOG: {
-		view *l = view_steerlog_new(a, err, sizeof err);
-		if (l)
-			app_push(a, l);
-		else
-			app_status(a, 1, "%s", err);
-		return H_REDRAW;
-	}
 	default:
 		return H_NONE;
 	}
