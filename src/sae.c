@@ -14,7 +14,7 @@
 
 struct saex_sae {
 	saex_sae_info info;
-	char *hook;
+	char *hook, *model_name;
 	saex_safetensors *st;
 	const float *W_enc, *W_dec, *b_enc, *b_dec, *threshold, *b_gate, *b_mag, *r_mag;
 	float *exp_r_mag;
@@ -48,6 +48,7 @@ void saex_sae_free(saex_sae *s)
 	free(s->exp_r_mag);
 	saex_safetensors_close(s->st);
 	free(s->hook);
+	free(s->model_name);
 	free(s);
 }
 
@@ -200,6 +201,9 @@ static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
 		hook = cfg_str(root, meta, "hook_point");
 	s->hook = xasprintf("%s", hook ? hook : "");
 	in->hook_name = s->hook;
+	const char *mname = cfg_str(root, meta, "model_name");
+	s->model_name = xasprintf("%s", mname ? mname : "");
+	in->model_name = s->model_name;
 	in->layer = -1;
 	json_t *hl = json_object_get(root, "hook_point_layer");
 	if (!hl)

@@ -65,6 +65,8 @@ typedef struct saex_sae_info {
 	int apply_b_dec_to_input;
 	int center_writing_weights;
 	const char *hook_name;       /* borrowed from the saex_sae; "" if none */
+	const char *model_name;      /* the model it was trained on ("gpt2"), as
+	                              * cfg.json says; borrowed; "" if none */
 	int layer;                   /* from hook_point_layer or "blocks.L."; -1 */
 } saex_sae_info;
 

@@ -53,6 +53,46 @@ void core_free(ui_core *c)
 	free(c);
 }
 
+/* No weights attached: the source's Hugging Face repository and folder
+ * (from its export) in the local Hugging Face cache, and the model its
+ * cfg.json names (model_name, e.g. "gpt2") there too. 0 with the folders
+ * in m and s (bufsize bytes each), or -1 with err. */
+static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t bufsize, char *err, size_t errlen)
+{
+	static const char how[] = "no weights attached to this SAE (saex attach DB SOURCE --model DIR --sae DIR)";
+	arena mem = {0};
+	char *repo, *folder, spec[2048], why[SAEX_ERR_LEN];
+	saex_err e = {{0}, 0};
+	int rc = -1;
+	if (store_source_hf(db, source_id, &mem, &repo, &folder, &e) || !repo || !*repo) {
+		snprintf(err, errlen, "%s", how);
+		goto out;
+	}
+	snprintf(spec, sizeof spec, "%s%s%s", repo, folder && *folder ? "/" : "", folder && *folder ? folder : "");
+	if (saex_hf_resolve(spec, s, bufsize, why, sizeof why)) {
+		snprintf(err, errlen, "its SAE %s is not in the Hugging Face cache, and no weights are attached (saex "
+		         "attach DB SOURCE --model DIR --sae DIR): %s", spec, why);
+		goto out;
+	}
+	saex_sae *sae = saex_sae_load(s, why, sizeof why);
+	if (!sae) {
+		snprintf(err, errlen, "%s", why);
+		goto out;
+	}
+	const char *mname = saex_sae_get_info(sae)->model_name;
+	if (!*mname)
+		snprintf(err, errlen, "%s; %s/cfg.json names no model_name to find the model by", how, s);
+	else if (saex_hf_resolve(mname, m, bufsize, why, sizeof why))
+		snprintf(err, errlen, "its model %s (cfg.json's model_name) is not in the Hugging Face cache, and no "
+		         "weights are attached (saex attach DB SOURCE --model DIR --sae DIR): %s", mname, why);
+	else
+		rc = 0;
+	saex_sae_free(sae);
+out:
+	arena_free(&mem);
+	return rc;
+}
+
 int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < c->n; i++)
@@ -61,16 +101,15 @@ int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *
 			return 0;
 		}
 	arena mem = {0};
-	char *mdir = NULL, *sdir = NULL;
+	char *mdir = NULL, *sdir = NULL, mbuf[4096], sbuf[4096];
 	saex_err e = {{0}, 0};
 	int rc = store_weights_get(db, source_id, &mem, &mdir, &sdir, &e);
-	if (rc == STORE_NOTFOUND) {
-		snprintf(err, errlen, "no weights attached to this SAE (saex attach DB SOURCE --model DIR --sae DIR)");
-		arena_free(&mem);
-		return -1;
-	}
-	if (rc) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (rc == STORE_NOTFOUND && core_from_hf(db, source_id, mbuf, sbuf, sizeof mbuf, err, errlen) == 0) {
+		mdir = mbuf;
+		sdir = sbuf;
+	} else if (rc) {
+		if (rc != STORE_NOTFOUND)
+			snprintf(err, errlen, "%s", e.msg);
 		arena_free(&mem);
 		return -1;
 	}

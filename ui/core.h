@@ -27,9 +27,12 @@ ui_core *core_new(void);
 void core_free(ui_core *c); /* NULL allowed */
 
 struct store;
-/* The loaded weights of a source, loading them on first use. -1 with err
- * filled (no weights attached: says how to attach them; a folder that
- * does not load: the loader's message). */
+/* The loaded weights of a source, loading them on first use: those
+ * attached (saex attach, saex build), else the source's Hugging Face
+ * repository and folder (from its export) found in the local Hugging Face
+ * cache with the model its cfg.json names. -1 with err filled (none found:
+ * says how to attach them; a folder that does not load: the loader's
+ * message). */
 int core_source(ui_core *c, struct store *db, int64_t source_id, core_src **out, char *err, size_t errlen);
 
 /* A live test: the text's tokens (BOS first when the tokenizer has one, as
