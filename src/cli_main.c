@@ -236,7 +236,9 @@ static void cli_help(FILE *f)
 	        "or a Neuronpedia URL.\n"
 	        "Exit status: 0 success, 1 usage error or id not found, 2 bad data.\n"
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
-	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default).\n");
+	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default),\n"
+	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name), OPENBLAS_CORETYPE /\n"
+	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex).\n");
 }
 
 /* The explorer on DB (may be NULL), opened at id when given. */
@@ -309,7 +311,14 @@ static const char *cli_demo_db(void)
 
 int main(int argc, char **argv)
 {
-	blas_tune_reexec(argv); /* OpenBLAS's best kernels on CPUs newer than it */
+	/* OpenBLAS's best kernels on CPUs newer than it, for the commands that
+	 * compute. Not for the explorer: under the re-exec'd AVX-512 kernels
+	 * Ctrl-Z was intermittently lost (tests/term.test), a cause not yet
+	 * found; OPENBLAS_CORETYPE set by hand applies there too. */
+	static const char *const compute[] = {"run", "generate", "encode", "build"};
+	for (size_t i = 0; argc >= 2 && i < SAEX_ARRAY_LEN(compute); i++)
+		if (!strcmp(argv[1], compute[i]))
+			blas_tune_reexec(argv);
 	setlocale(LC_ALL, "");
 	int tty = isatty(0) && isatty(1);
 	if (argc < 2) {
