@@ -9,10 +9,7 @@
  * It does nothing when OPENBLAS_CORETYPE or SAEX_NO_BLAS_TUNE is set, when
  * OpenBLAS chose kernels other than Prescott, or when the CPU has neither
  * AVX-512 (F, BW, VL, DQ, CD: "SkylakeX") nor AVX2 with FMA ("Haswell").
- * Returns only when it did nothing or the exec failed. The signals saex
- * handles itself go through the exec blocked, so that the new image's
- * OpenBLAS threads keep them blocked and only the main thread (which
- * unblocks them here) handles them. */
+ * Returns only when it did nothing or the exec failed. */
 #ifndef SAEX_BLAS_TUNE_H
 #define SAEX_BLAS_TUNE_H
 

@@ -312,8 +312,8 @@ static void linear(float *y, const float *x, const float *W, const float *b, siz
 }
 
 /* saex_gelu_new over n values split between as many threads as OpenBLAS
- * uses (tanhf is the costliest step of a prompt outside the matrix
- * products); element-wise, so the result does not depend on the split. */
+ * uses (the costliest step of a prompt outside the matrix products);
+ * element-wise, so the result does not depend on the split. */
 typedef struct gelu_job {
 	float *x;
 	size_t n;
@@ -327,6 +327,24 @@ static void *gelu_run(void *arg)
 }
 
 #define GELU_MAX_THREADS 16
+
+/* Runs fn on jobs[0..nt) (each job_size bytes): jobs 1.. on threads of
+ * their own, job 0 here; a job whose thread cannot be had runs here too. */
+static void run_jobs(void *(*fn)(void *), void *jobs, size_t job_size, int nt)
+{
+	pthread_t th[GELU_MAX_THREADS];
+	int started[GELU_MAX_THREADS] = {0};
+	char *j = jobs;
+	for (int i = 1; i < nt; i++)
+		started[i] = pthread_create(&th[i], NULL, fn, j + (size_t)i * job_size) == 0;
+	fn(j);
+	for (int i = 1; i < nt; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fn(j + (size_t)i * job_size);
+	}
+}
 #define GELU_MIN_PER_THREAD 16384
 
 static void gelu_par(float *x, size_t n)
@@ -341,22 +359,12 @@ static void gelu_par(float *x, size_t n)
 		return;
 	}
 	gelu_job job[GELU_MAX_THREADS];
-	pthread_t th[GELU_MAX_THREADS];
-	int started[GELU_MAX_THREADS] = {0};
 	for (int i = 0; i < nt; i++) {
 		size_t a = n * (size_t)i / (size_t)nt, b = n * (size_t)(i + 1) / (size_t)nt;
 		job[i].x = x + a;
 		job[i].n = b - a;
 	}
-	for (int i = 1; i < nt; i++)
-		started[i] = pthread_create(&th[i], NULL, gelu_run, &job[i]) == 0;
-	gelu_run(&job[0]);
-	for (int i = 1; i < nt; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			gelu_run(&job[i]); /* no thread to be had: here */
-	}
+	run_jobs(gelu_run, job, sizeof *job, nt);
 }
 
 /* Causal attention of T > 1 new rows, heads [h0, h1): for each head
@@ -408,8 +416,6 @@ static void attn_par(attn_job base, size_t nh, float *sc)
 {
 	int nt = attn_threads(nh);
 	attn_job job[GELU_MAX_THREADS];
-	pthread_t th[GELU_MAX_THREADS];
-	int started[GELU_MAX_THREADS] = {0};
 	for (int i = 0; i < nt; i++) {
 		job[i] = base;
 		job[i].h0 = nh * (size_t)i / (size_t)nt;
@@ -418,15 +424,7 @@ static void attn_par(attn_job base, size_t nh, float *sc)
 	}
 	if (nt > 1)
 		openblas_set_num_threads(1);
-	for (int i = 1; i < nt; i++)
-		started[i] = pthread_create(&th[i], NULL, attn_run, &job[i]) == 0;
-	attn_run(&job[0]);
-	for (int i = 1; i < nt; i++) {
-		if (started[i])
-			pthread_join(th[i], NULL);
-		else
-			attn_run(&job[i]); /* no thread to be had: here */
-	}
+	run_jobs(attn_run, job, sizeof *job, nt);
 	if (nt > 1)
 		openblas_set_num_threads(nt);
 }
