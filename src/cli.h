@@ -104,6 +104,9 @@ typedef struct cli_steer {
 	size_t n_sae;
 } cli_steer;
 int cli_steer_opt(const char *cmd, cli_steer *s, const char *opt, const char *arg);
+/* A finite float option value of at least lo into *out: 0, or CLI_USAGE
+ * after saying "OPT 'ARG': expected a number". */
+int cli_parse_float(const char *cmd, const char *opt, const char *arg, float lo, float *out);
 int cli_steer_load(const char *cmd, cli_steer *s, const saex_model *m);
 void cli_steer_free(cli_steer *s);
 

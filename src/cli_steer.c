@@ -50,13 +50,20 @@ int cli_steer_opt(const char *cmd, cli_steer *s, const char *opt, const char *ar
 			return cli_fail(cmd, CLI_USAGE, "--method '%s': expected add or clamp", arg);
 		return 0;
 	}
+	if (cli_parse_float(cmd, "--multiplier", arg, -3.4e38f, &s->multiplier))
+		return CLI_USAGE;
+	s->multiplier_set = 1;
+	return 0;
+}
+
+int cli_parse_float(const char *cmd, const char *opt, const char *arg, float lo, float *out)
+{
 	char *end;
 	errno = 0;
 	double v = strtod(arg, &end);
-	if (errno || *end || end == arg || !isfinite(v) || fabs(v) > 3.4e38)
-		return cli_fail(cmd, CLI_USAGE, "--multiplier '%s': expected a number", arg);
-	s->multiplier = (float)v;
-	s->multiplier_set = 1;
+	if (errno || *end || end == arg || !isfinite(v) || v < lo || fabs(v) > 3.4e38)
+		return cli_fail(cmd, CLI_USAGE, "%s '%s': expected a number%s", opt, arg, lo >= 0.0f ? " from 0 up" : "");
+	*out = (float)v;
 	return 0;
 }
 

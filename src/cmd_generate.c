@@ -11,18 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int parse_float(const char *opt, const char *arg, float lo, float *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(arg, &end);
-	if (errno || *end || end == arg || !isfinite(v) || v < lo || fabs(v) > 3.4e38)
-		return cli_fail("generate", CLI_USAGE, "%s '%s': expected a number%s", opt, arg,
-		                lo >= 0.0f ? " from 0 up" : "");
-	*out = (float)v;
-	return 0;
-}
-
 /* Prints one continuation as text (or ids), or adds it to doc as key. */
 static void put_run(json_t *doc, const char *key, const saex_tok *tok, const uint32_t *ids, size_t n,
                     const cli_style *cs, sb *o)
@@ -88,11 +76,11 @@ int cmd_generate(int argc, char **argv)
 			}
 			break;
 		case 't':
-			if (parse_float("--temperature", optarg, 0.0f, &go.temperature))
+			if (cli_parse_float("generate", "--temperature", optarg, 0.0f, &go.temperature))
 				goto out;
 			break;
 		case 'f':
-			if (parse_float("--freq-penalty", optarg, -3.4e38f, &go.freq_penalty))
+			if (cli_parse_float("generate", "--freq-penalty", optarg, -3.4e38f, &go.freq_penalty))
 				goto out;
 			break;
 		case 'M':
