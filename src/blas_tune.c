@@ -28,6 +28,14 @@ void blas_tune_reexec(char **argv)
 	if (!want)
 		return;
 	setenv("OPENBLAS_CORETYPE", want, 1);
+	/* The binary's own path, not /proc/self/exe: the process keeps its
+	 * name ("saex" in ps, pkill, /proc/PID/comm). */
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0 && (size_t)n < sizeof self - 1) {
+		self[n] = 0;
+		execv(self, argv);
+	}
 	execv("/proc/self/exe", argv);
 	unsetenv("OPENBLAS_CORETYPE"); /* the exec failed: go on as we are */
 #else

@@ -1,6 +1,7 @@
 /* cli_main.c - saex's entry point: dispatches subcommands. */
 #include "config.h"
 #include "blas_tune.h"
+#include "cli_sig.h"
 #include "cli.h"
 #include "esc.h"
 #include "saex.h"
@@ -241,9 +242,12 @@ static void cli_help(FILE *f)
 	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex).\n");
 }
 
+static char **cli_argv; /* main's, for blas_tune_reexec */
+
 /* The explorer on DB (may be NULL), opened at id when given. */
 static int cli_explore(const char *db, const char *id)
 {
+	blas_tune_reexec(cli_argv); /* its live tests and steering compute */
 	saex_err e = {{0}, 0};
 	store *s = NULL;
 	if (db) {
@@ -311,10 +315,10 @@ static const char *cli_demo_db(void)
 
 int main(int argc, char **argv)
 {
+	cli_sig_restore();
+	cli_argv = argv;
 	/* OpenBLAS's best kernels on CPUs newer than it, for the commands that
-	 * compute. Not for the explorer: under the re-exec'd AVX-512 kernels
-	 * Ctrl-Z was intermittently lost (tests/term.test), a cause not yet
-	 * found; OPENBLAS_CORETYPE set by hand applies there too. */
+	 * compute (and the explorer, in cli_explore). */
 	static const char *const compute[] = {"run", "generate", "encode", "build"};
 	for (size_t i = 0; argc >= 2 && i < SAEX_ARRAY_LEN(compute); i++)
 		if (!strcmp(argv[1], compute[i]))

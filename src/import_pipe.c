@@ -178,7 +178,7 @@ import_pipe *import_pipe_start(jsonl *j, import_kind kind)
 	pthread_cond_init(&p->can_put, NULL);
 	pthread_cond_init(&p->can_get, NULL);
 	json_object_seed(0); /* seed jansson's hashing before two threads use it */
-	if (pthread_create(&p->thread, NULL, pipe_main, p) != 0) {
+	if (util_thread_start(&p->thread, pipe_main, p) != 0) {
 		fprintf(stderr, "saex: cannot start a thread\n");
 		abort();
 	}

@@ -336,7 +336,7 @@ static void run_jobs(void *(*fn)(void *), void *jobs, size_t job_size, int nt)
 	int started[GELU_MAX_THREADS] = {0};
 	char *j = jobs;
 	for (int i = 1; i < nt; i++)
-		started[i] = pthread_create(&th[i], NULL, fn, j + (size_t)i * job_size) == 0;
+		started[i] = util_thread_start(&th[i], fn, j + (size_t)i * job_size) == 0;
 	fn(j);
 	for (int i = 1; i < nt; i++) {
 		if (started[i])

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -249,4 +250,14 @@ void err_prefix(saex_err *e, const char *fmt, ...)
 	memcpy(e->msg, b.p, n);
 	e->msg[n] = 0;
 	sb_free(&b);
+}
+
+int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	int rc = pthread_create(t, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #ifndef SAEX_UTIL_H
 #define SAEX_UTIL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,6 +57,12 @@ void arena_reset(arena *a);
  * HASH_SEED). Stable across runs and machines: it keys stored rows. */
 #define HASH_SEED UINT64_C(0xcbf29ce484222325)
 uint64_t hash_bytes(uint64_t seed, const void *p, size_t n);
+
+/* pthread_create with every signal blocked in the new thread, so that
+ * signals meant for the program (SIGINT, SIGTERM, SIGTSTP, SIGWINCH, ...)
+ * are taken by its own threads, never by a library's worker. Returns
+ * pthread_create's result. */
+int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);
