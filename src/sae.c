@@ -3,6 +3,7 @@
 #include "saex.h"
 #include "util.h"
 #include "tensor_util.h"
+#include "team.h"
 
 #include <cblas.h>
 #include <jansson.h>
@@ -396,18 +397,49 @@ void saex_sae_activate(const saex_sae *s, float *pre)
 	free(heap);
 }
 
+typedef struct enc_job {
+	const saex_sae *s;
+	const float *xc;
+	float *f;
+	size_t n;
+	int64_t *heaps; /* k + 1 for each member */
+} enc_job;
+
+/* f = b_enc, then f += xc W_enc, the member's share of the columns: the
+ * bias costs one pass over f, which sgemm would otherwise spend zeroing it
+ * (beta 0). */
+static void enc_gemm(void *ctx, int i, int nm)
+{
+	const enc_job *j = ctx;
+	const saex_sae *s = j->s;
+	size_t di = (size_t)s->info.d_in, ds = (size_t)s->info.d_sae, c0, c1;
+	team_share(ds, i, nm, 16, &c0, &c1);
+	if (c0 >= c1)
+		return;
+	if (s->b_enc)
+		for (size_t r = 0; r < j->n; r++)
+			memcpy(j->f + r * ds + c0, s->b_enc + c0, (c1 - c0) * sizeof(float));
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->n, (int)(c1 - c0), (int)di, 1.0f, j->xc, (int)di,
+	            s->W_enc + c0, (int)ds, s->b_enc ? 1.0f : 0.0f, j->f + c0, (int)ds);
+}
+
+static void enc_act(void *ctx, int i, int nm)
+{
+	const enc_job *j = ctx;
+	size_t ds = (size_t)j->s->info.d_sae, r0, r1;
+	team_share(j->n, i, nm, 1, &r0, &r1);
+	for (size_t r = r0; r < r1; r++)
+		activate(j->s, j->f + r * ds, j->heaps + (size_t)i * ((size_t)j->s->info.k + 1));
+}
+
 int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float *norm)
 {
-	int64_t di = s->info.d_in, ds = s->info.d_sae;
+	int64_t di = s->info.d_in;
 	if (n == 0)
 		return 0;
 	float *xc = malloc(n * (size_t)di * sizeof(float));
-	int64_t *heap = malloc(((size_t)s->info.k + 1) * sizeof(int64_t));
-	if (!xc || !heap) {
-		free(xc);
-		free(heap);
+	if (!xc)
 		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const float *xi = x + i * (size_t)di;
 		float *r = xc + i * (size_t)di;
@@ -447,17 +479,24 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 			for (int64_t j = 0; j < di; j++)
 				r[j] -= s->b_dec[j];
 	}
-	/* f = b_enc, then f += xc W_enc: the bias costs one pass over f, which
-	 * sgemm would otherwise spend zeroing it (beta 0) */
-	if (s->b_enc)
-		for (size_t i = 0; i < n; i++)
-			memcpy(f + i * (size_t)ds, s->b_enc, (size_t)ds * sizeof(float));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)ds, (int)di, 1.0f, xc, (int)di, s->W_enc,
-	            (int)ds, s->b_enc ? 1.0f : 0.0f, f, (int)ds);
-	for (size_t i = 0; i < n; i++)
-		activate(s, f + i * (size_t)ds, heap);
+	/* Several rows: split among a team (team.h), output columns for the
+	 * product, rows for the activation (a top-k needs whole rows). A model
+	 * run and its encoding then never leave OpenBLAS's threads spinning in
+	 * the way of the next run, as in saex build's loop. */
+	team *tm = n > 1 ? team_blas_start() : NULL;
+	int members = tm ? team_size(tm) : 1;
+	int64_t *heaps = malloc((size_t)members * ((size_t)s->info.k + 1) * sizeof(int64_t));
+	if (!heaps) {
+		team_blas_end(tm);
+		free(xc);
+		return -1;
+	}
+	enc_job j = {s, xc, f, n, heaps};
+	team_run(tm, enc_gemm, &j);
+	team_run(tm, enc_act, &j);
+	team_blas_end(tm);
+	free(heaps);
 	free(xc);
-	free(heap);
 	return 0;
 }
 

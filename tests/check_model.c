@@ -4,6 +4,10 @@
 #include "testutil.h"
 #include "saex.h"
 #include "util.h"
+#include "team.h"
+#include "vmath.h"
+
+#include <cblas.h>
 
 #include <math.h>
 #include <stdint.h>
@@ -333,6 +337,125 @@ START_TEST(kv_cache_matches_full_run)
 }
 END_TEST
 
+/* A prompt's steps split among a team (OpenBLAS's thread count; 3 here on
+ * any machine, shares of the tiny model's columns that are empty for some
+ * members) give the logits and hook values of one thread. */
+static int copy_hook(const char *name, float *act, size_t T, size_t w, void *user)
+{
+	(void)name;
+	memcpy(user, act, T * w * sizeof *act);
+	return 0;
+}
+
+START_TEST(prompt_same_on_any_team)
+{
+	char err[SAEX_ERR_LEN] = "";
+	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	const uint32_t ids[5] = {2, 6, 0, 4, 4};
+	size_t w = saex_model_hook_width(m, "blocks.1.mlp.hook_post");
+	ck_assert_uint_gt(w, 0);
+	float one[5 * TV], many[5 * TV], *h1 = xmalloc(5 * w * sizeof *h1), *h3 = xmalloc(5 * w * sizeof *h3);
+	int nb = openblas_get_num_threads();
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	saex_hook hk = {"blocks.1.mlp.hook_post", copy_hook, h1};
+	o.hooks = &hk;
+	o.n_hooks = 1;
+	o.logits = one;
+	openblas_set_num_threads(1);
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+	openblas_set_num_threads(3);
+	hk.user = h3;
+	o.logits = many;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+	ck_assert_int_eq(openblas_get_num_threads(), 3); /* given back after the pass */
+	openblas_set_num_threads(nb);
+	for (int i = 0; i < 5 * TV; i++)
+		NEAR(many[i], one[i], 1e-5);
+	for (size_t i = 0; i < 5 * w; i++)
+		NEAR(h3[i], h1[i], 1e-5);
+	free(h1);
+	free(h3);
+	saex_model_free(m);
+}
+END_TEST
+
+/* team_share covers [0, n) in order, each share but the last aligned; a
+ * team runs every member once per run, many runs in a row. */
+typedef struct team_probe {
+	int hits[TEAM_MAX];
+	size_t sum[TEAM_MAX];
+	size_t n;
+} team_probe;
+
+static void team_probe_fn(void *ctx, int i, int size)
+{
+	team_probe *p = ctx;
+	size_t a, b;
+	team_share(p->n, i, size, 1, &a, &b);
+	p->hits[i]++;
+	for (size_t k = a; k < b; k++)
+		p->sum[i] += k;
+}
+
+START_TEST(team_runs_every_member)
+{
+	for (size_t n = 0; n < 70; n += 7)
+		for (int size = 1; size <= 5; size++)
+			for (size_t align = 1; align <= 16; align *= 4) {
+				size_t prev = 0;
+				for (int i = 0; i < size; i++) {
+					size_t a, b;
+					team_share(n, i, size, align, &a, &b);
+					ck_assert_uint_eq(a, prev);
+					ck_assert_uint_le(a, b);
+					if (b < n)
+						ck_assert_uint_eq(b % align, 0);
+					prev = b;
+				}
+				ck_assert_uint_eq(prev, n);
+			}
+	team *t = team_new(4);
+	ck_assert_int_ge(team_size(t), 1);
+	team_probe p;
+	memset(&p, 0, sizeof p);
+	p.n = 1000;
+	for (int r = 0; r < 500; r++)
+		team_run(t, team_probe_fn, &p);
+	size_t total = 0;
+	for (int i = 0; i < team_size(t); i++) {
+		ck_assert_int_eq(p.hits[i], 500);
+		total += p.sum[i];
+	}
+	ck_assert_uint_eq(total, 500u * (999u * 1000u / 2));
+	team_free(t);
+	team_free(NULL);
+}
+END_TEST
+
+/* vm_expf within 2e-7 relative of the double exp over [-87, 88] (the GELU
+ * and softmax loops' exp), e^0 exactly 1, and clamped outside. */
+START_TEST(vm_expf_values)
+{
+	double worst = 0;
+	for (float x = -87.0f; x <= 88.0f; x += 0.00093f) {
+		double e = exp((double)x), r = fabs((double)vm_expf(x) - e) / e;
+		if (r > worst)
+			worst = r;
+	}
+	ck_assert_msg(worst < 2e-7, "worst relative error %.3g", worst);
+	ck_assert(vm_expf(0.0f) == 1.0f);
+	NEAR(vm_expf(-1000.0f) / exp(-87.0), 1.0, 1e-6);
+	NEAR(vm_expf(1000.0f) / exp(88.0), 1.0, 1e-6);
+	/* GELU far below zero: tiny, as the limit -0 */
+	float g[3] = {-20.0f, -100.0f, 30.0f};
+	saex_gelu_new(g, 3);
+	NEAR(g[0], 0.0, 1e-30);
+	NEAR(g[1], 0.0, 1e-30);
+	NEAR(g[2], 30.0, 1e-5);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("model");
@@ -341,9 +464,12 @@ int main(void)
 	tcase_add_test(tc, layer_norm_values);
 	tcase_add_test(tc, gelu_new_values);
 	tcase_add_test(tc, softmax_values);
+	tcase_add_test(tc, vm_expf_values);
 	tcase_add_test(tc, hook_names);
 	tcase_add_test(tc, hooks_read_and_change);
 	tcase_add_test(tc, kv_cache_matches_full_run);
+	tcase_add_test(tc, prompt_same_on_any_team);
+	tcase_add_test(tc, team_runs_every_member);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
