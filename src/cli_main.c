@@ -239,7 +239,8 @@ static void cli_help(FILE *f)
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
 	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default),\n"
 	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name), OPENBLAS_CORETYPE /\n"
-	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex).\n");
+	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex), OPENBLAS_NUM_THREADS\n"
+	        "(threads to compute with; default one per processor).\n");
 }
 
 static char **cli_argv; /* main's, for blas_tune_reexec */

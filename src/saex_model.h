@@ -16,7 +16,13 @@
  * The text may hold bytes from the file: escape it before printing.
  *
  * A model is read-only during a forward pass except for its scratch
- * memory: do not run one model from two threads at once. */
+ * memory: do not run one model from two threads at once.
+ *
+ * Threads: a pass of more than one new token (and saex_sae_encode of more
+ * than one row) runs on threads of its own, as many as OpenBLAS is set to
+ * use (openblas_set_num_threads, OPENBLAS_NUM_THREADS), and holds OpenBLAS
+ * at one thread until it returns; they block every signal. A pass of one
+ * token uses OpenBLAS's threads. */
 #ifndef SAEX_MODEL_H
 #define SAEX_MODEL_H
 
