@@ -15,6 +15,7 @@
 #include "dash.h"
 #include "saex.h"
 #include "store.h"
+#include "team.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -26,7 +27,7 @@
 
 #define BUILD_BATCH 8                       /* prompts per SAE encode */
 #define BUILD_SEED UINT64_C(0x5eed5aeb0001) /* quantile sampling */
-#define BUILD_BLOCK 256                     /* features per finalize block */
+#define BUILD_BLOCK 512                     /* features per finalize block */
 #define BUILD_CKPT_MAGIC "saex-build-checkpoint-1"
 
 /* The model and SAE of build and attach, checked against each other. */
@@ -314,13 +315,14 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	dash_feat *df = xmalloc(sizeof *df);
 	arena a = {0};
 	size_t V = (size_t)w->mc->vocab_size;
+	team *tm = team_blas_start(); /* the products' columns and scans split among its members */
 	for (int64_t r0 = 0; rc == 0 && r0 < D; r0 += BUILD_BLOCK) {
 		size_t nb = (size_t)(D - r0 < BUILD_BLOCK ? D - r0 : BUILD_BLOCK);
 		double t0 = now_seconds();
 		long nc = 0;
-		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wte, V, lg) != 0 ||
+		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wte, V, lg, tm) != 0 ||
 		    (nc = dash_cosine(b->unit, (size_t)D, din, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
-		                      cv)) < 0) {
+		                      cv, tm)) < 0) {
 			rc = err_set(e, CLI_DATA, "out of memory computing logit effects");
 			break;
 		}
@@ -338,6 +340,7 @@ static int build_write(build_final *b, store *s, saex_err *e)
 			        "%lld/%lld features   ",
 			        (long long)(r0 + (int64_t)nb), (long long)D);
 	}
+	team_blas_end(tm);
 	if (b->progress)
 		fputc('\n', stderr);
 	double t1 = now_seconds();
@@ -533,11 +536,13 @@ static int build_run(build_opts *o, build_w *w)
 		}
 		double t2 = now_seconds();
 		size_t row = 0;
+		team *bt = team_blas_start(); /* each prompt's features split among its members */
 		for (size_t p = p0; p < p1; p++) {
 			size_t T = c.off[p + 1] - c.off[p];
-			dash_add(d, (uint32_t)p, f + row * D, T);
+			dash_add(d, (uint32_t)p, f + row * D, T, bt);
 			row += T;
 		}
+		team_blas_end(bt);
 		done = p1;
 		double t3 = now_seconds();
 		tm[TM_FORWARD] += t1 - t0;

@@ -4,8 +4,11 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 
 typedef struct corpus_ctx {
 	corpus *c;
@@ -70,115 +73,160 @@ static int corpus_blank(const char *p, size_t n)
 	return 1;
 }
 
-static int corpus_slurp(const char *path, sb *buf, saex_err *e)
+/* The next line of f without its newline (kept NUL-terminated in *buf):
+ * its length, or -1 at the end. *nl says whether a newline ended it. */
+static ssize_t corpus_line(FILE *f, char **buf, size_t *cap, int *nl)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return err_set(e, 2, "%s: %s", path, strerror(errno));
-	char chunk[65536];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sb_add(buf, chunk, k);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad)
-		return err_set(e, 2, "%s: cannot read", path);
-	return 0;
+	ssize_t n = getline(buf, cap, f);
+	if (n <= 0)
+		return -1;
+	*nl = (*buf)[n - 1] == '\n';
+	if (*nl)
+		(*buf)[--n] = '\0';
+	return n;
 }
 
-static int corpus_jsonl(corpus_ctx *x, const char *path, const char *p, size_t n, saex_err *e)
+static int corpus_jsonl(corpus_ctx *x, const char *path, FILE *f, saex_err *e)
 {
-	size_t line = 0;
-	for (size_t i = 0; i < n && !corpus_full(x);) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
-		const char *s = p + i;
-		i += len + 1;
+	char *s = NULL;
+	size_t cap = 0, line = 0;
+	ssize_t len;
+	int nl, rc = 0;
+	while (rc == 0 && !corpus_full(x) && (len = corpus_line(f, &s, &cap, &nl)) >= 0) {
 		line++;
-		if (corpus_blank(s, len))
+		if (corpus_blank(s, (size_t)len))
 			continue;
 		json_error_t je;
-		json_t *row = json_loadb(s, len, 0, &je);
-		if (!row)
-			return err_set(e, 2, "%s:%zu: not valid JSON: %s", path, line, je.text);
-		json_t *t = json_object_get(row, "text");
-		if (!json_is_string(t)) {
-			int obj = json_is_object(row);
-			json_decref(row);
-			return err_set(e, 2, "%s:%zu: %s", path, line,
-			               obj ? "no \"text\" string" : "not a JSON object");
-		}
-		corpus_doc(x, json_string_value(t), json_string_length(t));
-		json_decref(row);
-	}
-	return 0;
-}
-
-static void corpus_text(corpus_ctx *x, const char *p, size_t n)
-{
-	int para = 0;
-	for (size_t i = 0; i < n;) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
-		if (nl && corpus_blank(p + i, len)) {
-			para = 1;
+		json_t *row = json_loadb(s, (size_t)len, 0, &je);
+		if (!row) {
+			rc = err_set(e, 2, "%s:%zu: not valid JSON: %s", path, line, je.text);
 			break;
 		}
-		i += len + 1;
+		json_t *t = json_object_get(row, "text");
+		if (json_is_string(t))
+			corpus_doc(x, json_string_value(t), json_string_length(t));
+		else
+			rc = err_set(e, 2, "%s:%zu: %s", path, line,
+			             json_is_object(row) ? "no \"text\" string" : "not a JSON object");
+		json_decref(row);
 	}
-	x->c->paragraphs = para;
-	size_t start = 0, end = 0; /* the paragraph being collected */
+	free(s);
+	return rc;
+}
+
+/* Whether f holds a blank line (ended by a newline); f is read through. */
+static int corpus_has_blank(FILE *f)
+{
+	char *s = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int nl, para = 0;
+	while (!para && (len = corpus_line(f, &s, &cap, &nl)) >= 0)
+		para = nl && corpus_blank(s, (size_t)len);
+	free(s);
+	return para;
+}
+
+static void corpus_text(corpus_ctx *x, FILE *f)
+{
+	char *s = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int nl;
+	sb para = {0}; /* the paragraph being collected, inner newlines kept */
 	int have = 0;
-	for (size_t i = 0; i < n && !corpus_full(x);) {
-		const char *nl = memchr(p + i, '\n', n - i);
-		size_t len = nl ? (size_t)(nl - (p + i)) : n - i;
-		const char *s = p + i;
-		i += len + 1;
-		if (!para) {
+	while (!corpus_full(x) && (len = corpus_line(f, &s, &cap, &nl)) >= 0) {
+		if (!x->c->paragraphs) {
 			if (len && s[len - 1] == '\r')
 				len--;
-			corpus_doc(x, s, len);
+			corpus_doc(x, s, (size_t)len);
 			continue;
 		}
-		if (corpus_blank(s, len)) {
+		if (corpus_blank(s, (size_t)len)) {
 			if (have)
-				corpus_doc(x, p + start, end - start);
+				corpus_doc(x, para.p, para.n);
 			have = 0;
+			para.n = 0;
 			continue;
 		}
-		if (!have)
-			start = (size_t)(s - p);
-		end = (size_t)(s - p) + len;
+		if (have)
+			sb_addc(&para, '\n');
+		sb_add(&para, s, (size_t)len);
 		have = 1;
 	}
 	if (have)
-		corpus_doc(x, p + start, end - start);
+		corpus_doc(x, para.p, para.n);
+	sb_free(&para);
+	free(s);
+}
+
+/* Opens path for reading from the start more than once: the file itself,
+ * or what a pipe or other unseekable file holds, read into *keep. */
+static FILE *corpus_open(const char *path, sb *keep, saex_err *e)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		err_set(e, 2, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		err_set(e, 2, "%s: is a folder, not a corpus file", path);
+		return NULL;
+	}
+	if (fseeko(f, 0, SEEK_SET) == 0)
+		return f;
+	char chunk[65536];
+	size_t k;
+	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
+		sb_add(keep, chunk, k);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad) {
+		err_set(e, 2, "%s: cannot read: %s", path, strerror(errno));
+		return NULL;
+	}
+	f = fmemopen(keep->n ? keep->p : (char *)"", keep->n, "rb");
+	if (!f)
+		err_set(e, 2, "%s: %s", path, strerror(errno));
+	return f;
 }
 
 int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e)
 {
 	memset(out, 0, sizeof *out);
-	sb buf = {0};
-	if (corpus_slurp(path, &buf, e))
+	sb keep = {0};
+	FILE *f = corpus_open(path, &keep, e);
+	if (!f) {
+		sb_free(&keep);
 		return 2;
+	}
 	corpus_ctx x = {out, tok, ctx, max_prompts, 0, 0, saex_tok_bos(tok)};
 	if (ctx < 2)
 		x.bos = -1;
 	out->off = xcalloc(2, sizeof *out->off);
 	x.cap_off = 2;
-	size_t n = buf.n, lead = 0;
-	const char *p = buf.p ? buf.p : "";
-	while (lead < n && (p[lead] == ' ' || p[lead] == '\t' || p[lead] == '\r' || p[lead] == '\n'))
-		lead++;
+	int ch;
+	while ((ch = getc(f)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
+		;
 	size_t pl = strlen(path);
-	out->jsonl = (pl >= 6 && strcmp(path + pl - 6, ".jsonl") == 0) || (lead < n && p[lead] == '{');
+	out->jsonl = (pl >= 6 && strcmp(path + pl - 6, ".jsonl") == 0) || ch == '{';
 	int rc = 0;
+	if (!out->jsonl) {
+		rewind(f);
+		out->paragraphs = corpus_has_blank(f);
+	}
+	rewind(f);
 	if (out->jsonl)
-		rc = corpus_jsonl(&x, path, p, n, e);
+		rc = corpus_jsonl(&x, path, f, e);
 	else
-		corpus_text(&x, p, n);
-	sb_free(&buf);
+		corpus_text(&x, f);
+	if (rc == 0 && ferror(f))
+		rc = err_set(e, 2, "%s: cannot read: %s", path, strerror(errno));
+	fclose(f);
+	sb_free(&keep);
 	if (rc == 0 && out->n == 0)
 		rc = err_set(e, 2, "%s: no text to build from (an empty corpus)", path);
 	if (rc) {

@@ -1,6 +1,7 @@
 /* dash.c - see dash.h */
 #include "config.h"
 #include "dash.h"
+#include "team.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -25,16 +26,44 @@ typedef struct dash_fs {
 	uint32_t n_top;
 	dash_kept *res;         /* the quantile sample */
 	uint32_t n_res, cap_res;
+	/* the sample per level, slot k for level (level - k): how many it
+	 * keeps and the largest key (prio << 32 | prompt) among them */
+	uint16_t lv_n[DASH_LEVELS];
+	uint64_t lv_worst[DASH_LEVELS];
 } dash_fs;
+
+/* A non-zero value met while scanning a prompt: feature, position, value. */
+typedef struct dash_hit {
+	uint32_t j, t;
+	float v;
+} dash_hit;
+
+/* One team member's scratch for a prompt: its share's non-zero values in
+ * the order met (by position), then grouped by feature. */
+typedef struct dash_part {
+	dash_hit *hit;
+	dash_nz *nz;
+	size_t cap;
+} dash_part;
+
+/* A feature in the prompt being added (one line of memory for the four):
+ * its largest value (0: not met yet) and first position of it, its count
+ * of non-zero values, and the end of its run of them in the member's
+ * grouped values. */
+typedef struct dash_cur {
+	float max;
+	uint32_t arg, cnt, end;
+} dash_cur;
 
 struct dash {
 	int64_t d_sae;
 	float *scale;
 	uint64_t seed, tokens;
 	dash_fs *fs;
-	/* per-prompt scratch */
-	float *pmax;
-	uint32_t *parg, *pcnt, *touched;
+	/* per-prompt scratch: per feature, and per team member */
+	dash_cur *cur;
+	uint32_t *touched;
+	dash_part part[TEAM_MAX];
 };
 
 /* The exponent e with 2^(e-1) <= v < 2^e. */
@@ -45,12 +74,27 @@ static int dash_exp(float v)
 	return e;
 }
 
-/* The sampling level of v: half octaves, increasing with v. */
-static int dash_level(float v)
+/* The sampling level of v: half octaves, increasing with v: with
+ * v = m 2^e, m in [0.5, 1) (frexpf), 2e + (m >= sqrt(1/2)). */
+static int dash_level_slow(float v)
 {
 	int e;
-	float m = frexpf(v, &e); /* v = m 2^e, m in [0.5, 1) */
+	float m = frexpf(v, &e);
 	return 2 * e + (m >= 0.70710678f);
+}
+
+/* The same from the bits (it runs for every kept sample of every feature a
+ * prompt touches): for a normal v of biased exponent E, e = E - 126 and m
+ * has v's mantissa bits, 0x3504f3 being those of 0.70710678f (0x3f3504f3).
+ * Zero, subnormals and infinities take frexpf. */
+static inline int dash_level(float v)
+{
+	uint32_t u;
+	memcpy(&u, &v, sizeof u);
+	uint32_t E = (u >> 23) & 0xffu;
+	if (E == 0 || E == 0xffu)
+		return dash_level_slow(v);
+	return 2 * ((int)E - 126) + ((u & 0x7fffffu) >= 0x3504f3u);
 }
 
 /* The sampling key of (feature, prompt): splitmix64 of both with the seed. */
@@ -75,9 +119,7 @@ dash *dash_new(int64_t d_sae, const float *scale, uint64_t seed)
 	for (size_t i = 0; i < n; i++)
 		d->scale[i] = scale ? scale[i] : 1.0f;
 	d->fs = xcalloc(n ? n : 1, sizeof *d->fs);
-	d->pmax = xcalloc(n ? n : 1, sizeof *d->pmax);
-	d->parg = xcalloc(n ? n : 1, sizeof *d->parg);
-	d->pcnt = xcalloc(n ? n : 1, sizeof *d->pcnt);
+	d->cur = xcalloc(n ? n : 1, sizeof *d->cur);
 	d->touched = xcalloc(n ? n : 1, sizeof *d->touched);
 	return d;
 }
@@ -101,10 +143,12 @@ void dash_free(dash *d)
 		dash_fs_clear(&d->fs[i]);
 	free(d->fs);
 	free(d->scale);
-	free(d->pmax);
-	free(d->parg);
-	free(d->pcnt);
+	free(d->cur);
 	free(d->touched);
+	for (int i = 0; i < TEAM_MAX; i++) {
+		free(d->part[i].hit);
+		free(d->part[i].nz);
+	}
 	free(d);
 }
 
@@ -195,6 +239,36 @@ static int dash_key_below(const dash_kept *a, uint32_t prio, uint32_t prompt)
 	return a->prio < prio || (a->prio == prio && a->prompt < prompt);
 }
 
+static uint64_t dash_key(uint32_t prio, uint32_t prompt)
+{
+	return (uint64_t)prio << 32 | prompt;
+}
+
+/* Recounts slot k's sample (all slots when k < 0). -1 when an entry lies
+ * outside the window (a damaged checkpoint). */
+static int dash_res_index(dash_fs *s, int k)
+{
+	if (k < 0) {
+		memset(s->lv_n, 0, sizeof s->lv_n);
+		memset(s->lv_worst, 0, sizeof s->lv_worst);
+	} else {
+		s->lv_n[k] = 0;
+		s->lv_worst[k] = 0;
+	}
+	for (uint32_t r = 0; r < s->n_res; r++) {
+		int slot = s->level - dash_level(s->res[r].max);
+		if (slot < 0 || slot >= DASH_LEVELS)
+			return -1;
+		if (k >= 0 && slot != k)
+			continue;
+		uint64_t key = dash_key(s->res[r].prio, s->res[r].prompt);
+		s->lv_n[slot]++;
+		if (key > s->lv_worst[slot])
+			s->lv_worst[slot] = key;
+	}
+	return 0;
+}
+
 /* Drops sampled prompts whose level fell out of the window below the max. */
 static void dash_res_prune(dash_fs *s)
 {
@@ -210,27 +284,28 @@ static void dash_res_prune(dash_fs *s)
 			free(s->res[k].nz);
 	}
 	s->n_res = w;
+	dash_res_index(s, -1);
 }
 
 /* Where the sample takes (v, prio, prompt): an index to replace, n_res to
- * append, or -1 when it does not. */
+ * append, or -1 when it does not. Called after dash_res_prune, so
+ * s->level is the max's level and v's level is at most that. A level's
+ * DASH_RES_PER_LEVEL lowest keys are kept: most prompts are turned away
+ * by the level's largest key alone. */
 static long dash_res_wants(const dash_fs *s, float v, uint32_t prio, uint32_t prompt)
 {
-	int lv = dash_level(v);
-	if (lv <= dash_level(s->max) - DASH_LEVELS)
+	int slot = s->level - dash_level(v);
+	if (slot >= DASH_LEVELS)
 		return -1;
-	uint32_t same = 0;
-	long worst = -1;
-	for (uint32_t k = 0; k < s->n_res; k++) {
-		if (dash_level(s->res[k].max) != lv)
-			continue;
-		same++;
-		if (worst < 0 || dash_key_below(&s->res[worst], s->res[k].prio, s->res[k].prompt))
-			worst = (long)k;
-	}
-	if (same < DASH_RES_PER_LEVEL)
+	if (s->lv_n[slot] < DASH_RES_PER_LEVEL)
 		return (long)s->n_res;
-	return dash_key_below(&s->res[worst], prio, prompt) ? -1 : worst;
+	if (dash_key(prio, prompt) > s->lv_worst[slot])
+		return -1;
+	for (uint32_t k = 0; k < s->n_res; k++)
+		if (dash_key(s->res[k].prio, s->res[k].prompt) == s->lv_worst[slot] &&
+		    s->level - dash_level(s->res[k].max) == slot)
+			return (long)k;
+	return -1; /* not reached: the largest key is one of the level's */
 }
 
 static void dash_res_put(dash_fs *s, long at, const dash_kept *k)
@@ -241,46 +316,77 @@ static void dash_res_put(dash_fs *s, long at, const dash_kept *k)
 			s->res = xrealloc(s->res, s->cap_res * sizeof *s->res);
 		}
 		s->res[s->n_res++] = *k;
-		return;
+	} else {
+		free(s->res[at].nz);
+		s->res[at] = *k;
 	}
-	free(s->res[at].nz);
-	s->res[at] = *k;
+	dash_res_index(s, s->level - dash_level(k->max));
 }
 
-int dash_add(dash *d, uint32_t prompt, const float *f, size_t T)
+typedef struct dash_job {
+	dash *d;
+	uint32_t prompt;
+	const float *f;
+	size_t T;
+} dash_job;
+
+/* Member i's share of dash_add: the features [a, b), whose state (fs, cur,
+ * touched[a..b)) no other member touches. */
+static void dash_add_share(void *ctx, int i, int size)
 {
-	size_t D = (size_t)d->d_sae, nt = 0;
+	const dash_job *jb = ctx;
+	dash *d = jb->d;
+	const float *f = jb->f;
+	size_t T = jb->T, D = (size_t)d->d_sae, a, b, nt = 0, nh = 0;
+	uint32_t prompt = jb->prompt;
+	team_share(D, i, size, 16, &a, &b); /* whole 64-byte lines of touched */
 	const float *scale = d->scale;
-	float *pmax = d->pmax;
-	uint32_t *parg = d->parg, *pcnt = d->pcnt, *touched = d->touched;
+	dash_cur *cur = d->cur;
+	uint32_t *touched = d->touched + a;
+	dash_part *p = &d->part[i];
 	for (size_t t = 0; t < T; t++) {
 		const float *row = f + t * D;
-		for (size_t j = 0; j < D; j++) {
+		for (size_t j = a; j < b; j++) {
 			if (!(row[j] > 0))
 				continue;
 			float v = row[j] * scale[j];
 			if (!(v > 0))
 				continue;
-			if (pmax[j] == 0) {
+			dash_cur *c = &cur[j];
+			if (c->max == 0) {
 				touched[nt++] = (uint32_t)j;
-				pcnt[j] = 0;
-				parg[j] = (uint32_t)t;
-				pmax[j] = v;
-			} else if (v > pmax[j]) {
-				pmax[j] = v;
-				parg[j] = (uint32_t)t;
+				*c = (dash_cur){v, (uint32_t)t, 0, 0};
+			} else if (v > c->max) {
+				c->max = v;
+				c->arg = (uint32_t)t;
 			}
-			pcnt[j]++;
+			c->cnt++;
 			dash_hist_add(&d->fs[j], v);
+			if (nh == p->cap) {
+				p->cap = p->cap ? 2 * p->cap : 4096;
+				p->hit = xrealloc(p->hit, p->cap * sizeof *p->hit);
+				p->nz = xrealloc(p->nz, p->cap * sizeof *p->nz);
+			}
+			p->hit[nh++] = (dash_hit){(uint32_t)j, (uint32_t)t, v};
 		}
 	}
-	d->tokens += T;
-	for (size_t a = 0; a < nt; a++) {
-		uint32_t j = touched[a];
+	/* Group the values by feature (positions stay in order): feature j's
+	 * run is nz[end - cnt .. end). */
+	uint32_t o = 0;
+	for (size_t k = 0; k < nt; k++) {
+		dash_cur *c = &cur[touched[k]];
+		c->end = o;
+		o += c->cnt;
+	}
+	for (size_t k = 0; k < nh; k++)
+		p->nz[cur[p->hit[k].j].end++] = (dash_nz){p->hit[k].t, p->hit[k].v};
+	for (size_t k = 0; k < nt; k++) {
+		uint32_t j = touched[k];
 		dash_fs *s = &d->fs[j];
-		float v = pmax[j];
-		pmax[j] = 0;
-		s->nnz += pcnt[j];
+		dash_cur *c = &cur[j];
+		float v = c->max;
+		c->max = 0;
+		s->nnz += c->cnt;
 		if (v > s->max)
 			s->max = v;
 		dash_res_prune(s);
@@ -289,25 +395,28 @@ int dash_add(dash *d, uint32_t prompt, const float *f, size_t T)
 		long res = dash_res_wants(s, v, prio, prompt);
 		if (!top && res < 0)
 			continue;
-		dash_kept k = {prompt, prio, (uint32_t)T, parg[j], pcnt[j], v, NULL};
-		k.nz = xmalloc(pcnt[j] * sizeof *k.nz);
-		uint32_t w = 0;
-		for (size_t t = 0; t < T && w < pcnt[j]; t++) {
-			float x = f[t * D + j];
-			if (x > 0 && x * scale[j] > 0)
-				k.nz[w++] = (dash_nz){(uint32_t)t, x * scale[j]};
-		}
+		size_t bytes = c->cnt * sizeof(dash_nz);
+		dash_kept kp = {prompt, prio, (uint32_t)T, c->arg, c->cnt, v, NULL};
+		kp.nz = xmalloc(bytes);
+		memcpy(kp.nz, p->nz + (c->end - c->cnt), bytes);
 		if (top && res >= 0) {
-			dash_kept c = k;
-			c.nz = xmalloc(pcnt[j] * sizeof *c.nz);
-			memcpy(c.nz, k.nz, pcnt[j] * sizeof *c.nz);
-			dash_res_put(s, res, &c);
+			dash_kept twin = kp;
+			twin.nz = xmalloc(bytes);
+			memcpy(twin.nz, kp.nz, bytes);
+			dash_res_put(s, res, &twin);
 		} else if (res >= 0) {
-			dash_res_put(s, res, &k);
+			dash_res_put(s, res, &kp);
 			continue;
 		}
-		dash_top_put(s, &k);
+		dash_top_put(s, &kp);
 	}
+}
+
+int dash_add(dash *d, uint32_t prompt, const float *f, size_t T, team *tm)
+{
+	dash_job jb = {d, prompt, f, T};
+	team_run(tm, dash_add_share, &jb);
+	d->tokens += T;
 	return 0;
 }
 
@@ -530,6 +639,8 @@ int dash_load(dash *d, FILE *f, char *err, size_t errlen)
 		for (; s->n_res < n_res; s->n_res++)
 			if (dash_load_kept(f, &s->res[s->n_res]))
 				goto bad;
+		if (dash_res_index(s, -1))
+			goto bad;
 	}
 	return 0;
 bad:
@@ -576,76 +687,116 @@ static void dash_keep(float *v, uint32_t *ids, size_t *n, size_t k, float x, uin
 	ids[at] = id;
 }
 
-#define DASH_BLOCK 64
+/* Rows of a logit or cosine product held at once: 512 x 50,257 floats
+ * (103 MB) for GPT-2's vocabulary. Larger blocks pack the other operand
+ * (the unembedding, the decoder) fewer times. */
+#define DASH_BLOCK 512
+
+/* One block of a product c [rows, cols] = a [rows, d] @ b [cols, d]^T and
+ * what is read from it: logit effects (lg) or nearest rows (idx, val). */
+typedef struct dash_prod {
+	const float *a, *b;
+	size_t rows, cols, d;
+	float *c;
+	dash_logit *lg;
+	size_t self, k;   /* cosine: a's first row is b's row self; k kept */
+	uint32_t *idx;
+	float *val;
+} dash_prod;
+
+/* Member i's columns of the product (64-byte aligned shares). */
+static void dash_gemm_share(void *ctx, int i, int size)
+{
+	const dash_prod *p = ctx;
+	size_t n0, n1;
+	team_share(p->cols, i, size, 16, &n0, &n1);
+	if (n0 < n1)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p->rows, (int)(n1 - n0),
+		            (int)p->d, 1.0f, p->a, (int)p->d, p->b + n0 * p->d, (int)p->d, 0.0f,
+		            p->c + n0, (int)p->cols);
+}
+
+static void dash_logit_row(const float *row, size_t V, dash_logit *o)
+{
+	memset(o, 0, sizeof *o);
+	float lo = INFINITY, hi = -INFINITY;
+	for (size_t t = 0; t < V; t++) {
+		float x = row[t];
+		dash_keep(o->pos_v, o->pos_id, &o->n_pos, DASH_LOGITS, x, (uint32_t)t, 1);
+		dash_keep(o->neg_v, o->neg_id, &o->n_neg, DASH_LOGITS, x, (uint32_t)t, 0);
+		if (x < lo)
+			lo = x;
+		if (x > hi)
+			hi = x;
+	}
+	double width = ((double)hi - lo) / DASH_BINS;
+	for (size_t t = 0; t < V; t++) {
+		size_t k = width > 0 ? (size_t)(((double)row[t] - lo) / width) : 0;
+		o->hist_h[k < DASH_BINS ? k : DASH_BINS - 1] += 1;
+	}
+	for (size_t k = 0; k < DASH_BINS && V; k++)
+		o->hist_v[k] = (float)(lo + ((double)k + 0.5) * width);
+}
+
+static void dash_logit_share(void *ctx, int i, int size)
+{
+	const dash_prod *p = ctx;
+	size_t r0, r1;
+	team_share(p->rows, i, size, 1, &r0, &r1);
+	for (size_t r = r0; r < r1; r++)
+		dash_logit_row(p->c + r * p->cols, p->cols, &p->lg[r]);
+}
+
+static void dash_cos_share(void *ctx, int i, int size)
+{
+	const dash_prod *p = ctx;
+	size_t r0, r1;
+	team_share(p->rows, i, size, 1, &r0, &r1);
+	for (size_t r = r0; r < r1; r++) {
+		const float *row = p->c + r * p->cols;
+		float *v = p->val + r * p->k;
+		uint32_t *ids = p->idx + r * p->k;
+		size_t nk = 0, self = p->self + r;
+		for (size_t j = 0; j < p->cols; j++)
+			if (j != self)
+				dash_keep(v, ids, &nk, p->k, row[j], (uint32_t)j, 1);
+	}
+}
 
 int dash_logits(const float *w, size_t n, size_t d, const float *wte, size_t V,
-                dash_logit *out)
+                dash_logit *out, team *tm)
 {
-	float *c = malloc(DASH_BLOCK * (V ? V : 1) * sizeof *c);
+	float *c = malloc((n < DASH_BLOCK ? (n ? n : 1) : DASH_BLOCK) * (V ? V : 1) * sizeof *c);
 	if (!c)
 		return -1;
 	for (size_t r0 = 0; r0 < n; r0 += DASH_BLOCK) {
 		size_t b = n - r0 < DASH_BLOCK ? n - r0 : DASH_BLOCK;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)V, (int)d, 1.0f,
-		            w + r0 * d, (int)d, wte, (int)d, 0.0f, c, (int)V);
-		for (size_t r = 0; r < b; r++) {
-			const float *row = c + r * V;
-			dash_logit *o = &out[r0 + r];
-			memset(o, 0, sizeof *o);
-			float lo = INFINITY, hi = -INFINITY;
-			for (size_t t = 0; t < V; t++) {
-				float x = row[t];
-				dash_keep(o->pos_v, o->pos_id, &o->n_pos, DASH_LOGITS, x, (uint32_t)t, 1);
-				dash_keep(o->neg_v, o->neg_id, &o->n_neg, DASH_LOGITS, x, (uint32_t)t, 0);
-				if (x < lo)
-					lo = x;
-				if (x > hi)
-					hi = x;
-			}
-			double width = ((double)hi - lo) / DASH_BINS;
-			for (size_t t = 0; t < V; t++) {
-				size_t k = width > 0 ? (size_t)(((double)row[t] - lo) / width) : 0;
-				o->hist_h[k < DASH_BINS ? k : DASH_BINS - 1] += 1;
-			}
-			for (size_t k = 0; k < DASH_BINS && V; k++)
-				o->hist_v[k] = (float)(lo + ((double)k + 0.5) * width);
-		}
+		dash_prod p = {w + r0 * d, wte, b, V, d, c, out + r0, 0, 0, NULL, NULL};
+		team_run(tm, dash_gemm_share, &p);
+		team_run(tm, dash_logit_share, &p);
 	}
 	free(c);
 	return 0;
 }
 
 long dash_cosine(const float *u, size_t n, size_t d, size_t r0, size_t r1, size_t k,
-                 uint32_t *idx, float *val)
+                 uint32_t *idx, float *val, team *tm)
 {
 	if (k > n - (n > 0))
 		k = n ? n - 1 : 0;
 	if (k == 0 || r0 >= r1)
 		return (long)k;
-	float *c = malloc(DASH_BLOCK * n * sizeof *c);
-	float *tv = malloc(k * sizeof *tv);
-	uint32_t *ti = malloc(k * sizeof *ti);
-	if (!c || !tv || !ti) {
-		free(c);
-		free(tv);
-		free(ti);
+	size_t rows = r1 - r0 < DASH_BLOCK ? r1 - r0 : DASH_BLOCK;
+	float *c = malloc(rows * n * sizeof *c);
+	if (!c)
 		return -1;
-	}
 	for (size_t a = r0; a < r1; a += DASH_BLOCK) {
 		size_t b = r1 - a < DASH_BLOCK ? r1 - a : DASH_BLOCK;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, (int)n, (int)d, 1.0f,
-		            u + a * d, (int)d, u, (int)d, 0.0f, c, (int)n);
-		for (size_t r = 0; r < b; r++) {
-			size_t nk = 0, self = a + r;
-			for (size_t j = 0; j < n; j++)
-				if (j != self)
-					dash_keep(tv, ti, &nk, k, c[r * n + j], (uint32_t)j, 1);
-			memcpy(val + (self - r0) * k, tv, k * sizeof *tv);
-			memcpy(idx + (self - r0) * k, ti, k * sizeof *ti);
-		}
+		dash_prod p = {u + a * d, u, b, n, d, c, NULL, a, k, idx + (a - r0) * k,
+		               val + (a - r0) * k};
+		team_run(tm, dash_gemm_share, &p);
+		team_run(tm, dash_cos_share, &p);
 	}
 	free(c);
-	free(tv);
-	free(ti);
 	return (long)k;
 }

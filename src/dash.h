@@ -25,7 +25,8 @@
  * Reported activations are f_i * scale_i (the decoder norms, folded).
  *
  * Ownership: a dash owns its state; dash_feature's results borrow from it
- * until the next dash_add or dash_free. Not thread-safe. */
+ * until the next dash_add or dash_free. Not thread-safe: one thread calls
+ * its functions (dash_add may split its work over a team, see below). */
 #ifndef SAEX_DASH_H
 #define SAEX_DASH_H
 
@@ -45,6 +46,7 @@
 #define DASH_MAX_EX (DASH_TOP + DASH_QUANTILES * DASH_PER_GROUP)
 
 typedef struct dash dash;
+struct team;
 
 /* One non-zero activation of an example: token position and value. */
 typedef struct dash_nz {
@@ -80,9 +82,11 @@ uint64_t dash_tokens(const dash *d);
 
 /* Adds prompt number prompt, whose T token rows of SAE activations are
  * f [T, d_sae] (as saex_sae_encode writes them; negative values count as
- * zero). T must be at least 1 and below 2^31. Returns 0, or -1 when memory
- * runs out. */
-int dash_add(dash *d, uint32_t prompt, const float *f, size_t T);
+ * zero). T must be at least 1 and below 2^31. With a team (borrowed; NULL:
+ * this thread alone) each member takes a share of the features; the state
+ * reached is the same for any team. Returns 0 (running out of memory
+ * aborts, as xmalloc does). */
+int dash_add(dash *d, uint32_t prompt, const float *f, size_t T, struct team *tm);
 
 /* Feature i's results from what was added so far. */
 void dash_feature(const dash *d, int64_t i, dash_feat *out);
@@ -111,15 +115,20 @@ typedef struct dash_logit {
 /* Logit effects of n directions w [n, d] through the tied unembedding,
  * w @ wte^T with wte [V, d]: per row the DASH_LOGITS largest and smallest
  * (ties: the lower token id) and a DASH_BINS histogram over the vocabulary
- * (equal bins of [min, max], the last closed). Returns 0 or -1 (memory). */
+ * (equal bins of [min, max], the last closed). With a team (borrowed, as
+ * team_blas_start makes one; NULL: OpenBLAS's own threads, then this
+ * thread) its members split each product's columns and the rows' scans;
+ * the values are the same with any team to float rounding (OpenBLAS's
+ * edge kernels round unlike its full tiles). Returns 0 or -1 (memory). */
 int dash_logits(const float *w, size_t n, size_t d, const float *wte, size_t V,
-                dash_logit *out);
+                dash_logit *out, struct team *tm);
 
 /* For each of the n unit rows of u [n, d], the k most cosine-similar other
  * rows (largest first, ties: the lower index): idx and val [n, k]. Rows
  * [r0, r1) only when the range is narrower than n (their results go to
- * idx and val from row 0). Returns min(k, n - 1), or -1 (memory). */
+ * idx and val from row 0). A team as for dash_logits. Returns
+ * min(k, n - 1), or -1 (memory). */
 long dash_cosine(const float *u, size_t n, size_t d, size_t r0, size_t r1, size_t k,
-                 uint32_t *idx, float *val);
+                 uint32_t *idx, float *val, struct team *tm);
 
 #endif

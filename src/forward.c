@@ -186,8 +186,11 @@ static void embed_step(void *ctx, int i, int nm)
 typedef struct hook_ctx {
 	const saex_run_opts *o;
 	int *which; /* per hook: layer * SAEX_HOOK_KINDS + kind */
+	int end;    /* the point after which nothing can be seen, or -1 */
 } hook_ctx;
 
+/* Calls the hooks at one point: -1 when one stops the run (err filled),
+ * 1 when the pass can end here (h->end), else 0. */
 static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, size_t T, size_t w,
                 char *err, size_t errlen)
 {
@@ -197,7 +200,7 @@ static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, s
 			tensor_fail(err, errlen, "hook %s stopped the run", h->o->hooks[i].name);
 			return -1;
 		}
-	return 0;
+	return key == h->end;
 }
 
 /* ---------------------------------------------------------------- the pass */
@@ -239,7 +242,7 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		       last);
 		return -1;
 	}
-	hook_ctx h = {o, xcalloc(o->n_hooks ? o->n_hooks : 1, sizeof(int))};
+	hook_ctx h = {o, xcalloc(o->n_hooks ? o->n_hooks : 1, sizeof(int)), -1};
 	for (size_t i = 0; i < o->n_hooks; i++) {
 		int l;
 		saex_hook_kind k;
@@ -251,6 +254,11 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 			return -1;
 		}
 		h.which[i] = l * SAEX_HOOK_KINDS + (int)k;
+		/* Without logits or a cache to fill, nothing after the last hook
+		 * point can be seen: the pass ends there (a resid_pre hook of
+		 * layer L needs only the blocks before L). */
+		if (!o->logits && !kv && h.which[i] > h.end)
+			h.end = h.which[i];
 	}
 
 	size_t d = (size_t)c->n_embd, nh = (size_t)c->n_head, dh = d / nh, V = (size_t)c->vocab_size;
@@ -273,7 +281,7 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 	add_job resid = {x, out, T * d};
 	for (int l = 0; l <= last; l++) {
 		const layer_w *w = &m->layers[l];
-		if (fire(&h, l, SAEX_HOOK_RESID_PRE, x, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_RESID_PRE, x, T, d, err, errlen)) != 0)
 			goto out;
 		ln_job ln1 = {a, x, w->ln1_w, w->ln1_b, d, 0, T, eps};
 		team_run(tm, ln_step, &ln1);
@@ -291,27 +299,27 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 			aj.ldk = d;
 		}
 		team_run(tm, T == 1 ? attn_one_step : attn_step, &aj);
-		if (fire(&h, l, SAEX_HOOK_Z, z, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_Z, z, T, d, err, errlen)) != 0)
 			goto out;
 		lin_job lap = {out, z, w->aproj_w, w->aproj_b, T, d, d, 0};
 		team_run(tm, lin_step, &lap);
-		if (fire(&h, l, SAEX_HOOK_ATTN_OUT, out, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_ATTN_OUT, out, T, d, err, errlen)) != 0)
 			goto out;
 		team_run(tm, add_step, &resid);
-		if (fire(&h, l, SAEX_HOOK_RESID_MID, x, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_RESID_MID, x, T, d, err, errlen)) != 0)
 			goto out;
 		ln_job ln2 = {a, x, w->ln2_w, w->ln2_b, d, 0, T, eps};
 		team_run(tm, ln_step, &ln2);
 		lin_job lfc = {hid, a, w->fc_w, w->fc_b, T, d, 4 * d, 1};
 		team_run(tm, lin_step, &lfc);
-		if (fire(&h, l, SAEX_HOOK_MLP_POST, hid, T, 4 * d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_MLP_POST, hid, T, 4 * d, err, errlen)) != 0)
 			goto out;
 		lin_job lmp = {out, hid, w->mproj_w, w->mproj_b, T, 4 * d, d, 0};
 		team_run(tm, lin_step, &lmp);
-		if (fire(&h, l, SAEX_HOOK_MLP_OUT, out, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_MLP_OUT, out, T, d, err, errlen)) != 0)
 			goto out;
 		team_run(tm, add_step, &resid);
-		if (fire(&h, l, SAEX_HOOK_RESID_POST, x, T, d, err, errlen))
+		if ((rc = fire(&h, l, SAEX_HOOK_RESID_POST, x, T, d, err, errlen)) != 0)
 			goto out;
 	}
 	if (o->logits) {
@@ -334,7 +342,7 @@ out:
 	free(hid);
 	free(sc);
 	free(h.which);
-	return rc;
+	return rc < 0 ? -1 : 0; /* 1: ended after the last hook point */
 }
 
 int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o, char *err,

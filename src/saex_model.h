@@ -101,8 +101,11 @@ typedef struct saex_run_opts {
 #define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL, 0}
 
 /* Runs ids[0..T) (1 <= T <= n_positions, every id < vocab_size) through the
- * model with causal attention, calling the hooks. Returns 0, or -1 with err
- * filled (bad ids, unknown hook name, hook stopped the run, no memory). */
+ * model with causal attention, calling the hooks. A run without logits
+ * ends after the last hook point it has, where nothing later can be seen
+ * (a blocks.L.hook_resid_pre hook needs only the blocks before L).
+ * Returns 0, or -1 with err filled (bad ids, unknown hook name, hook
+ * stopped the run, no memory). */
 int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_run_opts *o,
                        char *err, size_t errlen);
 

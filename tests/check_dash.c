@@ -6,6 +6,7 @@
 #include "config.h"
 #include "dash.h"
 #include "store.h"
+#include "team.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -27,10 +28,10 @@ static dash *small_dash(void)
 	const float p1[] = {2.0f, 0, 0, -1.0f};
 	const float p2[] = {1.0f, 0, 0.5f, 0};
 	const float p3[] = {0, 0};
-	ck_assert_int_eq(dash_add(d, 0, p0, 3), 0);
-	ck_assert_int_eq(dash_add(d, 1, p1, 2), 0);
-	ck_assert_int_eq(dash_add(d, 2, p2, 2), 0);
-	ck_assert_int_eq(dash_add(d, 3, p3, 1), 0);
+	ck_assert_int_eq(dash_add(d, 0, p0, 3, NULL), 0);
+	ck_assert_int_eq(dash_add(d, 1, p1, 2, NULL), 0);
+	ck_assert_int_eq(dash_add(d, 2, p2, 2, NULL), 0);
+	ck_assert_int_eq(dash_add(d, 3, p3, 1, NULL), 0);
 	return d;
 }
 
@@ -115,7 +116,7 @@ static void feed(dash *d, size_t from, size_t to, int reverse)
 	for (size_t k = from; k < to; k++) {
 		uint32_t p = reverse ? (uint32_t)(299 - k) : (uint32_t)k;
 		float v[2] = {(float)(p % 97 + 1) / 8, p % 3 ? 0.0f : 1.0f};
-		dash_add(d, p, v, 1);
+		dash_add(d, p, v, 1, NULL);
 	}
 }
 
@@ -198,12 +199,92 @@ START_TEST(streaming_order_and_checkpoint)
 }
 END_TEST
 
+/* The whole state as dash_save writes it. */
+static char *saved(const dash *d, size_t *n)
+{
+	char *buf = NULL;
+	FILE *fp = open_memstream(&buf, n);
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_eq(dash_save(d, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+	return buf;
+}
+
+/* 100 features (shares that end inside a 16-feature line, some empty for
+ * 3 members of 40 features) over 60 prompts of 1-24 tokens, about one value
+ * in eight non-zero, some negative: a team of 3 reaches exactly the state
+ * of one thread, and every kept example's values are the prompt's non-zero
+ * values of that feature, by position. */
+START_TEST(team_gives_same_state)
+{
+	const size_t D = 100, P = 60, TMAX = 24;
+	float *f = xmalloc(P * TMAX * D * sizeof *f), scale[100];
+	size_t len[60];
+	uint64_t r = 12345;
+	for (size_t j = 0; j < D; j++)
+		scale[j] = 0.5f + (float)(j % 7) / 4;
+	for (size_t p = 0; p < P; p++) {
+		len[p] = 1 + p * 7 % TMAX;
+		for (size_t k = 0; k < TMAX * D; k++) {
+			r = r * 6364136223846793005u + 1442695040888963407u;
+			unsigned u = (unsigned)(r >> 40);
+			f[p * TMAX * D + k] = u % 8 ? 0.0f : (float)((int)(u >> 3) % 2001 - 400) / 100;
+		}
+	}
+	for (size_t D_used = 40; D_used <= D; D_used += 60) {
+		team *tm = team_new(3);
+		dash *one = dash_new((int64_t)D_used, scale, 5), *three = dash_new((int64_t)D_used, scale, 5);
+		float *rows = xmalloc(TMAX * D_used * sizeof *rows);
+		for (size_t p = 0; p < P; p++) {
+			for (size_t t = 0; t < len[p]; t++)
+				memcpy(rows + t * D_used, f + (p * TMAX + t) * D, D_used * sizeof *rows);
+			dash_add(one, (uint32_t)p, rows, len[p], NULL);
+			dash_add(three, (uint32_t)p, rows, len[p], tm);
+		}
+		size_t n1, n3;
+		char *s1 = saved(one, &n1), *s3 = saved(three, &n3);
+		ck_assert_uint_eq(n1, n3);
+		ck_assert_mem_eq(s1, s3, n1);
+		free(s1);
+		free(s3);
+		dash_feat *df = xmalloc(sizeof *df);
+		size_t checked = 0;
+		for (size_t j = 0; j < D_used; j++) {
+			dash_feature(three, (int64_t)j, df);
+			for (size_t k = 0; k < df->n_ex; k++) {
+				const dash_example *e = &df->ex[k];
+				ck_assert_uint_eq(e->len, len[e->prompt]);
+				uint32_t w = 0;
+				for (size_t t = 0; t < e->len; t++) {
+					float x = f[(e->prompt * TMAX + t) * D + j];
+					if (!(x > 0))
+						continue;
+					ck_assert_uint_lt(w, e->nnz);
+					ck_assert_uint_eq(e->nz[w].pos, t);
+					ck_assert_float_eq(e->nz[w].v, x * scale[j]);
+					w++;
+				}
+				ck_assert_uint_eq(w, e->nnz);
+				checked++;
+			}
+		}
+		ck_assert_uint_gt(checked, D_used * 10);
+		free(df);
+		free(rows);
+		dash_free(one);
+		dash_free(three);
+		team_free(tm);
+	}
+	free(f);
+}
+END_TEST
+
 START_TEST(logits)
 {
 	const float w[] = {1, 0, 0, 1};
 	const float wte[] = {1.03f, 2, 3, -1, -2, 0.5f, 0.01f, 0};
 	dash_logit out[2];
-	ck_assert_int_eq(dash_logits(w, 2, 2, wte, 4, out), 0);
+	ck_assert_int_eq(dash_logits(w, 2, 2, wte, 4, out, NULL), 0);
 	/* row 0: logits 1.03, 3, -2, 0.01 */
 	ck_assert_uint_eq(out[0].n_pos, 4);
 	ck_assert_uint_eq(out[0].pos_id[0], 1);
@@ -238,7 +319,7 @@ START_TEST(cosine)
 	ck_assert_double_eq_tol(u[4], 0.6, 1e-7);
 	uint32_t idx[4 * 2];
 	float val[4 * 2];
-	ck_assert_int_eq(dash_cosine(u, 4, 2, 0, 4, 2, idx, val), 2);
+	ck_assert_int_eq(dash_cosine(u, 4, 2, 0, 4, 2, idx, val, NULL), 2);
 	/* row 0: row 2 (0.6), then row 1 (0); row 3 (-1) is out */
 	ck_assert_uint_eq(idx[0], 2);
 	ck_assert_double_eq_tol(val[0], 0.6, 1e-6);
@@ -251,11 +332,106 @@ START_TEST(cosine)
 	/* a range of rows, and k capped at n - 1 */
 	uint32_t idx2[3];
 	float val2[3];
-	ck_assert_int_eq(dash_cosine(u, 4, 2, 3, 4, 10, idx2, val2), 3);
+	ck_assert_int_eq(dash_cosine(u, 4, 2, 3, 4, 10, idx2, val2, NULL), 3);
 	ck_assert_uint_eq(idx2[0], 1);
 	ck_assert_double_eq_tol(val2[0], 0, 1e-6);
 	ck_assert_uint_eq(idx2[2], 0);
 	ck_assert_double_eq_tol(val2[2], -1, 1e-6);
+}
+END_TEST
+
+/* Two kept lists agree: values to float rounding (OpenBLAS's edge kernels
+ * round differently from its full tiles, so a product split into other
+ * shares may differ in the last bit), the same ids where no two values
+ * are that close. */
+static void same_kept(const float *va, const uint32_t *ia, const float *vb, const uint32_t *ib,
+                      size_t k)
+{
+	for (size_t q = 0; q < k; q++) {
+		ck_assert_double_eq_tol(va[q], vb[q], 1e-5);
+		int close = (q > 0 && fabsf(va[q] - va[q - 1]) < 1e-5f) ||
+		            (q + 1 < k && fabsf(va[q] - va[q + 1]) < 1e-5f);
+		if (!close)
+			ck_assert_uint_eq(ia[q], ib[q]);
+	}
+}
+
+/* 1,100 rows (two blocks of the products and a part) against 300 columns
+ * (shares ending inside a 16-column line): logit effects and similar rows
+ * with a team of 3 are those of one thread, and the largest of each row is
+ * the largest dot product computed here in double. */
+START_TEST(products_same_on_a_team)
+{
+	const size_t n = 1100, d = 8, V = 300, k = 4;
+	float *w = xmalloc(n * d * sizeof *w), *wte = xmalloc(V * d * sizeof *wte);
+	float *u = xmalloc(n * d * sizeof *u);
+	uint64_t r = 99;
+	for (size_t i = 0; i < n * d; i++) {
+		r = r * 6364136223846793005u + 1442695040888963407u;
+		w[i] = (float)((int)(r >> 40) % 2001 - 1000) / 997;
+	}
+	for (size_t i = 0; i < V * d; i++) {
+		r = r * 6364136223846793005u + 1442695040888963407u;
+		wte[i] = (float)((int)(r >> 40) % 2001 - 1000) / 991;
+	}
+	dash_unit_rows(w, n, d, u, NULL);
+	team *tm = team_new(3);
+	dash_logit *l1 = xmalloc(n * sizeof *l1), *l3 = xmalloc(n * sizeof *l3);
+	ck_assert_int_eq(dash_logits(w, n, d, wte, V, l1, NULL), 0);
+	ck_assert_int_eq(dash_logits(w, n, d, wte, V, l3, tm), 0);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_uint_eq(l3[i].n_pos, DASH_LOGITS);
+		same_kept(l1[i].pos_v, l1[i].pos_id, l3[i].pos_v, l3[i].pos_id, DASH_LOGITS);
+		same_kept(l1[i].neg_v, l1[i].neg_id, l3[i].neg_v, l3[i].neg_id, DASH_LOGITS);
+		double h1 = 0, h3 = 0;
+		for (size_t q = 0; q < DASH_BINS; q++) {
+			h1 += l1[i].hist_h[q];
+			h3 += l3[i].hist_h[q];
+			ck_assert(fabsf(l1[i].hist_h[q] - l3[i].hist_h[q]) <= 1);
+		}
+		ck_assert_double_eq(h1, (double)V);
+		ck_assert_double_eq(h3, (double)V);
+	}
+	for (size_t i = 0; i < n; i += 37) {
+		double best = -INFINITY;
+		for (size_t t = 0; t < V; t++) {
+			double x = 0;
+			for (size_t c = 0; c < d; c++)
+				x += (double)w[i * d + c] * wte[t * d + c];
+			if (x > best)
+				best = x;
+		}
+		ck_assert_double_eq_tol(l3[i].pos_v[0], best, 1e-5);
+	}
+	const size_t r0 = 5, rows = n - r0;
+	uint32_t *i1 = xmalloc(rows * k * sizeof *i1), *i3 = xmalloc(rows * k * sizeof *i3);
+	float *v1 = xmalloc(rows * k * sizeof *v1), *v3 = xmalloc(rows * k * sizeof *v3);
+	ck_assert_int_eq(dash_cosine(u, n, d, r0, n, k, i1, v1, NULL), (long)k);
+	ck_assert_int_eq(dash_cosine(u, n, d, r0, n, k, i3, v3, tm), (long)k);
+	for (size_t i = 0; i < rows; i++)
+		same_kept(v1 + i * k, i1 + i * k, v3 + i * k, i3 + i * k, k);
+	for (size_t i = r0; i < n; i += 41) {
+		double best = -INFINITY;
+		for (size_t j = 0; j < n; j++) {
+			double x = 0;
+			for (size_t c = 0; c < d; c++)
+				x += (double)u[i * d + c] * u[j * d + c];
+			if (j != i && x > best)
+				best = x;
+		}
+		ck_assert_double_eq_tol(v3[(i - r0) * k], best, 1e-5);
+		ck_assert_uint_ne(i3[(i - r0) * k], i);
+	}
+	team_free(tm);
+	free(w);
+	free(wte);
+	free(u);
+	free(l1);
+	free(l3);
+	free(i1);
+	free(i3);
+	free(v1);
+	free(v3);
 }
 END_TEST
 
@@ -303,8 +479,10 @@ int main(void)
 	tcase_add_test(tc, top_examples);
 	tcase_add_test(tc, quantiles_and_histogram);
 	tcase_add_test(tc, streaming_order_and_checkpoint);
+	tcase_add_test(tc, team_gives_same_state);
 	tcase_add_test(tc, logits);
 	tcase_add_test(tc, cosine);
+	tcase_add_test(tc, products_same_on_a_team);
 	tcase_add_test(tc, weights_record);
 	suite_add_tcase(s, tc);
 	return tu_run(s);

@@ -260,6 +260,20 @@ START_TEST(hooks_read_and_change)
 		NEAR(a.v[i], b.v[i], 1e-6);
 	ck_assert(memcmp(a.v + 4 * TD, b.v + 4 * TD, TD * sizeof(float)) != 0);
 
+	/* without logits a pass ends after its last hook point, wherever that
+	 * hook sits in the list: a later point still fires, with the values of
+	 * the full run */
+	static cap mid3, pre3;
+	saex_hook hl[2] = {{"blocks.1.hook_resid_mid", capture, &mid3},
+	                   {"blocks.0.hook_resid_pre", capture, &pre3}};
+	saex_run_opts o3 = SAEX_RUN_OPTS_INIT;
+	o3.hooks = hl;
+	o3.n_hooks = 2;
+	ck_assert(saex_model_forward(m, ids, 5, &o3, err, sizeof err) == 0);
+	ck_assert_int_eq(pre3.calls, 1);
+	ck_assert_int_eq(mid3.calls, 1);
+	ck_assert(memcmp(mid3.v, mid.v, 5 * TD * sizeof(float)) == 0);
+
 	/* errors */
 	saex_hook hs = {"blocks.0.hook_mlp_out", stop_it, NULL};
 	o.hooks = &hs;
