@@ -55,4 +55,24 @@ CREATE TABLE IF NOT EXISTS steer_run (
   steered_ids  TEXT
 );
 
+-- Live tests (the explorer's t on a dashboard), the last 20 of each
+-- feature, so they are there when its dashboard is opened again: the text,
+-- whether its first token is BOS, and per token its bytes and the
+-- feature's activation (folded with the decoder norm). tokens: each
+-- token's length (uint32) then its bytes; vals: float32 per token; both
+-- little-endian.
+CREATE TABLE IF NOT EXISTS live_test (
+  id      INTEGER PRIMARY KEY,
+  created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+  db      TEXT,
+  model   TEXT NOT NULL,
+  source  TEXT NOT NULL,
+  idx     INTEGER NOT NULL,
+  text    TEXT NOT NULL,
+  bos     INTEGER NOT NULL,
+  tokens  BLOB NOT NULL,
+  vals    BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS live_test_feature ON live_test(model, source, idx, id);
+
 INSERT OR IGNORE INTO meta(key, value) VALUES ('application', 'saex-user'), ('schema_version', '1');

@@ -295,4 +295,21 @@ typedef struct store_steer_run {
 int store_user_steer_log(store_user *u, const store_steer_run *r, int64_t *id, saex_err *e);
 int store_user_steer_runs(store_user *u, arena *a, store_steer_run **runs, size_t *n, saex_err *e);
 
+/* Live tests of a feature (data/user.sql). store_user_test_log records one
+ * and keeps only the newest `keep` of that feature; store_user_tests gives
+ * the newest first, at most max, everything in the arena. A stored test
+ * that does not decode (a damaged row) is an error naming its id. */
+typedef struct store_live_test {
+	const char *created, *db, *text;
+	int bos;                 /* tok[0] is BOS */
+	size_t n;                /* tokens */
+	const char *const *tok;  /* each token's bytes, tok_len[i] of them */
+	const size_t *tok_len;
+	const float *values;     /* per token */
+} store_live_test;
+int store_user_test_log(store_user *u, const saex_fid *id, const store_live_test *t, size_t keep,
+                        saex_err *e);
+int store_user_tests(store_user *u, const saex_fid *id, size_t max, arena *a,
+                     store_live_test **out, size_t *n, saex_err *e);
+
 #endif

@@ -299,3 +299,148 @@ int store_user_steer_runs(store_user *u, arena *a, store_steer_run **out, size_t
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the steering log");
 }
+
+/* ------------------------------------------------------------ live tests */
+
+static void su_put32(sb *b, uint32_t v)
+{
+	unsigned char c[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+	                      (unsigned char)(v >> 24)};
+	sb_add(b, c, 4);
+}
+
+static uint32_t su_get32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+int store_user_test_log(store_user *u, const saex_fid *id, const store_live_test *t, size_t keep,
+                        saex_err *e)
+{
+	sb tok = {0}, val = {0};
+	for (size_t i = 0; i < t->n; i++) {
+		su_put32(&tok, (uint32_t)t->tok_len[i]);
+		sb_add(&tok, t->tok[i], t->tok_len[i]);
+		uint32_t bits;
+		memcpy(&bits, &t->values[i], sizeof bits);
+		su_put32(&val, bits);
+	}
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(u->db,
+		                        "INSERT INTO live_test(db, model, source, idx, text, bos, tokens, vals) "
+		                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		                        -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		if (t->db)
+			sqlite3_bind_text(st, 1, t->db, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, id->model, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 3, id->source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 4, id->index);
+		sqlite3_bind_text(st, 5, t->text, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(st, 6, t->bos != 0);
+		sqlite3_bind_blob(st, 7, tok.p ? tok.p : "", (int)tok.n, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(st, 8, val.p ? val.p : "", (int)val.n, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(u->db,
+		                        "DELETE FROM live_test WHERE model = ?1 AND source = ?2 AND idx = ?3 "
+		                        "AND id NOT IN (SELECT id FROM live_test WHERE model = ?1 AND "
+		                        "source = ?2 AND idx = ?3 ORDER BY id DESC LIMIT ?4)",
+		                        -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id->model, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, id->source, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(st, 3, id->index);
+		sqlite3_bind_int64(st, 4, (sqlite3_int64)keep);
+		rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(st);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL);
+	sb_free(&tok);
+	sb_free(&val);
+	if (rc != SQLITE_OK) {
+		int r = store_user_fail(u, e, "cannot keep the live test");
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+		return r;
+	}
+	return 0;
+}
+
+/* Decodes row's tokens and values into t; -1 when they do not fit. */
+static int su_test_decode(sqlite3_stmt *st, arena *a, store_live_test *t)
+{
+	const unsigned char *tk = sqlite3_column_blob(st, 5);
+	size_t ntk = (size_t)sqlite3_column_bytes(st, 5);
+	const unsigned char *vb = sqlite3_column_blob(st, 6);
+	size_t nvb = (size_t)sqlite3_column_bytes(st, 6);
+	if (nvb % 4)
+		return -1;
+	size_t n = nvb / 4;
+	char **tok = arena_alloc(a, (n ? n : 1) * sizeof *tok);
+	size_t *len = arena_alloc(a, (n ? n : 1) * sizeof *len);
+	float *val = arena_alloc(a, (n ? n : 1) * sizeof *val);
+	size_t at = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ntk - at < 4)
+			return -1;
+		uint32_t l = su_get32(tk + at);
+		at += 4;
+		if (ntk - at < l)
+			return -1;
+		tok[i] = arena_strndup(a, (const char *)tk + at, l);
+		len[i] = l;
+		at += l;
+		uint32_t bits = su_get32(vb + 4 * i);
+		memcpy(&val[i], &bits, sizeof bits);
+	}
+	if (at != ntk)
+		return -1;
+	t->n = n;
+	t->tok = (const char *const *)tok;
+	t->tok_len = len;
+	t->values = val;
+	return 0;
+}
+
+int store_user_tests(store_user *u, const saex_fid *id, size_t max, arena *a,
+                     store_live_test **out, size_t *n, saex_err *e)
+{
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db,
+	                       "SELECT id, created, db, text, bos, tokens, vals FROM live_test WHERE "
+	                       "model = ?1 AND source = ?2 AND idx = ?3 ORDER BY id DESC LIMIT ?4",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot read the live tests");
+	sqlite3_bind_text(st, 1, id->model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, id->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, id->index);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	size_t cap = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 8);
+		store_live_test *t = &(*out)[*n];
+		memset(t, 0, sizeof *t);
+		t->created = store_col_text(st, 1, a);
+		t->db = store_col_text(st, 2, a);
+		t->text = store_col_text(st, 3, a);
+		t->bos = sqlite3_column_int(st, 4) != 0;
+		if (!t->text || su_test_decode(st, a, t)) {
+			int64_t rid = sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+			*n = 0;
+			return err_set(e, STORE_EBAD, "%s: live test %lld is damaged", u->path, (long long)rid);
+		}
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the live tests");
+}

@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -408,6 +409,71 @@ START_TEST(user_db)
 }
 END_TEST
 
+/* Live tests: 22 logged for one feature keep the newest 20, newest first,
+ * tokens (NUL and bytes >= 0x80 included) and values exactly as given; a
+ * second feature keeps its own; they outlive the connection; a damaged row
+ * is an error naming it. */
+START_TEST(user_live_tests)
+{
+	store_user *u;
+	saex_err e = {{0}, 0};
+	const char *path = tu_path("lt-user.db");
+	ck_assert_int_eq(store_user_open(&u, path, &e), 0);
+	saex_fid a = {"gpt2-small", "9-res-jb", 21474}, b = {"gpt2-small", "9-res-jb", 7};
+	const char *tok[3] = {"<|endoftext|>", "a\0b", "\xff\x1b["};
+	size_t len[3] = {13, 3, 3};
+	for (int k = 0; k < 22; k++) {
+		char text[32];
+		snprintf(text, sizeof text, "test %d", k);
+		float val[3] = {0, (float)k / 3, -0.0f};
+		store_live_test t = {NULL, "x.db", text, 1, 3, tok, len, val};
+		ck_assert_int_eq(store_user_test_log(u, &a, &t, 20, &e), 0);
+	}
+	float vb[1] = {2.5f};
+	store_live_test tb = {NULL, NULL, "other", 0, 1, tok + 2, len + 2, vb};
+	ck_assert_int_eq(store_user_test_log(u, &b, &tb, 20, &e), 0);
+	store_user_close(u);
+	ck_assert_int_eq(store_user_open(&u, path, &e), 0);
+	arena ar = {0};
+	store_live_test *t;
+	size_t n;
+	ck_assert_int_eq(store_user_tests(u, &a, 100, &ar, &t, &n, &e), 0);
+	ck_assert_uint_eq(n, 20);
+	ck_assert_str_eq(t[0].text, "test 21");
+	ck_assert_str_eq(t[19].text, "test 2");
+	ck_assert_str_eq(t[0].db, "x.db");
+	ck_assert_int_eq(t[0].bos, 1);
+	ck_assert_uint_eq(t[0].n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_uint_eq(t[0].tok_len[i], len[i]);
+		ck_assert_mem_eq(t[0].tok[i], tok[i], len[i]);
+	}
+	ck_assert_float_eq(t[0].values[1], 7.0f);
+	ck_assert(signbit(t[0].values[2]));
+	ck_assert_int_eq(store_user_tests(u, &a, 5, &ar, &t, &n, &e), 0);
+	ck_assert_uint_eq(n, 5);
+	ck_assert_int_eq(store_user_tests(u, &b, 100, &ar, &t, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(t[0].text, "other");
+	ck_assert_ptr_null(t[0].db);
+	ck_assert_int_eq(t[0].bos, 0);
+	ck_assert_float_eq(t[0].values[0], 2.5f);
+	store_user_close(u);
+	/* a row whose values do not match its tokens */
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "UPDATE live_test SET vals = x'0000' WHERE text = 'other'", NULL,
+	                              NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_user_open(&u, path, &e), 0);
+	ck_assert_int_ne(store_user_tests(u, &b, 100, &ar, &t, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_msg(strstr(e.msg, "lt-user.db: live test") && strstr(e.msg, "is damaged"), "%s", e.msg);
+	store_user_close(u);
+	arena_free(&ar);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -420,6 +486,7 @@ int main(void)
 	tcase_add_test(tc, refuses_foreign_and_newer);
 	tcase_add_test(tc, damaged_file);
 	tcase_add_test(tc, user_db);
+	tcase_add_test(tc, user_live_tests);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -217,17 +217,22 @@ int core_test_run(core_src *s, int64_t feature, const char *text, core_test *out
 		return -1;
 	*out = x.t;
 	out->values = xmalloc(out->n * sizeof *out->values);
-	for (size_t t = 0; t < out->n; t++) {
+	for (size_t t = 0; t < out->n; t++)
 		out->values[t] = x.f[t * (size_t)x.d_sae + (size_t)feature];
-		if (out->bos && t == 0)
-			continue; /* BOS is not part of the text */
-		if (out->values[t] > 0 && (out->max_index < 0 || out->values[t] > out->max_value)) {
-			out->max_index = (long)t;
-			out->max_value = out->values[t];
-		}
-	}
+	core_test_max(out);
 	free(x.f);
 	return 0;
+}
+
+void core_test_max(core_test *t)
+{
+	t->max_index = -1;
+	t->max_value = 0;
+	for (size_t i = t->bos ? 1 : 0; i < t->n; i++) /* BOS is not part of the text */
+		if (t->values[i] > 0 && (t->max_index < 0 || t->values[i] > t->max_value)) {
+			t->max_index = (long)i;
+			t->max_value = t->values[i];
+		}
 }
 
 void core_test_free(core_test *t)
@@ -282,6 +287,29 @@ void core_keep(ui_core *c, const saex_fid *id, core_test *t)
 	h->t[0] = *t;
 	h->n++;
 	memset(t, 0, sizeof *t);
+}
+
+void core_restore(ui_core *c, const saex_fid *id, const store_live_test *t, size_t n)
+{
+	if (hist_find(c, id, 0))
+		return;
+	core_hist *h = hist_find(c, id, 1);
+	for (size_t k = 0; k < n && k < CORE_KEEP; k++) {
+		core_test *o = &h->t[h->n++];
+		size_t m = t[k].n ? t[k].n : 1;
+		o->text = xstrdup(t[k].text);
+		o->n = t[k].n;
+		o->bos = t[k].bos;
+		o->tok = xmalloc(m * sizeof *o->tok);
+		o->tok_len = xmalloc(m * sizeof *o->tok_len);
+		o->values = xmalloc(m * sizeof *o->values);
+		for (size_t i = 0; i < t[k].n; i++) {
+			o->tok[i] = xstrndup(t[k].tok[i], t[k].tok_len[i]);
+			o->tok_len[i] = t[k].tok_len[i];
+			o->values[i] = t[k].values[i];
+		}
+		core_test_max(o);
+	}
 }
 
 const core_test *core_kept(ui_core *c, const saex_fid *id, size_t *n)

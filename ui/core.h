@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "saex.h"
+#include "store.h"
 
 typedef struct ui_core ui_core;
 
@@ -63,12 +64,19 @@ int core_text_run(core_src *s, const char *text, core_text *out, char *err, size
 void core_text_free(core_text *x);
 void core_test_free(core_test *t);
 
-/* The last tests of each feature, newest first, kept for the session
- * (CORE_KEEP per feature). core_keep takes ownership of *t (and clears it);
- * core_kept returns the list of the feature (borrowed) and its length. */
+/* Sets max_index and max_value from the values (BOS left out). */
+void core_test_max(core_test *t);
+
+/* The last tests of each feature, newest first (CORE_KEEP per feature).
+ * core_keep takes ownership of *t (and clears it); core_kept returns the
+ * list of the feature (borrowed) and its length; core_restore copies in a
+ * feature's tests from an earlier session (store_user_tests, newest first)
+ * unless this session already has a list for it. The live-test view logs
+ * each test in the per-user database and restores them when it opens. */
 #define CORE_KEEP 20
 void core_keep(ui_core *c, const saex_fid *id, core_test *t);
 const core_test *core_kept(ui_core *c, const saex_fid *id, size_t *n);
+void core_restore(ui_core *c, const saex_fid *id, const store_live_test *t, size_t n);
 
 /* The token boundaries of text as the model's tokenizer splits it (for a
  * preview while typing): *n tokens, without BOS; caller frees with

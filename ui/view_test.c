@@ -3,7 +3,7 @@
  * encodes; the text's tokens are coloured by the feature's activation, the
  * cursor's exact value is on the status line, and the test's maximum is
  * marked on the feature's histogram. The last tests of the feature are
- * kept for the session (Up/Down). */
+ * kept (Up/Down), also in the per-user database for later sessions. */
 #include "config.h"
 #include "app.h"
 #include "core.h"
@@ -164,6 +164,13 @@ static int tv_answer(app *a, view *vv, const char *text)
 		app_status(a, 1, "%s", err);
 		return H_REDRAW;
 	}
+	if (a->user) {
+		store_live_test lt = {NULL, a->db_path, t.text, t.bos, t.n, (const char *const *)t.tok, t.tok_len,
+		                      t.values};
+		saex_err e = {{0}, 0};
+		if (store_user_test_log(a->user, &v->id, &lt, CORE_KEEP, &e))
+			app_status(a, 1, "%s", e.msg);
+	}
 	core_keep(a->core, &v->id, &t);
 	v->sel = 0;
 	tv_cursor_reset(v, a);
@@ -249,6 +256,18 @@ view *view_test_new(app *a, const saex_fid *id, double max_act, const float *fre
 	char ids[3 * SAEX_ID_MAX];
 	saex_fid_format(id, ids, sizeof ids);
 	snprintf(v->v.title, sizeof v->v.title, "live test %.240s", ids);
+	size_t n_kept;
+	core_kept(a->core, id, &n_kept);
+	if (a->user && n_kept == 0) { /* the tests of earlier sessions */
+		arena ar = {0};
+		store_live_test *lt;
+		size_t n;
+		if (store_user_tests(a->user, id, CORE_KEEP, &ar, &lt, &n, &e) == 0)
+			core_restore(a->core, id, lt, n);
+		else
+			app_status(a, 1, "%s", e.msg);
+		arena_free(&ar);
+	}
 	tv_cursor_reset(v, a);
 	tv_ask(v, a);
 	return &v->v;
