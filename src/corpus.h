@@ -15,6 +15,11 @@
  * token the pieces are ctx long. Reading stops after max_prompts prompts
  * (0: all).
  *
+ * Reading streams: line by line, stopping at max_prompts, with memory for
+ * the longest line and the prompts' ids; a plain-text file is first read
+ * through once for the blank-line rule. A pipe or other file that cannot
+ * be read twice is read whole into memory first.
+ *
  * Ownership: corpus_free releases what corpus_read filled in. */
 #ifndef SAEX_CORPUS_H
 #define SAEX_CORPUS_H
@@ -33,8 +38,9 @@ typedef struct corpus {
 	int paragraphs;     /* plain text split at blank lines */
 } corpus;
 
-/* Reads path. Errors (code 2): the file cannot be read, a JSONL line is
- * malformed ("path:line: reason"), or there is no text at all. */
+/* Reads path. Errors (code 2): the file cannot be read or is a folder, a
+ * JSONL line is malformed ("path:line: reason"), or there is no text at
+ * all. */
 int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e);
 void corpus_free(corpus *c);
