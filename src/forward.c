@@ -12,6 +12,7 @@
 #include "config.h"
 #include "saex.h"
 #include "model_int.h"
+#include "affine.h"
 #include "team.h"
 #include "util.h"
 #include "tensor_util.h"
@@ -43,9 +44,8 @@ static void ln_step(void *ctx, int i, int n)
 		saex_layer_norm(j->y + t * j->d, j->x + t * j->d, j->d, j->w, j->b, j->eps);
 }
 
-/* y[T, n] = x[T, k] @ W[k, n] + b, then GELU in place when gelu is set.
- * One row (a generated token) goes through sgemv: sgemm would pack all of
- * W for a single row. */
+/* y[T, n] = x[T, k] @ W[k, n] + b (affine.h), then GELU in place when
+ * gelu is set. */
 typedef struct lin_job {
 	float *y;
 	const float *x, *W, *b;
@@ -58,20 +58,10 @@ static void lin_step(void *ctx, int i, int nm)
 	const lin_job *j = ctx;
 	size_t c0, c1;
 	team_share(j->n, i, nm, FWD_ALIGN, &c0, &c1);
-	if (c0 >= c1)
-		return;
-	size_t w = c1 - c0;
-	for (size_t t = 0; t < j->T; t++)
-		memcpy(j->y + t * j->n + c0, j->b + c0, w * sizeof *j->y);
-	if (j->T == 1)
-		cblas_sgemv(CblasRowMajor, CblasTrans, (int)j->k, (int)w, 1.0f, j->W + c0, (int)j->n, j->x, 1, 1.0f,
-		            j->y + c0, 1);
-	else
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->T, (int)w, (int)j->k, 1.0f, j->x,
-		            (int)j->k, j->W + c0, (int)j->n, 1.0f, j->y + c0, (int)j->n);
-	if (j->gelu)
+	affine_cols(j->y, j->x, j->W, j->b, j->T, j->k, j->n, c0, c1);
+	if (j->gelu && c0 < c1)
 		for (size_t t = 0; t < j->T; t++)
-			saex_gelu_new(j->y + t * j->n + c0, w);
+			saex_gelu_new(j->y + t * j->n + c0, c1 - c0);
 }
 
 /* x[0 .. n) += y[0 .. n) */

@@ -3,6 +3,7 @@
 #include "saex.h"
 #include "util.h"
 #include "tensor_util.h"
+#include "affine.h"
 #include "team.h"
 
 #include <cblas.h>
@@ -414,13 +415,7 @@ static void enc_gemm(void *ctx, int i, int nm)
 	const saex_sae *s = j->s;
 	size_t di = (size_t)s->info.d_in, ds = (size_t)s->info.d_sae, c0, c1;
 	team_share(ds, i, nm, 16, &c0, &c1);
-	if (c0 >= c1)
-		return;
-	if (s->b_enc)
-		for (size_t r = 0; r < j->n; r++)
-			memcpy(j->f + r * ds + c0, s->b_enc + c0, (c1 - c0) * sizeof(float));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->n, (int)(c1 - c0), (int)di, 1.0f, j->xc, (int)di,
-	            s->W_enc + c0, (int)ds, s->b_enc ? 1.0f : 0.0f, j->f + c0, (int)ds);
+	affine_cols(j->f, j->xc, s->W_enc, s->b_enc, j->n, di, ds, c0, c1);
 }
 
 static void enc_act(void *ctx, int i, int nm)
