@@ -22,3 +22,15 @@ void affine_cols(float *y, const float *x, const float *W, const float *b, size_
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)T, (int)w, (int)k, 1.0f, x, (int)k, W + c0,
 		            (int)n, 1.0f, y + c0, (int)n);
 }
+
+void affine_cols_t(float *y, const float *x, const float *Wt, size_t T, size_t k, size_t n, size_t c0, size_t c1)
+{
+	if (c0 >= c1 || T == 0)
+		return;
+	if (T == 1)
+		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(c1 - c0), (int)k, 1.0f, Wt + c0 * k, (int)k, x, 1, 0.0f,
+		            y + c0, 1);
+	else
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)T, (int)(c1 - c0), (int)k, 1.0f, x, (int)k,
+		            Wt + c0 * k, (int)k, 0.0f, y + c0, (int)n);
+}

@@ -1,10 +1,10 @@
 /* dash.c - see dash.h */
 #include "config.h"
+#include "affine.h"
 #include "dash.h"
 #include "team.h"
 #include "util.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,15 +233,16 @@ static void dash_top_put(dash_fs *s, const dash_kept *k)
 	dash_heap_down(s->top, s->n_top, 0);
 }
 
-/* a's key is below b's: (prio, prompt). */
-static int dash_key_below(const dash_kept *a, uint32_t prio, uint32_t prompt)
-{
-	return a->prio < prio || (a->prio == prio && a->prompt < prompt);
-}
-
+/* The sampling order: by prio, then prompt, as one number. */
 static uint64_t dash_key(uint32_t prio, uint32_t prompt)
 {
 	return (uint64_t)prio << 32 | prompt;
+}
+
+/* a's key is below (prio, prompt)'s. */
+static int dash_key_below(const dash_kept *a, uint32_t prio, uint32_t prompt)
+{
+	return dash_key(a->prio, a->prompt) < dash_key(prio, prompt);
 }
 
 /* Recounts slot k's sample (all slots when k < 0). -1 when an entry lies
@@ -710,10 +711,7 @@ static void dash_gemm_share(void *ctx, int i, int size)
 	const dash_prod *p = ctx;
 	size_t n0, n1;
 	team_share(p->cols, i, size, 16, &n0, &n1);
-	if (n0 < n1)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p->rows, (int)(n1 - n0),
-		            (int)p->d, 1.0f, p->a, (int)p->d, p->b + n0 * p->d, (int)p->d, 0.0f,
-		            p->c + n0, (int)p->cols);
+	affine_cols_t(p->c, p->a, p->b, p->rows, p->d, p->cols, n0, n1);
 }
 
 static void dash_logit_row(const float *row, size_t V, dash_logit *o)

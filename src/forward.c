@@ -141,14 +141,7 @@ static void logit_step(void *ctx, int i, int nm)
 	const logit_job *j = ctx;
 	size_t v0, v1;
 	team_share(j->V, i, nm, FWD_ALIGN, &v0, &v1);
-	if (v0 >= v1)
-		return;
-	if (j->n == 1)
-		cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)(v1 - v0), (int)j->d, 1.0f, j->wte + v0 * j->d, (int)j->d,
-		            j->a, 1, 0.0f, j->out + v0, 1);
-	else
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->n, (int)(v1 - v0), (int)j->d, 1.0f, j->a,
-		            (int)j->d, j->wte + v0 * j->d, (int)j->d, 0.0f, j->out + v0, (int)j->V);
+	affine_cols_t(j->out, j->a, j->wte, j->n, j->d, j->V, v0, v1);
 }
 
 /* x[t] = wte[ids[t]] + wpe[p0 + t] */

@@ -406,9 +406,7 @@ typedef struct enc_job {
 	int64_t *heaps; /* k + 1 for each member */
 } enc_job;
 
-/* f = b_enc, then f += xc W_enc, the member's share of the columns: the
- * bias costs one pass over f, which sgemm would otherwise spend zeroing it
- * (beta 0). */
+/* The member's share of the columns of f = xc W_enc + b_enc (affine.h). */
 static void enc_gemm(void *ctx, int i, int nm)
 {
 	const enc_job *j = ctx;
