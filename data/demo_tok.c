@@ -9,7 +9,7 @@
  * with 'Ġ' come first. Lowercase words only ever follow a space, so the
  * only pair inside a word that can also start a word is (capital, next):
  * the 'Ġ' merge wins over it, after which only the word's own chain
- * applies. GPT-2's tokenizer (src/tokenizer.c) therefore yields the whole
+ * applies. GPT-2's tokenizer (src/core/tok/tokenizer.c) therefore yields the whole
  * word; tests/demo.test checks it. */
 #include "config.h"
 #include "demo_gen.h"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""unicode2c.py [UCD_DIR] > src/unicode_tab.c
+"""unicode2c.py [UCD_DIR] > src/core/tok/unicode_tab.c
 
 Writes the character classes GPT-2's pre-tokenizer needs as a C range table:
 letters (\\p{L}: Lu Ll Lt Lm Lo), numbers (\\p{N}: Nd Nl No) from

@@ -1,5 +1,5 @@
 /* fuzz_csv.c - libFuzzer harness for the explanations CSV reader
- * (csvio_import_explanations in src/csvio.c, through libcsv): the input is
+ * (csvio_import_explanations in src/import/csvio.c, through libcsv): the input is
  * the CSV file, read into a fresh store that holds the sources
  * gpt2-small/6-res-jb and gpt2-small/0-res-jb, so rows naming them reach
  * store_put_explanation. Odd-length inputs run with --strict. */

@@ -1,4 +1,4 @@
-/* fuzz_fid.c - libFuzzer harness for the feature-id parser (src/fid.c):
+/* fuzz_fid.c - libFuzzer harness for the feature-id parser (src/core/base/fid.c):
  * the input is one id as typed or pasted (model/source/index,
  * model@source:index or a Neuronpedia URL). A parsed id must format back
  * to a string that parses to the same id. */

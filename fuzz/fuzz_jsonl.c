@@ -1,6 +1,6 @@
 /* fuzz_jsonl.c - libFuzzer harness for Neuronpedia JSONL rows, through the
  * importer's own path: import_paths on one file, which streams it with
- * src/jsonl.c, parses and decodes each line on the parser thread
+ * src/import/jsonl.c, parses and decodes each line on the parser thread
  * (import_pipe.c: json_loadb, import_sniff, import_np_decode with the
  * typed getters of import_json.c) and stores the rows (import_np_store,
  * the store's packing of activations) in a fresh store.

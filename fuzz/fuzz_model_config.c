@@ -1,5 +1,5 @@
 /* fuzz_model_config.c - libFuzzer harness for a Hugging Face GPT-2
- * config.json (load_config in src/model.c): the input is config.json, next
+ * config.json (load_config in src/core/model/model.c): the input is config.json, next
  * to a fixed valid model.safetensors of a tiny GPT-2 (2 layers, 2 heads,
  * n_embd 4, 8 positions, vocabulary 16; some tensors F16/BF16, some with a
  * "transformer." prefix; a config with one layer uses the first and

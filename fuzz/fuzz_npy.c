@@ -1,4 +1,4 @@
-/* fuzz_npy.c - libFuzzer harness for the .npy reader (src/npy.c): the
+/* fuzz_npy.c - libFuzzer harness for the .npy reader (src/core/io/npy.c): the
  * input is a whole .npy file. An array that reads is written back with
  * saex_npy_write and read again, and must come back identical. */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* fuzz_sae_cfg.c - libFuzzer harness for SAELens cfg.json parsing
- * (src/sae.c): the input is cfg.json, next to a fixed valid
+ * (src/core/sae/sae.c): the input is cfg.json, next to a fixed valid
  * sae_weights.safetensors with d_in 4 and d_sae 8 holding every tensor any
  * architecture needs. A config that loads is used: two rows are encoded,
  * decoded and measured, so each architecture and normalisation the config

@@ -1,5 +1,5 @@
 /* fuzz_safetensors.c - libFuzzer harness for the safetensors reader
- * (src/safetensors.c): the input is a whole .safetensors file. A file that
+ * (src/core/io/safetensors.c): the input is a whole .safetensors file. A file that
  * opens is walked: every tensor converted to float32 (F16/BF16 conversion,
  * unaligned F32 copies), looked up by name, and the metadata read. */
 #include "config.h"

@@ -1,5 +1,5 @@
 /* fuzz_tokenizer.c - libFuzzer harness for the GPT-2 BPE tokenizer
- * (src/tokenizer.c, src/pretok.c). The first byte picks a mode (mod 3):
+ * (src/core/tok/tokenizer.c, src/core/tok/pretok.c). The first byte picks a mode (mod 3):
  *   0: the rest is vocab.json NUL merges.txt NUL text: both files are
  *      loaded (saex_tok_load_files) and the text encoded;
  *   1: the rest is text, encoded with a fixed small valid byte-level

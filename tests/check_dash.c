@@ -1,4 +1,4 @@
-/* check_dash.c - the dashboard builder's computation (src/dash.c) on tiny
+/* check_dash.c - the dashboard builder's computation (src/core/dash/dash.c) on tiny
  * hand-made activations: top examples and their order, quantile groups,
  * the histogram, density, the order independence and checkpoints of the
  * streaming state, logit effects and cosine similarity; and the store's

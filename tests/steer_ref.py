@@ -2,7 +2,7 @@
 """steer_ref.py - test helper for tests/steer.test (numpy only): checks a
 sequence that `saex generate` produced against an independent float64
 implementation of FORMATS.md section 5 (steering) and the sampling rule of
-src/saex_model.h.
+src/include/saex_model.h.
 
   steer_ref.py verify MODEL SEQ PROMPT_LEN [--temperature T] [--seed S]
                [--freq-penalty F] [--multiplier M] [--method add|clamp]
