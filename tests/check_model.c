@@ -82,9 +82,19 @@ START_TEST(hook_names)
 	ck_assert_int_eq(k, SAEX_HOOK_MLP_POST);
 	ck_assert_int_eq(saex_hook_parse("blocks.3.hook_resid_post", &l, &k), 0);
 	ck_assert_int_eq(k, SAEX_HOOK_RESID_POST);
+	ck_assert_int_eq(saex_hook_parse("hook_embed", &l, &k), 0);
+	ck_assert_int_eq(l, 0);
+	ck_assert_int_eq(k, SAEX_HOOK_EMBED);
+	ck_assert_int_eq(saex_hook_parse("blocks.2.ln1.hook_normalized", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_LN1_NORMALIZED);
+	ck_assert_int_eq(saex_hook_parse("blocks.2.ln2.hook_normalized", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_LN2_NORMALIZED);
+	ck_assert_int_eq(saex_hook_parse("blocks.2.mlp.hook_in", &l, &k), 0);
+	ck_assert_int_eq(k, SAEX_HOOK_MLP_IN);
 	const char *bad[] = {"blocks.01.hook_resid_pre", "blocks.-1.hook_resid_pre", "blocks..hook_resid_pre",
 	                     "blocks.1.hook_resid_pre.x", "blocks.1.hook_z", "block.1.hook_resid_pre",
-	                     "blocks.1", "", "blocks.99999999999.hook_resid_pre"};
+	                     "blocks.1", "", "blocks.99999999999.hook_resid_pre", "blocks.0.hook_embed",
+	                     "blocks.1.(null)", "blocks.1.ln3.hook_normalized", "hook_embed.x"};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(bad); i++)
 		ck_assert_msg(saex_hook_parse(bad[i], &l, &k) == -1, "'%s' parsed", bad[i]);
 }
@@ -300,6 +310,77 @@ END_TEST
 
 /* Running 5 tokens as 3 + 1 + 1 through a KV cache gives the logits of the
  * full run; hooks see only the new rows. */
+/* The points a pass reaches before a layer norm's weight (hook_embed, the
+ * ln*.hook_normalized): a hook there that reads leaves the run as it was;
+ * one that changes the values changes what follows. */
+START_TEST(hooks_before_norm_weights)
+{
+	char err[SAEX_ERR_LEN] = "";
+	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	const uint32_t ids[5] = {6, 0, 3, 3, 1};
+	float plain[5 * TV], seen[5 * TV], zeroed[5 * TV];
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	o.logits = plain;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+
+	/* reading every new point: the same logits within rounding, and the
+	 * normalised rows have mean 0 and variance 1 - eps/(var+eps) ~ 1 */
+	static cap emb, n1, n2, in;
+	saex_hook hr[4] = {{"hook_embed", capture, &emb}, {"blocks.0.ln1.hook_normalized", capture, &n1},
+	                   {"blocks.1.ln2.hook_normalized", capture, &n2}, {"blocks.1.mlp.hook_in", capture, &in}};
+	o.hooks = hr;
+	o.n_hooks = 4;
+	o.logits = seen;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+	for (int i = 0; i < 5 * TV; i++)
+		NEAR(seen[i], plain[i], 1e-5);
+	ck_assert_int_eq(emb.calls, 1);
+	ck_assert_int_eq(in.calls, 1);
+	for (int t = 0; t < 5; t++) {
+		double mu = 0, var = 0;
+		for (int c = 0; c < TD; c++)
+			mu += n2.v[t * TD + c];
+		mu /= TD;
+		for (int c = 0; c < TD; c++)
+			var += (n2.v[t * TD + c] - mu) * (n2.v[t * TD + c] - mu);
+		NEAR(mu, 0, 1e-6);
+		NEAR(var / TD, 1, 1e-3);
+	}
+	/* hook_embed holds the token embeddings only: rows of equal ids agree */
+	ck_assert(memcmp(emb.v + 2 * TD, emb.v + 3 * TD, TD * sizeof(float)) == 0);
+	ck_assert(memcmp(n1.v + 2 * TD, n1.v + 3 * TD, TD * sizeof(float)) != 0);
+
+	/* zeroing hook_embed leaves the positions alone in resid_pre */
+	static cap pre;
+	saex_hook hz[2] = {{"hook_embed", zero_it, NULL}, {"blocks.0.hook_resid_pre", capture, &pre}};
+	o.hooks = hz;
+	o.n_hooks = 2;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	static cap pos;
+	saex_hook hp = {"blocks.0.hook_resid_pre", capture, &pos};
+	const uint32_t same[5] = {2, 2, 2, 2, 2};
+	o.hooks = &hp;
+	o.n_hooks = 1;
+	ck_assert(saex_model_forward(m, same, 5, &o, err, sizeof err) == 0);
+	for (int t = 1; t < 5; t++)
+		for (int c = 0; c < TD; c++)
+			NEAR(pre.v[t * TD + c] - pre.v[c], pos.v[t * TD + c] - pos.v[c], 1e-6);
+
+	/* zeroing ln2.hook_normalized makes mlp.hook_in the bias of ln_2 */
+	static cap in0;
+	saex_hook h0[2] = {{"blocks.1.ln2.hook_normalized", zero_it, NULL}, {"blocks.1.mlp.hook_in", capture, &in0}};
+	o.hooks = h0;
+	o.n_hooks = 2;
+	o.logits = zeroed;
+	ck_assert(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0);
+	for (int t = 1; t < 5; t++)
+		ck_assert(memcmp(in0.v + t * TD, in0.v, TD * sizeof(float)) == 0);
+	ck_assert(memcmp(seen, zeroed, sizeof seen) != 0);
+	saex_model_free(m);
+}
+END_TEST
+
 START_TEST(kv_cache_matches_full_run)
 {
 	char err[SAEX_ERR_LEN] = "";
@@ -481,6 +562,7 @@ int main(void)
 	tcase_add_test(tc, vm_expf_values);
 	tcase_add_test(tc, hook_names);
 	tcase_add_test(tc, hooks_read_and_change);
+	tcase_add_test(tc, hooks_before_norm_weights);
 	tcase_add_test(tc, kv_cache_matches_full_run);
 	tcase_add_test(tc, prompt_same_on_any_team);
 	tcase_add_test(tc, team_runs_every_member);

@@ -174,10 +174,14 @@ def write_tiny_tokenizer(d):
         f.write("#version: 0.2\n" + "\n".join(merges) + "\n")
 
 
-def ln(x, w, b, eps):
+def normalized(x, eps):
     mu = x.mean(-1, keepdims=True)
     var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * w + b
+    return (x - mu) / np.sqrt(var + eps)
+
+
+def ln(x, w, b, eps):
+    return normalized(x, eps) * w + b
 
 
 def gelu_new(x):
@@ -197,11 +201,13 @@ def forward(wt, cfg, ids, steer=None):
         hooks[name] = v.copy()
         return steer[name](v) if steer and name in steer else v
 
+    hooks["hook_embed"] = wt["wte.weight"][ids]
     x = wt["wte.weight"][ids] + wt["wpe.weight"][:T]
     mask = np.triu(np.ones((T, T), dtype=bool), 1)
     for l in range(L):
         p = "h.%d." % l
         x = at("blocks.%d.hook_resid_pre" % l, x)
+        hooks["blocks.%d.ln1.hook_normalized" % l] = normalized(x, eps)
         a = ln(x, wt[p + "ln_1.weight"], wt[p + "ln_1.bias"], eps)
         qkv = a @ wt[p + "attn.c_attn.weight"] + wt[p + "attn.c_attn.bias"]
         q, k, v = qkv[:, :D], qkv[:, D:2 * D], qkv[:, 2 * D:]
@@ -218,7 +224,9 @@ def forward(wt, cfg, ids, steer=None):
         ao = at("blocks.%d.hook_attn_out" % l, ao)
         x = x + ao
         x = at("blocks.%d.hook_resid_mid" % l, x)
+        hooks["blocks.%d.ln2.hook_normalized" % l] = normalized(x, eps)
         m = ln(x, wt[p + "ln_2.weight"], wt[p + "ln_2.bias"], eps)
+        hooks["blocks.%d.mlp.hook_in" % l] = m
         hp = gelu_new(m @ wt[p + "mlp.c_fc.weight"] + wt[p + "mlp.c_fc.bias"])
         hooks["blocks.%d.mlp.hook_post" % l] = hp
         mo = hp @ wt[p + "mlp.c_proj.weight"] + wt[p + "mlp.c_proj.bias"]

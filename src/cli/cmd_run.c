@@ -138,9 +138,9 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		if (saex_hook_parse(saves[i].hook, &l, &k)) {
-			cli_fail("run", CLI_USAGE, "unknown hook '%s' (blocks.L.hook_resid_pre, blocks.L.attn.hook_z, "
-			         "blocks.L.hook_attn_out, blocks.L.hook_resid_mid, blocks.L.mlp.hook_post, "
-			         "blocks.L.hook_mlp_out or blocks.L.hook_resid_post)", saves[i].hook);
+			char forms[512];
+			saex_hook_list(forms, sizeof forms);
+			cli_fail("run", CLI_USAGE, "unknown hook '%s' (%s)", saves[i].hook, forms);
 			goto out;
 		}
 		if (l > max_layer)

@@ -48,24 +48,39 @@ void saex_model_free(saex_model *m); /* NULL is allowed */
 const saex_model_config *saex_model_config_of(const saex_model *m);
 
 /* ---------------------------------------------------------------- hooks
- * Hook points, per block L (0-based), with TransformerLens names:
+ * Hook points with TransformerLens names, in the order a pass reaches them:
+ *   hook_embed                 the token embeddings (wte[ids], before the
+ *                              positions are added)                  [T, d]
+ * and per block L (0-based):
  *   blocks.L.hook_resid_pre    block input (wte + wpe for block 0)   [T, d]
+ *   blocks.L.ln1.hook_normalized  (x - mean) / sqrt(var + eps) of the
+ *                              block input, before ln_1's weight and
+ *                              bias                                   [T, d]
  *   blocks.L.attn.hook_z       the heads' outputs concatenated,
  *                              the input of attn.c_proj              [T, d]
  *   blocks.L.hook_attn_out     attention output                      [T, d]
  *   blocks.L.hook_resid_mid    resid_pre + attn_out                  [T, d]
+ *   blocks.L.ln2.hook_normalized  as ln1's, of resid_mid              [T, d]
+ *   blocks.L.mlp.hook_in       the MLP's input: ln_2(resid_mid) with
+ *                              its weight and bias                   [T, d]
  *   blocks.L.mlp.hook_post     gelu_new(...), input of mlp.c_proj    [T, 4d]
  *   blocks.L.hook_mlp_out      MLP output                            [T, d]
  *   blocks.L.hook_resid_post   resid_mid + mlp_out (before ln_f)     [T, d]
- * in that order within a block. A callback sees the activation, row-major
- * [T, width], and may change it in place: the run continues from the
- * changed values. Returning non-zero stops the run (saex_model_forward then
- * fails with "hook NAME stopped the run"). */
+ * A callback sees the activation, row-major [T, width], and may change it
+ * in place: the run continues from the changed values (a changed
+ * ln*.hook_normalized is then scaled by the norm's weight and bias).
+ * Returning non-zero stops the run (saex_model_forward then fails with
+ * "hook NAME stopped the run"). The kinds are numbered in that order;
+ * hook_embed is layer 0's SAEX_HOOK_EMBED. */
 typedef enum saex_hook_kind {
-	SAEX_HOOK_RESID_PRE = 0,
+	SAEX_HOOK_EMBED = 0,
+	SAEX_HOOK_RESID_PRE,
+	SAEX_HOOK_LN1_NORMALIZED,
 	SAEX_HOOK_Z,
 	SAEX_HOOK_ATTN_OUT,
 	SAEX_HOOK_RESID_MID,
+	SAEX_HOOK_LN2_NORMALIZED,
+	SAEX_HOOK_MLP_IN,
 	SAEX_HOOK_MLP_POST,
 	SAEX_HOOK_MLP_OUT,
 	SAEX_HOOK_RESID_POST,
@@ -80,9 +95,14 @@ typedef struct saex_hook {
 	void *user;
 } saex_hook;
 
-/* Parses a hook name. Returns 0 and fills *layer and *kind, or -1 when the
- * name is not one of the forms above. Does not check the layer's range. */
+/* Parses a hook name. Returns 0 and fills *layer and *kind (hook_embed:
+ * layer 0), or -1 when the name is not one of the forms above. Does not
+ * check the layer's range. */
 int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind);
+/* Writes the hook points' forms ("hook_embed, blocks.L.hook_resid_pre,
+ * ..., or blocks.L.hook_resid_post") into buf (n bytes), for messages;
+ * returns the length the whole list needs, as snprintf does. */
+size_t saex_hook_list(char *buf, size_t n);
 /* The width of a hook point of m: n_embd, or 4 n_embd for mlp.hook_post;
  * 0 when the name is unknown or its layer is out of range. */
 size_t saex_model_hook_width(const saex_model *m, const char *name);
@@ -208,7 +228,8 @@ int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_
 
 /* The numerics of the forward pass, exposed for tests.
  * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,
- * var the biased variance; y may be x. saex_gelu_new: in place,
+ * var the biased variance; y may be x; w and b NULL: the normalisation
+ * alone. saex_gelu_new: in place,
  * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). saex_softmax: in place,
  * max-subtracted; -INFINITY entries become 0. */
 void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const float *b, float eps);

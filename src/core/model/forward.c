@@ -144,7 +144,7 @@ static void logit_step(void *ctx, int i, int nm)
 	affine_cols_t(j->out, j->a, j->wte, j->n, j->d, j->V, v0, v1);
 }
 
-/* x[t] = wte[ids[t]] + wpe[p0 + t] */
+/* x[t] = wte[ids[t]] (tokens), then x[t] += wpe[p0 + t] (positions). */
 typedef struct embed_job {
 	float *x;
 	const float *wte, *wpe;
@@ -157,11 +157,32 @@ static void embed_step(void *ctx, int i, int nm)
 	const embed_job *j = ctx;
 	size_t a, b, d = j->d;
 	team_share(j->T, i, nm, 1, &a, &b);
+	for (size_t t = a; t < b; t++)
+		memcpy(j->x + t * d, j->wte + (size_t)j->ids[t] * d, d * sizeof *j->x);
+}
+
+static void pos_step(void *ctx, int i, int nm)
+{
+	const embed_job *j = ctx;
+	size_t a, b, d = j->d;
+	team_share(j->T, i, nm, 1, &a, &b);
 	for (size_t t = a; t < b; t++) {
-		const float *e = j->wte + (size_t)j->ids[t] * d, *p = j->wpe + (j->p0 + t) * d;
+		const float *p = j->wpe + (j->p0 + t) * d;
 		for (size_t c = 0; c < d; c++)
-			j->x[t * d + c] = e[c] + p[c];
+			j->x[t * d + c] += p[c];
 	}
+}
+
+/* y[t] = y[t] * w + b for rows t0 .. t1 - 1: a layer norm's weight and bias
+ * on values a hook saw normalised. */
+static void scale_step(void *ctx, int i, int nm)
+{
+	const ln_job *j = ctx;
+	size_t a, b;
+	team_share(j->t1 - j->t0, i, nm, 1, &a, &b);
+	for (size_t t = j->t0 + a; t < j->t0 + b; t++)
+		for (size_t c = 0; c < j->d; c++)
+			j->y[t * j->d + c] = j->y[t * j->d + c] * j->w[c] + j->b[c];
 }
 
 /* ---------------------------------------------------------------- hooks */
@@ -184,6 +205,35 @@ static int fire(const hook_ctx *h, int layer, saex_hook_kind kind, float *act, s
 			return -1;
 		}
 	return key == h->end;
+}
+
+/* Whether a hook is set at this point. */
+static int wants(const hook_ctx *h, int layer, saex_hook_kind kind)
+{
+	int key = layer * SAEX_HOOK_KINDS + (int)kind;
+	for (size_t i = 0; i < h->o->n_hooks; i++)
+		if (h->which[i] == key)
+			return 1;
+	return 0;
+}
+
+/* j's layer norm on the team, firing the hook point kind of layer with the
+ * values normalised before the weight and bias when a hook is set there.
+ * Returns as fire does. */
+static int ln_run(team *tm, const hook_ctx *h, int layer, saex_hook_kind kind, const ln_job *j, char *err,
+                  size_t errlen)
+{
+	if (!wants(h, layer, kind)) {
+		team_run(tm, ln_step, (void *)j);
+		return 0;
+	}
+	ln_job plain = *j;
+	plain.w = plain.b = NULL;
+	team_run(tm, ln_step, &plain);
+	int rc = fire(h, layer, kind, j->y + j->t0 * j->d, j->t1 - j->t0, j->d, err, errlen);
+	if (rc == 0)
+		team_run(tm, scale_step, (void *)j);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- the pass */
@@ -230,9 +280,10 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		int l;
 		saex_hook_kind k;
 		if (!o->hooks[i].name || saex_hook_parse(o->hooks[i].name, &l, &k) || l >= c->n_layer) {
-			tensor_fail(err, errlen, "unknown hook '%s' (blocks.0 to blocks.%d with hook_resid_pre, attn.hook_z, "
-			       "hook_attn_out, hook_resid_mid, mlp.hook_post, hook_mlp_out or hook_resid_post)",
-			       o->hooks[i].name ? o->hooks[i].name : "(null)", c->n_layer - 1);
+			char forms[512];
+			saex_hook_list(forms, sizeof forms);
+			tensor_fail(err, errlen, "unknown hook '%s' (%s; L from 0 to %d)",
+			            o->hooks[i].name ? o->hooks[i].name : "(null)", forms, c->n_layer - 1);
 			free(h.which);
 			return -1;
 		}
@@ -260,6 +311,9 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 
 	embed_job ej = {x, m->wte, m->wpe, ids, T, p0, d};
 	team_run(tm, embed_step, &ej);
+	if ((rc = fire(&h, 0, SAEX_HOOK_EMBED, x, T, d, err, errlen)) != 0)
+		goto out;
+	team_run(tm, pos_step, &ej);
 	float scale = 1.0f / sqrtf((float)dh);
 	add_job resid = {x, out, T * d};
 	for (int l = 0; l <= last; l++) {
@@ -267,7 +321,8 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		if ((rc = fire(&h, l, SAEX_HOOK_RESID_PRE, x, T, d, err, errlen)) != 0)
 			goto out;
 		ln_job ln1 = {a, x, w->ln1_w, w->ln1_b, d, 0, T, eps};
-		team_run(tm, ln_step, &ln1);
+		if ((rc = ln_run(tm, &h, l, SAEX_HOOK_LN1_NORMALIZED, &ln1, err, errlen)) != 0)
+			goto out;
 		lin_job lqkv = {qkv, a, w->attn_w, w->attn_b, T, d, 3 * d, 0};
 		team_run(tm, lin_step, &lqkv);
 		attn_job aj = {qkv, qkv + d, qkv + 2 * d, z, sc, T, Tk, p0, d, nh, dh, 3 * d, scale};
@@ -292,7 +347,10 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		if ((rc = fire(&h, l, SAEX_HOOK_RESID_MID, x, T, d, err, errlen)) != 0)
 			goto out;
 		ln_job ln2 = {a, x, w->ln2_w, w->ln2_b, d, 0, T, eps};
-		team_run(tm, ln_step, &ln2);
+		if ((rc = ln_run(tm, &h, l, SAEX_HOOK_LN2_NORMALIZED, &ln2, err, errlen)) != 0)
+			goto out;
+		if ((rc = fire(&h, l, SAEX_HOOK_MLP_IN, a, T, d, err, errlen)) != 0)
+			goto out;
 		lin_job lfc = {hid, a, w->fc_w, w->fc_b, T, d, 4 * d, 1};
 		team_run(tm, lin_step, &lfc);
 		if ((rc = fire(&h, l, SAEX_HOOK_MLP_POST, hid, T, 4 * d, err, errlen)) != 0)

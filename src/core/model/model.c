@@ -30,6 +30,11 @@ void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const f
 	}
 	var /= (double)n;
 	float inv = (float)(1.0 / sqrt(var + eps)), m = (float)mean;
+	if (!w) {
+		for (size_t i = 0; i < n; i++)
+			y[i] = (x[i] - m) * inv;
+		return;
+	}
 	for (size_t i = 0; i < n; i++)
 		y[i] = (x[i] - m) * inv * w[i] + b[i];
 }
@@ -244,12 +249,28 @@ const saex_model_config *saex_model_config_of(const saex_model *m)
 
 /* ---------------------------------------------------------------- hooks */
 
+/* The names of a block's hook points, "blocks.L." then these, by kind;
+ * SAEX_HOOK_EMBED is the one point outside the blocks, "hook_embed". */
 static const char *const hook_suffix[SAEX_HOOK_KINDS] = {
-	"hook_resid_pre", "attn.hook_z", "hook_attn_out", "hook_resid_mid",
-	"mlp.hook_post", "hook_mlp_out", "hook_resid_post"};
+	[SAEX_HOOK_EMBED] = NULL,
+	[SAEX_HOOK_RESID_PRE] = "hook_resid_pre",
+	[SAEX_HOOK_LN1_NORMALIZED] = "ln1.hook_normalized",
+	[SAEX_HOOK_Z] = "attn.hook_z",
+	[SAEX_HOOK_ATTN_OUT] = "hook_attn_out",
+	[SAEX_HOOK_RESID_MID] = "hook_resid_mid",
+	[SAEX_HOOK_LN2_NORMALIZED] = "ln2.hook_normalized",
+	[SAEX_HOOK_MLP_IN] = "mlp.hook_in",
+	[SAEX_HOOK_MLP_POST] = "mlp.hook_post",
+	[SAEX_HOOK_MLP_OUT] = "hook_mlp_out",
+	[SAEX_HOOK_RESID_POST] = "hook_resid_post"};
 
 int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind)
 {
+	if (strcmp(name, "hook_embed") == 0) {
+		*layer = 0;
+		*kind = SAEX_HOOK_EMBED;
+		return 0;
+	}
 	if (strncmp(name, "blocks.", 7) != 0)
 		return -1;
 	const char *p = name + 7;
@@ -264,12 +285,22 @@ int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind)
 	if (*p++ != '.')
 		return -1;
 	for (int k = 0; k < SAEX_HOOK_KINDS; k++)
-		if (strcmp(p, hook_suffix[k]) == 0) {
+		if (hook_suffix[k] && strcmp(p, hook_suffix[k]) == 0) {
 			*layer = (int)l;
 			*kind = (saex_hook_kind)k;
 			return 0;
 		}
 	return -1;
+}
+
+size_t saex_hook_list(char *buf, size_t n)
+{
+	size_t len = (size_t)snprintf(buf, n, "hook_embed");
+	for (int k = 0; k < SAEX_HOOK_KINDS; k++)
+		if (hook_suffix[k])
+			len += (size_t)snprintf(buf + (len < n ? len : n), len < n ? n - len : 0, ", %sblocks.L.%s",
+			                        k == SAEX_HOOK_RESID_POST ? "or " : "", hook_suffix[k]);
+	return len;
 }
 
 size_t saex_model_hook_width(const saex_model *m, const char *name)
