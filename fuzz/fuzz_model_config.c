@@ -60,15 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	const saex_model_config *c = saex_model_config_of(m);
-	if (c->n_layer < 1 || c->n_layer > FZ_L || c->n_embd != FZ_D || c->n_positions != FZ_P ||
-	    c->vocab_size != FZ_V || c->n_head < 1 || c->n_embd % c->n_head != 0 ||
-	    !(c->layer_norm_epsilon >= 0 && c->layer_norm_epsilon <= 1))
+	if (c->n_layers < 1 || c->n_layers > FZ_L || c->d_model != FZ_D || c->n_ctx != FZ_P || c->vocab != FZ_V ||
+	    c->n_heads < 1 || c->n_heads * c->head_dim != c->d_model || c->d_mlp != 4 * FZ_D)
 		abort();
 	char hook[64];
-	snprintf(hook, sizeof hook, "blocks.%d.mlp.hook_post", c->n_layer - 1);
+	snprintf(hook, sizeof hook, "blocks.%d.mlp.hook_post", c->n_layers - 1);
 	if (saex_model_hook_width(m, hook) != 4 * FZ_D)
 		abort();
-	snprintf(hook, sizeof hook, "blocks.%d.hook_resid_pre", c->n_layer);
+	snprintf(hook, sizeof hook, "blocks.%d.hook_resid_pre", c->n_layers);
 	if (saex_model_hook_width(m, hook) != 0)
 		abort();
 	saex_model_free(m);

@@ -283,8 +283,9 @@ START_TEST(logits)
 {
 	const float w[] = {1, 0, 0, 1};
 	const float wte[] = {1.03f, 2, 3, -1, -2, 0.5f, 0.01f, 0};
+	const saex_tensor wu = {"wte", SAEX_F32, 2, {4, 2}, 8, wte, sizeof wte};
 	dash_logit out[2];
-	ck_assert_int_eq(dash_logits(w, 2, 2, wte, 4, out, NULL), 0);
+	ck_assert_int_eq(dash_logits(w, 2, 2, &wu, out, NULL), 0);
 	/* row 0: logits 1.03, 3, -2, 0.01 */
 	ck_assert_uint_eq(out[0].n_pos, 4);
 	ck_assert_uint_eq(out[0].pos_id[0], 1);
@@ -377,8 +378,9 @@ START_TEST(products_same_on_a_team)
 	dash_unit_rows(w, n, d, u, NULL);
 	team *tm = team_new(3);
 	dash_logit *l1 = xmalloc(n * sizeof *l1), *l3 = xmalloc(n * sizeof *l3);
-	ck_assert_int_eq(dash_logits(w, n, d, wte, V, l1, NULL), 0);
-	ck_assert_int_eq(dash_logits(w, n, d, wte, V, l3, tm), 0);
+	const saex_tensor wu = {"wte", SAEX_F32, 2, {(int64_t)V, (int64_t)d}, V * d, wte, V * d * sizeof *wte};
+	ck_assert_int_eq(dash_logits(w, n, d, &wu, l1, NULL), 0);
+	ck_assert_int_eq(dash_logits(w, n, d, &wu, l3, tm), 0);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_uint_eq(l3[i].n_pos, DASH_LOGITS);
 		same_kept(l1[i].pos_v, l1[i].pos_id, l3[i].pos_v, l3[i].pos_id, DASH_LOGITS);

@@ -213,8 +213,8 @@ START_TEST(hooks_read_and_change)
 	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
 	ck_assert_msg(m != NULL, "%s", err);
 	const saex_model_config *c = saex_model_config_of(m);
-	ck_assert_int_eq(c->n_layer, 2);
-	ck_assert_int_eq(c->vocab_size, 7);
+	ck_assert_int_eq(c->n_layers, 2);
+	ck_assert_int_eq(c->vocab, 7);
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.mlp.hook_post"), 16);
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.attn.hook_z"), 4);
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.2.attn.hook_z"), 0);

@@ -158,7 +158,7 @@ int core_text_run(core_src *s, const char *text, core_text *out, char *err, size
 {
 	memset(out, 0, sizeof *out);
 	const saex_sae_info *in = saex_sae_get_info(s->sae);
-	int ctx = saex_model_config_of(s->model)->n_positions;
+	int ctx = saex_model_config_of(s->model)->n_ctx;
 	if (!s->tok) {
 		snprintf(err, errlen, "%s: no tokenizer (vocab.json + merges.txt or tokenizer.json)", s->model_dir);
 		return -1;

@@ -20,12 +20,12 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 			                "BOS (use --no-bos)", model_dir);
 		*ids = saex_tok_encode(*tok, text, strlen(text), !no_bos, n);
 	}
-	if (*n == 0 || *n > (size_t)c->n_positions)
-		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_positions);
+	if (*n == 0 || *n > (size_t)c->n_ctx)
+		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_ctx);
 	for (size_t t = 0; t < *n; t++)
-		if ((*ids)[t] >= (uint32_t)c->vocab_size)
+		if ((*ids)[t] >= (uint32_t)c->vocab)
 			return cli_fail(cmd, CLI_USAGE, "token id %u is not below the vocabulary size %d",
-			                (*ids)[t], c->vocab_size);
+			                (*ids)[t], c->vocab);
 	return 0;
 }
 

@@ -66,11 +66,11 @@ static int build_load(const char *cmd, const char *model, const char *sae, build
 	w->si = saex_sae_get_info(w->sae);
 	w->mc = saex_model_config_of(w->m);
 	saex_hook_kind k;
-	if (saex_hook_parse(w->si->hook_name, &w->layer, &k) || w->layer >= w->mc->n_layer)
+	if (saex_hook_parse(w->si->hook_name, &w->layer, &k) || w->layer >= w->mc->n_layers)
 		return cli_fail(cmd, CLI_DATA,
 		                "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 "
 		                "to %d)",
-		                w->sae_dir, w->si->hook_name, w->mc->n_layer - 1);
+		                w->sae_dir, w->si->hook_name, w->mc->n_layers - 1);
 	size_t width = saex_model_hook_width(w->m, w->si->hook_name);
 	if ((int64_t)width != w->si->d_in)
 		return cli_fail(cmd, CLI_DATA, "%s/cfg.json: d_in %lld does not match the width %zu of %s",
@@ -212,7 +212,7 @@ typedef struct build_final {
 	saex_tok *tok;
 	const dash *d;
 	const float *unit;    /* [d_sae, d_in] unit decoder rows */
-	const float *wte;     /* [V, d] */
+	const saex_tensor *wu; /* W_U [V, d] (saex_model_unembed) */
 	int progress;         /* a progress line on stderr */
 	double t_final, t_write;
 } build_final;
@@ -295,7 +295,7 @@ static int build_write(build_final *b, store *s, saex_err *e)
 		sb_free(&t);
 		free(p);
 	}
-	store_model_rec mr = {o->model_id, NULL, NULL, NULL, w->mc->n_layer, w->mc->n_embd};
+	store_model_rec mr = {o->model_id, NULL, NULL, NULL, w->mc->n_layers, w->mc->d_model};
 	store_source_rec sr = {o->model_id, o->source_id, NULL, w->si->hook_name, NULL, NULL, cfg,
 	                       build_base(o->corpus), (int64_t)b->c->n, (int64_t)o->ctx, D};
 	int64_t src;
@@ -314,13 +314,12 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	float *cv = xmalloc(BUILD_BLOCK * DASH_COS * sizeof *cv);
 	dash_feat *df = xmalloc(sizeof *df);
 	arena a = {0};
-	size_t V = (size_t)w->mc->vocab_size;
 	team *tm = team_blas_start(); /* the products' columns and scans split among its members */
 	for (int64_t r0 = 0; rc == 0 && r0 < D; r0 += BUILD_BLOCK) {
 		size_t nb = (size_t)(D - r0 < BUILD_BLOCK ? D - r0 : BUILD_BLOCK);
 		double t0 = now_seconds();
 		long nc = 0;
-		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wte, V, lg, tm) != 0 ||
+		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wu, lg, tm) != 0 ||
 		    (nc = dash_cosine(b->unit, (size_t)D, din, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
 		                      cv, tm)) < 0) {
 			rc = err_set(e, CLI_DATA, "out of memory computing logit effects");
@@ -424,26 +423,6 @@ static int build_exists(store *s, const char *model, const char *source)
 	return n > 0;
 }
 
-/* Loads the tied unembedding (wte) of the model folder. */
-static const float *build_wte(const build_w *w, saex_safetensors **f, float **owned, saex_err *e)
-{
-	char err[SAEX_ERR_LEN];
-	char *p = xasprintf("%s/model.safetensors", w->model_dir);
-	*f = saex_safetensors_open(p, err, sizeof err);
-	free(p);
-	if (!*f) {
-		err_set(e, CLI_DATA, "%s", err);
-		return NULL;
-	}
-	const saex_tensor *t = saex_safetensors_find(*f, "wte.weight");
-	if (!t)
-		t = saex_safetensors_find(*f, "transformer.wte.weight");
-	const float *r = t ? saex_tensor_f32(t, owned) : NULL;
-	if (!r)
-		err_set(e, CLI_DATA, "%s/model.safetensors: no usable wte.weight", w->model_dir);
-	return r;
-}
-
 static int build_run(build_opts *o, build_w *w)
 {
 	int rc;
@@ -456,8 +435,7 @@ static int build_run(build_opts *o, build_w *w)
 	corpus c;
 	store *s = NULL;
 	dash *d = NULL;
-	float *unit = NULL, *norms = NULL, *x = NULL, *f = NULL, *wte_owned = NULL;
-	saex_safetensors *wf = NULL;
+	float *unit = NULL, *norms = NULL, *x = NULL, *f = NULL;
 	char *ckpt = NULL;
 	if (corpus_read(o->corpus, tok, o->ctx, o->prompts, &c, &e)) {
 		saex_tok_free(tok);
@@ -465,18 +443,13 @@ static int build_run(build_opts *o, build_w *w)
 	}
 	rc = CLI_DATA;
 	for (size_t i = 0; i < c.off[c.n]; i++) {
-		if (c.ids[i] >= (uint32_t)w->mc->vocab_size) {
+		if (c.ids[i] >= (uint32_t)w->mc->vocab) {
 			cli_fail("build", CLI_DATA, "%s: token id %u is past the model's vocabulary size %d",
-			         o->corpus, c.ids[i], w->mc->vocab_size);
+			         o->corpus, c.ids[i], w->mc->vocab);
 			goto out;
 		}
 	}
 	size_t din = (size_t)w->si->d_in, D = (size_t)w->si->d_sae;
-	const float *wte = build_wte(w, &wf, &wte_owned, &e);
-	if (!wte) {
-		cli_fail("build", CLI_DATA, "%s", e.msg);
-		goto out;
-	}
 	if ((rc = store_open(&s, o->db, STORE_WRITE, &e))) {
 		rc = cli_fail("build", cli_status(rc), "%s", e.msg);
 		goto out;
@@ -569,7 +542,7 @@ static int build_run(build_opts *o, build_w *w)
 	}
 	if (progress)
 		fputc('\n', stderr);
-	build_final bf = {o, w, &c, tok, d, unit, wte, progress, 0, 0};
+	build_final bf = {o, w, &c, tok, d, unit, saex_model_unembed(w->m), progress, 0, 0};
 	if ((rc = build_write(&bf, s, &e))) {
 		cli_fail("build", rc, "%s", e.msg);
 		goto out;
@@ -584,8 +557,6 @@ out:
 	free(f);
 	free(unit);
 	free(norms);
-	free(wte_owned);
-	saex_safetensors_close(wf);
 	dash_free(d);
 	store_close(s);
 	corpus_free(&c);
@@ -665,10 +636,10 @@ int cmd_build(int argc, char **argv)
 	int rc = build_load("build", model, sae, &w);
 	char *model_id = NULL, *source_id = NULL;
 	if (rc == 0 && !ctx_set) /* 128, or the model's context when shorter */
-		o.ctx = w.mc->n_positions < 128 ? (size_t)w.mc->n_positions : 128;
-	if (rc == 0 && (int)o.ctx > w.mc->n_positions)
+		o.ctx = w.mc->n_ctx < 128 ? (size_t)w.mc->n_ctx : 128;
+	if (rc == 0 && (int)o.ctx > w.mc->n_ctx)
 		rc = cli_fail("build", CLI_USAGE, "--ctx %zu: the model's context is %d tokens", o.ctx,
-		              w.mc->n_positions);
+		              w.mc->n_ctx);
 	if (rc == 0) {
 		model_id = o.model_id ? xstrdup(o.model_id) : build_default_model_id(w.model_dir);
 		source_id = o.source_id ? xstrdup(o.source_id)

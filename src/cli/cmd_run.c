@@ -178,9 +178,9 @@ int cmd_run(int argc, char **argv)
 		const saex_sae_info *si = saex_sae_get_info(sae);
 		int l;
 		saex_hook_kind k;
-		if (saex_hook_parse(si->hook_name, &l, &k) || l >= c->n_layer) {
+		if (saex_hook_parse(si->hook_name, &l, &k) || l >= c->n_layers) {
 			rc = cli_fail("run", CLI_DATA, "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 to %d)",
-			              sae_dir, si->hook_name, c->n_layer - 1);
+			              sae_dir, si->hook_name, c->n_layers - 1);
 			goto out;
 		}
 		size_t w = saex_model_hook_width(m, si->hook_name);
@@ -193,8 +193,8 @@ int cmd_run(int argc, char **argv)
 			max_layer = l;
 		sae_act.hook = si->hook_name;
 	}
-	if (max_layer >= c->n_layer) {
-		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layer - 1);
+	if (max_layer >= c->n_layers) {
+		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layers - 1);
 		goto out;
 	}
 
@@ -215,7 +215,7 @@ int cmd_run(int argc, char **argv)
 		hooks[ro.n_hooks++] = (saex_hook){sae_act.hook, save_hook, &sae_act};
 	ro.hooks = hooks;
 	if (logits_file)
-		logits = ro.logits = xmalloc(T * (size_t)c->vocab_size * sizeof *logits);
+		logits = ro.logits = xmalloc(T * (size_t)c->vocab * sizeof *logits);
 	else if (max_layer >= 0)
 		ro.stop_after_layer = max_layer;
 	if (saex_model_forward(m, ids, T, &ro, err, sizeof err)) {
@@ -240,7 +240,7 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (logits_file) {
-		int64_t shape[2] = {(int64_t)T, c->vocab_size};
+		int64_t shape[2] = {(int64_t)T, c->vocab};
 		if (saex_npy_write(logits_file, logits, 2, shape, err, sizeof err)) {
 			rc = cli_fail("run", CLI_DATA, "%s", err);
 			goto out;
@@ -273,7 +273,7 @@ int cmd_run(int argc, char **argv)
 		}
 		if (logits_file)
 			json_object_set_new(doc, "logits", json_pack("{s:s,s:[I,I]}", "file", logits_file, "shape",
-			                                             (json_int_t)T, (json_int_t)c->vocab_size));
+			                                             (json_int_t)T, (json_int_t)c->vocab));
 		cli_put_json(stdout, doc, 0);
 		json_decref(doc);
 	} else {
@@ -304,7 +304,7 @@ int cmd_run(int argc, char **argv)
 			sb_addc(&out, '\n');
 		}
 		if (logits_file) {
-			sb_printf(&out, "saved logits [%zu, %d] to ", T, c->vocab_size);
+			sb_printf(&out, "saved logits [%zu, %d] to ", T, c->vocab);
 			cli_put_text(&out, &cs, logits_file, strlen(logits_file), 0);
 			sb_addc(&out, '\n');
 		}

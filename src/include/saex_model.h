@@ -1,30 +1,40 @@
 /* saex_model.h - part of libsaex's public interface (included by saex.h):
- * the GPT-2 architecture from a Hugging Face folder, its forward pass and
- * hook points with TransformerLens names.
+ * decoder-only language models from a Hugging Face folder, their forward
+ * pass and hook points with TransformerLens names.
  *
- * A model folder holds config.json (n_layer, n_head, n_embd, n_positions,
- * vocab_size, layer_norm_epsilon, activation_function, which must be
- * "gelu_new" when given) and model.safetensors, whose tensor names may or
- * may not start with "transformer." (the attn.bias / masked_bias buffers
- * and lm_head.weight are ignored; the unembedding is tied to wte). F32
- * weights are used in place in the read-only map (zero copy); F16 and BF16
- * weights are converted to float32 at load.
+ * A model folder holds config.json and model.safetensors, or the shards
+ * that model.safetensors.index.json names (files of the same folder only).
+ * The family comes from config.json's model_type (else architectures[0];
+ * a config naming neither is GPT-2): gpt2 (tensor names with or without
+ * "transformer."; activation_function gelu_new; W_U tied to wte). Keys a
+ * family does not require take Hugging Face's class defaults; other
+ * model_types are refused by name. Weights stay in the file's dtype (F32,
+ * F16, BF16), mapped read-only: F32 is used in place, F16 and BF16 are
+ * widened to float32 as they are used; the arithmetic is float32. Norm
+ * weights and biases are float32 copies. Buffers the file may hold beside
+ * the weights (GPT-2's attn.bias, an lm_head a tied model ignores) are not
+ * read.
  *
  * Errors follow saex_tensor.h: (char *err, size_t errlen) receives one line
  * naming the file and, where there is one, the tensor, e.g.
  *   DIR/model.safetensors: tensor 'h.1.mlp.c_fc.weight' is missing
- * The text may hold bytes from the file: escape it before printing.
+ * The text may hold bytes from the file: escape it before printing. No
+ * function here aborts its caller: a bad file or a failed allocation is an
+ * error return.
  *
  * A model is read-only during a forward pass except for its scratch
  * memory: do not run one model from two threads at once.
  *
  * Threads: a pass of more than one new token (and saex_sae_encode of more
- * than one row) runs on threads of its own, as many as OpenBLAS is set to
- * use (openblas_set_num_threads, OPENBLAS_NUM_THREADS), and holds OpenBLAS
- * at one thread until it returns; they block every signal. A pass of one
- * token uses OpenBLAS's threads. */
+ * than one row), and a pass of one token on F16/BF16 weights, run on
+ * threads of their own, as many as OpenBLAS is set to use
+ * (openblas_set_num_threads, OPENBLAS_NUM_THREADS), and hold OpenBLAS at
+ * one thread until they return; those threads block every signal. A pass of
+ * one token on F32 weights uses OpenBLAS's threads. */
 #ifndef SAEX_MODEL_H
 #define SAEX_MODEL_H
+
+#include "saex_tensor.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,42 +45,67 @@ extern "C" {
 
 typedef struct saex_model saex_model;
 
+/* What a loaded model is, in the same words for every family. */
 typedef struct saex_model_config {
-	int n_layer, n_head, n_embd, n_positions, vocab_size;
-	float layer_norm_epsilon;
+	const char *family;     /* the description that runs it: "gpt2", ... (static) */
+	const char *model_type; /* config.json's model_type (borrowed) */
+	int n_layers, d_model;
+	int n_heads, n_kv_heads, head_dim; /* query heads, key/value heads, their size */
+	int d_mlp;              /* the MLP's hidden width (mlp.hook_post) */
+	int n_ctx;              /* positions a run may hold */
+	int vocab;              /* token ids are below it */
+	saex_dtype dtype;       /* the embedding's dtype in the file */
+	int prepend_bos;        /* runs of this family start with BOS
+	                         * (TransformerLens's default_prepend_bos) */
+	int parallel;           /* attention and MLP read the block's input: no
+	                         * hook_resid_mid */
 } saex_model_config;
 
-/* Loads DIR/config.json and DIR/model.safetensors. NULL on failure (err
- * filled). Free with saex_model_free. */
+/* Loads the model folder dir. NULL on failure (err filled). Free with
+ * saex_model_free. */
 saex_model *saex_model_load(const char *dir, char *err, size_t errlen);
 void saex_model_free(saex_model *m); /* NULL is allowed */
 /* The model's configuration (borrowed; lives as long as the model). */
 const saex_model_config *saex_model_config_of(const saex_model *m);
 
+/* W_U, the unembedding: logits = final_norm(x) W_U^T, [vocab, d_model]
+ * row-major in the file's dtype, one row per token (the embedding itself
+ * when the model ties them). A view into the model (borrowed; name and
+ * data live as long as it); widen rows with saex_model_unembed_rows. */
+const saex_tensor *saex_model_unembed(const saex_model *m);
+/* Rows [r0, r0 + n) of W_U as float32 into out [n, d_model]; r0 + n must
+ * not pass vocab. */
+void saex_model_unembed_rows(const saex_model *m, size_t r0, size_t n, float *out);
+
 /* ---------------------------------------------------------------- hooks
- * Hook points with TransformerLens names, in the order a pass reaches them:
- *   hook_embed                 the token embeddings (wte[ids], before the
- *                              positions are added)                  [T, d]
+ * Hook points with TransformerLens names, in the order a pass reaches them
+ * (D = d_model, Z = n_heads * head_dim, F = d_mlp):
+ *   hook_embed                 the token embeddings (GPT-2: wte[ids] before
+ *                              the positions are added)              [T, D]
  * and per block L (0-based):
- *   blocks.L.hook_resid_pre    block input (wte + wpe for block 0)   [T, d]
- *   blocks.L.ln1.hook_normalized  (x - mean) / sqrt(var + eps) of the
- *                              block input, before ln_1's weight and
- *                              bias                                   [T, d]
- *   blocks.L.attn.hook_z       the heads' outputs concatenated,
- *                              the input of attn.c_proj              [T, d]
- *   blocks.L.hook_attn_out     attention output                      [T, d]
- *   blocks.L.hook_resid_mid    resid_pre + attn_out                  [T, d]
- *   blocks.L.ln2.hook_normalized  as ln1's, of resid_mid              [T, d]
- *   blocks.L.mlp.hook_in       the MLP's input: ln_2(resid_mid) with
- *                              its weight and bias                   [T, d]
- *   blocks.L.mlp.hook_post     gelu_new(...), input of mlp.c_proj    [T, 4d]
- *   blocks.L.hook_mlp_out      MLP output                            [T, d]
- *   blocks.L.hook_resid_post   resid_mid + mlp_out (before ln_f)     [T, d]
- * A callback sees the activation, row-major [T, width], and may change it
- * in place: the run continues from the changed values (a changed
- * ln*.hook_normalized is then scaled by the norm's weight and bias).
- * Returning non-zero stops the run (saex_model_forward then fails with
- * "hook NAME stopped the run"). The kinds are numbered in that order;
+ *   blocks.L.hook_resid_pre    block input (block 0: the embeddings plus
+ *                              GPT-2's positions)                    [T, D]
+ *   blocks.L.ln1.hook_normalized  the block input normalised, before the
+ *                              norm's weight (and bias)              [T, D]
+ *   blocks.L.attn.hook_z       the heads' outputs concatenated, the input
+ *                              of the attention's output projection  [T, Z]
+ *   blocks.L.hook_attn_out     what attention adds to the residual   [T, D]
+ *   blocks.L.hook_resid_mid    resid_pre + attn_out (not in a parallel
+ *                              block)                                [T, D]
+ *   blocks.L.ln2.hook_normalized  as ln1's, of the MLP's residual input
+ *                                                                    [T, D]
+ *   blocks.L.mlp.hook_in       the MLP's input: that norm with its weight
+ *                                                                    [T, D]
+ *   blocks.L.mlp.hook_post     the input of the MLP's down projection
+ *                              (GPT-2: gelu_new(x W_fc + b))         [T, F]
+ *   blocks.L.hook_mlp_out      what the MLP adds to the residual     [T, D]
+ *   blocks.L.hook_resid_post   the block's output                    [T, D]
+ * Values are the plain model's in float32 (no TransformerLens weight
+ * processing). A callback sees the activation, row-major [T, width], and
+ * may change it in place: the run continues from the changed values (a
+ * changed ln*.hook_normalized is then scaled by the norm's weight and
+ * bias). Returning non-zero stops the run (saex_model_forward then fails
+ * with "hook NAME stopped the run"). The kinds are numbered in that order;
  * hook_embed is layer 0's SAEX_HOOK_EMBED. */
 typedef enum saex_hook_kind {
 	SAEX_HOOK_EMBED = 0,
@@ -103,24 +138,28 @@ int saex_hook_parse(const char *name, int *layer, saex_hook_kind *kind);
  * ..., or blocks.L.hook_resid_post") into buf (n bytes), for messages;
  * returns the length the whole list needs, as snprintf does. */
 size_t saex_hook_list(char *buf, size_t n);
-/* The width of a hook point of m: n_embd, or 4 n_embd for mlp.hook_post;
- * 0 when the name is unknown or its layer is out of range. */
+/* The width of a hook point of m (d_model; n_heads head_dim for attn.hook_z,
+ * d_mlp for mlp.hook_post); 0 when the name is unknown, its layer is out of
+ * range or the model has no such point. */
 size_t saex_model_hook_width(const saex_model *m, const char *name);
+/* As saex_model_hook_width, and when it is 0 err says why (the forms
+ * hooks take, the layers the model has, or the point it lacks). */
+size_t saex_model_hook_check(const saex_model *m, const char *name, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- forward */
 typedef struct saex_run_opts {
 	const saex_hook *hooks;   /* n_hooks callbacks; several may share a name */
 	size_t n_hooks;
 	int stop_after_layer;     /* last block to run; negative: all of them */
-	float *logits;            /* NULL, or [T, vocab_size] floats to fill
+	float *logits;            /* NULL, or [T, vocab] floats to fill
 	                           * (needs every block: stop_after_layer < 0
 	                           * or the last one) */
 	int logits_last;          /* non-zero: logits receives only the last
-	                           * position's row, [1, vocab_size] */
+	                           * position's row, [1, vocab] */
 } saex_run_opts;
 #define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL, 0}
 
-/* Runs ids[0..T) (1 <= T <= n_positions, every id < vocab_size) through the
+/* Runs ids[0..T) (1 <= T <= n_ctx, every id < vocab) through the
  * model with causal attention, calling the hooks. A run without logits
  * ends after the last hook point it has, where nothing later can be seen
  * (a blocks.L.hook_resid_pre hook needs only the blocks before L).
@@ -131,11 +170,12 @@ int saex_model_forward(saex_model *m, const uint32_t *ids, size_t T, const saex_
 
 /* ---------------------------------------------------------------- KV cache
  * The keys and values of every layer for the positions run so far, so that
- * a run of new tokens costs only their own rows. A cache belongs to one
- * model (which must outlive it) and one sequence. */
+ * a run of new tokens costs only their own rows: 2 n_layers n_kv_heads
+ * head_dim floats a position. A cache belongs to one model (which must
+ * outlive it) and one sequence. */
 typedef struct saex_kv saex_kv;
 
-/* A cache for up to cap positions (0 or more than n_positions: n_positions).
+/* A cache for up to cap positions (0 or more than n_ctx: n_ctx).
  * NULL when the memory cannot be had. Free with saex_kv_free. */
 saex_kv *saex_kv_new(const saex_model *m, size_t cap);
 void saex_kv_free(saex_kv *kv); /* NULL is allowed */
@@ -153,7 +193,7 @@ int saex_model_forward_kv(saex_model *m, saex_kv *kv, const uint32_t *ids, size_
 
 /* ---------------------------------------------------------------- generation
  * saex_generate appends up to max_new tokens to a prompt, stopping early
- * only when the context (n_positions) is full or on_token asks to stop.
+ * only when the context (n_ctx) is full or on_token asks to stop.
  *
  * Choosing a token from the last position's logits l[vocab] (the
  * TransformerLens rule):
@@ -229,10 +269,12 @@ int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_
 /* The numerics of the forward pass, exposed for tests.
  * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,
  * var the biased variance; y may be x; w and b NULL: the normalisation
- * alone. saex_gelu_new: in place,
+ * alone, b NULL: no bias. saex_rms_norm: y = x / sqrt(mean(x^2) + eps) * w
+ * (w NULL: the normalisation alone). saex_gelu_new: in place,
  * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). saex_softmax: in place,
  * max-subtracted; -INFINITY entries become 0. */
 void saex_layer_norm(float *y, const float *x, size_t n, const float *w, const float *b, float eps);
+void saex_rms_norm(float *y, const float *x, size_t n, const float *w, float eps);
 void saex_gelu_new(float *x, size_t n);
 void saex_softmax(float *x, size_t n);
 

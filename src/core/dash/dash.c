@@ -4,6 +4,7 @@
 #include "dash.h"
 #include "team.h"
 #include "util.h"
+#include "wmat.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -694,9 +695,12 @@ static void dash_keep(float *v, uint32_t *ids, size_t *n, size_t k, float x, uin
 #define DASH_BLOCK 512
 
 /* One block of a product c [rows, cols] = a [rows, d] @ b [cols, d]^T and
- * what is read from it: logit effects (lg) or nearest rows (idx, val). */
+ * what is read from it: logit effects (lg; b given as wb, with a scratch of
+ * WMAT_SCRATCH floats per member) or nearest rows (idx, val). */
 typedef struct dash_prod {
 	const float *a, *b;
+	const wmat *wb;
+	float *scratch;
 	size_t rows, cols, d;
 	float *c;
 	dash_logit *lg;
@@ -711,7 +715,10 @@ static void dash_gemm_share(void *ctx, int i, int size)
 	const dash_prod *p = ctx;
 	size_t n0, n1;
 	team_share(p->cols, i, size, 16, &n0, &n1);
-	affine_cols_t(p->c, p->a, p->b, p->rows, p->d, p->cols, n0, n1);
+	if (p->wb)
+		wmat_cols(p->c, p->a, p->rows, p->wb, NULL, n0, n1, p->scratch + (size_t)i * WMAT_SCRATCH);
+	else
+		affine_cols_t(p->c, p->a, p->b, p->rows, p->d, p->cols, n0, n1);
 }
 
 static void dash_logit_row(const float *row, size_t V, dash_logit *o)
@@ -761,19 +768,35 @@ static void dash_cos_share(void *ctx, int i, int size)
 	}
 }
 
-int dash_logits(const float *w, size_t n, size_t d, const float *wte, size_t V,
-                dash_logit *out, team *tm)
+/* Rows of a logit block: DASH_BLOCK, fewer for a large vocabulary (the
+ * block holds rows x V floats: 128 MiB at most then). */
+static size_t dash_logit_rows(size_t V)
 {
-	float *c = malloc((n < DASH_BLOCK ? (n ? n : 1) : DASH_BLOCK) * (V ? V : 1) * sizeof *c);
-	if (!c)
+	size_t r = ((size_t)1 << 25) / (V ? V : 1);
+	return r >= DASH_BLOCK ? DASH_BLOCK : r < 16 ? 16 : r;
+}
+
+int dash_logits(const float *w, size_t n, size_t d, const saex_tensor *wu, dash_logit *out, team *tm)
+{
+	size_t V = (size_t)wu->shape[0], rows = dash_logit_rows(V), members = tm ? (size_t)team_size(tm) : 1;
+	wmat wb = {wu->data, wu->dtype, V, (size_t)wu->shape[1], 1};
+	if (wu->ndim != 2 || (size_t)wu->shape[1] != d)
 		return -1;
-	for (size_t r0 = 0; r0 < n; r0 += DASH_BLOCK) {
-		size_t b = n - r0 < DASH_BLOCK ? n - r0 : DASH_BLOCK;
-		dash_prod p = {w + r0 * d, wte, b, V, d, c, out + r0, 0, 0, NULL, NULL};
+	float *c = malloc((n < rows ? (n ? n : 1) : rows) * (V ? V : 1) * sizeof *c);
+	float *scratch = wu->dtype == SAEX_F32 ? NULL : malloc(members * WMAT_SCRATCH * sizeof *scratch);
+	if (!c || (wu->dtype != SAEX_F32 && !scratch)) {
+		free(c);
+		free(scratch);
+		return -1;
+	}
+	for (size_t r0 = 0; r0 < n; r0 += rows) {
+		size_t b = n - r0 < rows ? n - r0 : rows;
+		dash_prod p = {w + r0 * d, NULL, &wb, scratch, b, V, d, c, out + r0, 0, 0, NULL, NULL};
 		team_run(tm, dash_gemm_share, &p);
 		team_run(tm, dash_logit_share, &p);
 	}
 	free(c);
+	free(scratch);
 	return 0;
 }
 
@@ -790,7 +813,7 @@ long dash_cosine(const float *u, size_t n, size_t d, size_t r0, size_t r1, size_
 		return -1;
 	for (size_t a = r0; a < r1; a += DASH_BLOCK) {
 		size_t b = r1 - a < DASH_BLOCK ? r1 - a : DASH_BLOCK;
-		dash_prod p = {u + a * d, u, b, n, d, c, NULL, a, k, idx + (a - r0) * k,
+		dash_prod p = {u + a * d, u, NULL, NULL, b, n, d, c, NULL, a, k, idx + (a - r0) * k,
 		               val + (a - r0) * k};
 		team_run(tm, dash_gemm_share, &p);
 		team_run(tm, dash_cos_share, &p);

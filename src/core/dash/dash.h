@@ -34,6 +34,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "saex_tensor.h"
+
 #define DASH_TOP 20           /* top activating examples */
 #define DASH_QUANTILES 5      /* equal-width intervals of [0, max] */
 #define DASH_PER_GROUP 5      /* examples per quantile interval */
@@ -112,16 +114,18 @@ typedef struct dash_logit {
 	float hist_h[DASH_BINS], hist_v[DASH_BINS];   /* over [min, max] */
 } dash_logit;
 
-/* Logit effects of n directions w [n, d] through the tied unembedding,
- * w @ wte^T with wte [V, d]: per row the DASH_LOGITS largest and smallest
+/* Logit effects of n directions w [n, d] through the unembedding,
+ * w @ W_U^T with W_U [V, d] in its file's dtype (saex_model_unembed; F16
+ * and BF16 widened as they are used): per row the DASH_LOGITS largest and smallest
  * (ties: the lower token id) and a DASH_BINS histogram over the vocabulary
  * (equal bins of [min, max], the last closed). With a team (borrowed, as
  * team_blas_start makes one; NULL: OpenBLAS's own threads, then this
  * thread) its members split each product's columns and the rows' scans;
  * the values are the same with any team to float rounding (OpenBLAS's
- * edge kernels round unlike its full tiles). Returns 0 or -1 (memory). */
-int dash_logits(const float *w, size_t n, size_t d, const float *wte, size_t V,
-                dash_logit *out, struct team *tm);
+ * edge kernels round unlike its full tiles). Returns 0, or -1 (memory, or
+ * W_U is not [V, d]). */
+int dash_logits(const float *w, size_t n, size_t d, const saex_tensor *wu, dash_logit *out,
+                struct team *tm);
 
 /* For each of the n unit rows of u [n, d], the k most cosine-similar other
  * rows (largest first, ties: the lower index): idx and val [n, k]. Rows

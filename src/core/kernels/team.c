@@ -74,7 +74,9 @@ team *team_new(int n)
 		n = 1;
 	if (n > TEAM_MAX)
 		n = TEAM_MAX;
-	team *t = xcalloc(1, sizeof *t);
+	team *t = calloc(1, sizeof *t);
+	if (!t)
+		return NULL;
 	pthread_mutex_init(&t->mu, NULL);
 	pthread_cond_init(&t->go, NULL);
 	pthread_cond_init(&t->done, NULL);
@@ -83,7 +85,9 @@ team *team_new(int n)
 	atomic_init(&t->stop, 0);
 	t->size = 1;
 	for (int i = 1; i < n; i++) {
-		team_arg *a = xmalloc(sizeof *a);
+		team_arg *a = malloc(sizeof *a);
+		if (!a)
+			break;
 		a->t = t;
 		a->i = i;
 		if (util_thread_start(&t->th[i], team_main, a) != 0) {
@@ -149,6 +153,8 @@ team *team_blas_start(void)
 	if (nb < 2)
 		return NULL;
 	team *t = team_new(nb);
+	if (!t)
+		return NULL;
 	if (t->size < 2) {
 		team_free(t);
 		return NULL;

@@ -15,7 +15,7 @@
  * threads work only inside its calls and spin (sched_yield) between them,
  * in the way of whatever runs next. NULL (run alone, OpenBLAS threaded)
  * when OpenBLAS has one thread, as inside another team's computation, or
- * when no thread could start.
+ * when no thread (or no memory) could be had.
  *
  * Ownership: the thread that made a team owns it and is the only one that
  * may call team_run and team_free. The members' threads block every signal
@@ -32,7 +32,8 @@ typedef void (*team_fn)(void *ctx, int i, int size);
 
 #define TEAM_MAX 16
 
-/* n is clamped to [1, TEAM_MAX]. Never NULL (aborts when out of memory). */
+/* n is clamped to [1, TEAM_MAX]. NULL when out of memory; fewer members
+ * than asked when threads or their memory cannot be had. */
 team *team_new(int n);
 int team_size(const team *t);
 void team_run(team *t, team_fn fn, void *ctx);

@@ -4,7 +4,6 @@
  * are in saex_model.h. */
 #include "config.h"
 #include "saex.h"
-#include "util.h"
 #include "tensor_util.h"
 
 #include <math.h>
@@ -112,7 +111,7 @@ saex_gen *saex_gen_new(saex_model *m, const uint32_t *prompt, size_t n, const sa
                        size_t errlen)
 {
 	const saex_model_config *c = saex_model_config_of(m);
-	size_t V = (size_t)c->vocab_size, P = (size_t)c->n_positions;
+	size_t V = (size_t)c->vocab, P = (size_t)c->n_ctx;
 	if (n < 1 || n > P) {
 		tensor_fail(err, errlen, "%zu prompt tokens: the model takes 1 to %zu", n, P);
 		return NULL;
@@ -127,25 +126,34 @@ saex_gen *saex_gen_new(saex_model *m, const uint32_t *prompt, size_t n, const sa
 			            i, V);
 			return NULL;
 		}
-	saex_gen *g = xcalloc(1, sizeof *g);
+	saex_gen *g = calloc(1, sizeof *g);
+	if (!g) {
+		tensor_fail(err, errlen, "out of memory");
+		return NULL;
+	}
 	g->m = m;
 	g->o = *o;
 	g->V = V;
 	g->n_prompt = n;
 	g->max_new = o->max_new > P - n ? P - n : o->max_new;
-	g->ids = xmalloc((n + g->max_new + 1) * sizeof *g->ids);
+	g->ids = malloc((n + g->max_new + 1) * sizeof *g->ids);
+	g->logits = malloc(V * sizeof *g->logits);
+	if (o->temperature > 0.0f) {
+		g->counts = calloc(V, sizeof *g->counts);
+		g->p = malloc(V * sizeof *g->p);
+	}
+	if (!g->ids || !g->logits || (o->temperature > 0.0f && (!g->counts || !g->p))) {
+		tensor_fail(err, errlen, "out of memory");
+		saex_gen_free(g);
+		return NULL;
+	}
 	memcpy(g->ids, prompt, n * sizeof *g->ids);
 	g->len = n;
-	g->logits = xmalloc(V * sizeof *g->logits);
-	if (o->temperature > 0.0f) {
-		g->counts = xcalloc(V, sizeof *g->counts);
-		g->p = xmalloc(V * sizeof *g->p);
-		for (size_t i = 0; i < n; i++)
-			g->counts[prompt[i]]++;
-	}
+	for (size_t i = 0; g->counts && i < n; i++)
+		g->counts[prompt[i]]++;
 	saex_rng_seed(g->rng, o->seed);
 	if (!o->no_cache && g->max_new > 0 && !(g->kv = saex_kv_new(m, n + g->max_new))) {
-		tensor_fail(err, errlen, "out of memory for the KV cache");
+		tensor_fail(err, errlen, "out of memory for the KV cache (%zu positions)", n + g->max_new);
 		saex_gen_free(g);
 		return NULL;
 	}

@@ -16,9 +16,9 @@ int saex_sae_fits(const saex_sae *s, const saex_model *m, char *err, size_t errl
 	saex_hook_kind kind;
 	if (!in->hook_name || !*in->hook_name)
 		return tensor_fail(err, errlen, "the SAE's cfg.json names no hook");
-	if (saex_hook_parse(in->hook_name, &layer, &kind) || layer >= saex_model_config_of(m)->n_layer)
+	if (saex_hook_parse(in->hook_name, &layer, &kind) || layer >= saex_model_config_of(m)->n_layers)
 		return tensor_fail(err, errlen, "the SAE's hook '%s' is not a hook of the model (layers 0 to %d)",
-		                   in->hook_name, saex_model_config_of(m)->n_layer - 1);
+		                   in->hook_name, saex_model_config_of(m)->n_layers - 1);
 	size_t w = saex_model_hook_width(m, in->hook_name);
 	if ((int64_t)w != in->d_in)
 		return tensor_fail(err, errlen, "the SAE's d_in %lld does not match the width %zu of %s",
