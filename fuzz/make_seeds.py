@@ -153,6 +153,23 @@ put("model_config", "n-ctx-only", json.dumps(small))
 put("model_config", "one-head", json.dumps(dict(small, n_head=1, layer_norm_epsilon=0.001,
                                                  model_type="gpt2")))
 put("model_config", "wrong-act", json.dumps(dict(hf, activation_function="relu")))
+llama = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 4, "intermediate_size": 8,
+         "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "vocab_size": 16,
+         "max_position_embeddings": 8, "rms_norm_eps": 1e-5, "rope_theta": 500000.0, "tie_word_embeddings": True,
+         "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                          "original_max_position_embeddings": 8192}}
+put("model_config", "hf-llama", json.dumps(llama, indent=2))
+put("model_config", "qwen3-rope-parameters", json.dumps(dict(llama, model_type="qwen3", head_dim=2, rope_scaling=None,
+                                                             rope_parameters={"rope_type": "linear", "factor": 2.0,
+                                                                              "rope_theta": 1e6})))
+put("model_config", "gemma3-text-config", json.dumps({"model_type": "gemma3", "text_config": dict(
+    llama, model_type="gemma3_text", head_dim=2, query_pre_attn_scalar=2, sliding_window=2, sliding_window_pattern=2,
+    layer_types=["sliding_attention", "full_attention"], rope_local_base_freq=10000.0)}))
+put("model_config", "gemma2-softcaps", json.dumps(dict(llama, model_type="gemma2", head_dim=2, attn_logit_softcapping=50.0,
+                                                       final_logit_softcapping=30.0, hidden_activation="gelu")))
+put("model_config", "neox", json.dumps({"model_type": "gpt_neox", "hidden_size": 4, "intermediate_size": 8,
+                                        "num_hidden_layers": 2, "num_attention_heads": 2, "vocab_size": 16,
+                                        "rotary_pct": 0.5, "use_parallel_residual": False}))
 
 # ------------------------------------------------------------ tokenizer
 def byte_cp(b):

@@ -195,6 +195,24 @@ START_TEST(st_valid_without_metadata_unaligned)
 	ck_assert_uint_eq(saex_safetensors_count(f), 0);
 	ck_assert_ptr_null(saex_safetensors_find(f, "a"));
 	saex_safetensors_close(f);
+	/* masks and integer buffers (BOOL, I64: Pythia's attention.bias) are
+	 * listed with their bytes, but give no float32 view */
+	p = st_write("other.safetensors",
+	             "{\"mask\":{\"dtype\":\"BOOL\",\"shape\":[2,2],\"data_offsets\":[0,4]},"
+	             "\"ids\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[8,24]}}", 8, d, 24);
+	f = saex_safetensors_open(p, err, sizeof err);
+	ck_assert_msg(f != NULL, "%s", err);
+	const saex_tensor *m = saex_safetensors_find(f, "mask"), *ids = saex_safetensors_find(f, "ids");
+	ck_assert(m && ids);
+	ck_assert_int_eq(m->dtype, SAEX_OTHER);
+	ck_assert_uint_eq(m->nbytes, 4);
+	ck_assert_int_eq(ids->dtype, SAEX_OTHER);
+	ck_assert_uint_eq(ids->nbytes, 16);
+	ck_assert_str_eq(saex_dtype_name(ids->dtype), "other");
+	float *none;
+	ck_assert_ptr_null(saex_tensor_f32(ids, &none));
+	ck_assert_ptr_null(none);
+	saex_safetensors_close(f);
 	/* holes between tensors are allowed; unknown keys in an entry ignored */
 	p = st_write("holes.safetensors",
 	             "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8],\"extra\":1}}", 8, d, 8);
@@ -328,13 +346,13 @@ START_TEST(st_bad_tensors)
 	             "{\"p\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
 	             "\"q\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", 8, d, 4);
 	st_bad(p, (const char *[]){p, "overlap", NULL});
-	/* unknown and missing dtypes */
+	/* unknown and missing dtypes; a size that does not match the dtype's */
 	p = st_write("dtype.safetensors",
-	             "{\"ids\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}", 8, d, 16);
-	st_bad(p, (const char *[]){p, "tensor 'ids'", "dtype I64 is not supported", NULL});
+	             "{\"ids\":{\"dtype\":\"Q4_K\",\"shape\":[2],\"data_offsets\":[0,16]}}", 8, d, 16);
+	st_bad(p, (const char *[]){p, "tensor 'ids'", "dtype Q4_K is not supported", NULL});
 	p = st_write("dtype2.safetensors",
-	             "{\"x\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]}}", 8, d, 2);
-	st_bad(p, (const char *[]){p, "tensor 'x'", "dtype F8_E4M3", NULL});
+	             "{\"x\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8, d, 8);
+	st_bad(p, (const char *[]){p, "tensor 'x'", "hold 8 bytes but shape [2] I64 needs 16", NULL});
 	p = st_write("nodtype.safetensors", "{\"x\":{\"shape\":[2],\"data_offsets\":[0,8]}}", 8, d, 8);
 	st_bad(p, (const char *[]){p, "tensor 'x'", "no dtype", NULL});
 	p = st_write("dtypenum.safetensors", "{\"x\":{\"dtype\":4,\"shape\":[2],\"data_offsets\":[0,8]}}", 8, d, 8);

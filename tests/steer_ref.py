@@ -2,7 +2,8 @@
 """steer_ref.py - test helper for tests/steer.test (numpy only): checks a
 sequence that `saex generate` produced against an independent float64
 implementation of FORMATS.md section 5 (steering) and the sampling rule of
-src/include/saex_model.h.
+src/include/saex_model.h, on GPT-2 (gpt2_ref.py) or any family hf_ref.py
+runs.
 
   steer_ref.py verify MODEL SEQ PROMPT_LEN [--temperature T] [--seed S]
                [--freq-penalty F] [--multiplier M] [--method add|clamp]
@@ -30,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gpt2_ref  # noqa: E402
+import hf_ref  # noqa: E402
 import sae_ref  # noqa: E402
 
 M64 = (1 << 64) - 1
@@ -101,8 +103,18 @@ def steering(specs, mult, method):
     return {h: make(e) for h, e in by_hook.items()}
 
 
-def cmd_logits(model, ids, path, cfg, wt, st):
-    _, want = gpt2_ref.forward(wt, cfg, ids, st)
+def model_of(d):
+    """(forward, config, weights, vocabulary size) of a model folder: GPT-2's
+    reference or the other families'."""
+    with open(os.path.join(d, "config.json")) as f:
+        cfg = json.load(f)
+    if cfg.get("model_type", "gpt2") == "gpt2":
+        return gpt2_ref.forward, cfg, gpt2_ref.read_safetensors(os.path.join(d, "model.safetensors")), cfg["vocab_size"]
+    return hf_ref.forward, cfg, hf_ref.read_weights(d), hf_ref.text_config(cfg)[0]["vocab_size"]
+
+
+def cmd_logits(forward, ids, path, cfg, wt, st):
+    _, want = forward(wt, cfg, ids, st)
     got = np.load(path).astype(np.float64)
     if got.shape != want.shape:
         print("# logits: shape %s, wanted %s" % (got.shape, want.shape))
@@ -129,16 +141,14 @@ def main():
             o[a[i]] = a[i + 1]
         i += 2
     temp, seed, fp = float(o["--temperature"]), int(o["--seed"]), float(o["--freq-penalty"])
-    with open(os.path.join(model, "config.json")) as f:
-        cfg = json.load(f)
-    wt = gpt2_ref.read_safetensors(os.path.join(model, "model.safetensors"))
+    forward, cfg, wt, vocab = model_of(model)
     st = steering(specs, float(o["--multiplier"]), o["--method"])
     if cmd == "logits":
-        return cmd_logits(model, seq, a[2], cfg, wt, st)
+        return cmd_logits(forward, seq, a[2], cfg, wt, st)
     plen = int(a[2])
-    _, logits = gpt2_ref.forward(wt, cfg, seq[:-1], st)
+    _, logits = forward(wt, cfg, seq[:-1], st)
     rng = Rng(seed)
-    counts = np.zeros(cfg["vocab_size"])
+    counts = np.zeros(vocab)
     for t in seq[:plen]:
         counts[t] += 1
     decided = bad = 0

@@ -163,7 +163,7 @@ int core_text_run(core_src *s, const char *text, core_text *out, char *err, size
 		snprintf(err, errlen, "%s: no tokenizer (vocab.json + merges.txt or tokenizer.json)", s->model_dir);
 		return -1;
 	}
-	int bos = saex_tok_bos(s->tok) >= 0;
+	int bos = saex_model_config_of(s->model)->prepend_bos && saex_tok_bos(s->tok) >= 0;
 	size_t n = 0;
 	uint32_t *ids = saex_tok_encode(s->tok, text, strlen(text), bos, &n);
 	if (n == 0 || n > (size_t)ctx) {

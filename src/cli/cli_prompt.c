@@ -15,10 +15,11 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 	if (text) {
 		if (!*tok)
 			return cli_fail(cmd, CLI_DATA, "%s", err);
-		if (!no_bos && saex_tok_bos(*tok) < 0)
+		int bos = !no_bos && c->prepend_bos; /* the family's habit (Qwen, GPT-NeoX: none) */
+		if (bos && saex_tok_bos(*tok) < 0)
 			return cli_fail(cmd, CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for "
 			                "BOS (use --no-bos)", model_dir);
-		*ids = saex_tok_encode(*tok, text, strlen(text), !no_bos, n);
+		*ids = saex_tok_encode(*tok, text, strlen(text), bos, n);
 	}
 	if (*n == 0 || *n > (size_t)c->n_ctx)
 		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_ctx);

@@ -437,7 +437,7 @@ static int build_run(build_opts *o, build_w *w)
 	dash *d = NULL;
 	float *unit = NULL, *norms = NULL, *x = NULL, *f = NULL;
 	char *ckpt = NULL;
-	if (corpus_read(o->corpus, tok, o->ctx, o->prompts, &c, &e)) {
+	if (corpus_read(o->corpus, tok, w->mc->prepend_bos, o->ctx, o->prompts, &c, &e)) {
 		saex_tok_free(tok);
 		return cli_fail("build", CLI_DATA, "%s", e.msg);
 	}

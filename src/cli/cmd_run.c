@@ -197,6 +197,11 @@ int cmd_run(int argc, char **argv)
 		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layers - 1);
 		goto out;
 	}
+	for (size_t i = 0; i < n_saves; i++)
+		if (!saex_model_hook_check(m, saves[i].hook, err, sizeof err)) { /* e.g. resid_mid of a parallel block */
+			cli_fail("run", CLI_USAGE, "%s", err);
+			goto out;
+		}
 
 	/* steering first, so that saved hooks and the SAE see its effect */
 	if (cli_steer_load("run", &cst, m)) {

@@ -193,7 +193,7 @@ static FILE *corpus_open(const char *path, sb *keep, saex_err *e)
 	return f;
 }
 
-int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts, corpus *out,
+int corpus_read(const char *path, saex_tok *tok, int bos, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e)
 {
 	memset(out, 0, sizeof *out);
@@ -204,7 +204,7 @@ int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts,
 		return 2;
 	}
 	corpus_ctx x = {out, tok, ctx, max_prompts, 0, 0, saex_tok_bos(tok)};
-	if (ctx < 2)
+	if (ctx < 2 || !bos)
 		x.bos = -1;
 	out->off = xcalloc(2, sizeof *out->off);
 	x.cap_off = 2;

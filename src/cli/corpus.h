@@ -8,12 +8,12 @@
  * blank lines (their inner newlines kept), else each non-empty line is a
  * document (a trailing CR dropped).
  *
- * Prompts: each document is tokenized on its own; with a BOS token
- * (<|endoftext|>) its ids are cut into pieces of ctx - 1 and each piece
- * becomes BOS + piece (as TransformerLens prepends BOS), so prompts hold at
- * most ctx tokens and a document's last piece may be shorter. Without a BOS
- * token the pieces are ctx long. Reading stops after max_prompts prompts
- * (0: all).
+ * Prompts: each document is tokenized on its own; with bos set and a BOS
+ * token (<|endoftext|>) its ids are cut into pieces of ctx - 1 and each
+ * piece becomes BOS + piece (as TransformerLens prepends BOS for the
+ * model's family: saex_model_config.prepend_bos), so prompts hold at most
+ * ctx tokens and a document's last piece may be shorter. Without one the
+ * pieces are ctx long. Reading stops after max_prompts prompts (0: all).
  *
  * Reading streams: line by line, stopping at max_prompts, with memory for
  * the longest line and the prompts' ids; a plain-text file is first read
@@ -41,7 +41,7 @@ typedef struct corpus {
 /* Reads path. Errors (code 2): the file cannot be read or is a folder, a
  * JSONL line is malformed ("path:line: reason"), or there is no text at
  * all. */
-int corpus_read(const char *path, saex_tok *tok, size_t ctx, size_t max_prompts, corpus *out,
+int corpus_read(const char *path, saex_tok *tok, int bos, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e);
 void corpus_free(corpus *c);
 

@@ -5,10 +5,19 @@
  * A model folder holds config.json and model.safetensors, or the shards
  * that model.safetensors.index.json names (files of the same folder only).
  * The family comes from config.json's model_type (else architectures[0];
- * a config naming neither is GPT-2): gpt2 (tensor names with or without
- * "transformer."; activation_function gelu_new; W_U tied to wte). Keys a
- * family does not require take Hugging Face's class defaults; other
- * model_types are refused by name. Weights stay in the file's dtype (F32,
+ * a config naming neither is GPT-2), as FORMATS-MODELS.md §A describes:
+ *   gpt2         tensor names with or without "transformer.";
+ *                activation_function gelu_new; W_U tied to wte
+ *   llama        Llama 3.0/3.1/3.2; rope_scaling llama3 or linear
+ *   qwen2, qwen3 (Qwen 2/2.5, Qwen 3: q/k norms, head_dim of its own)
+ *   gemma2       (1 + w) norms around attention and MLP, embeddings times
+ *                sqrt(d_model), softcaps, sliding-window layers
+ *   gemma3_text, gemma3  (the multimodal checkpoint's text_config and
+ *                language_model. tensors; vision tensors are not read)
+ *   gpt_neox     Pythia: parallel blocks, partial rotary, fused qkv
+ * rope_theta / rope_scaling and transformers 5's rope_parameters are both
+ * read. Keys a family does not require take Hugging Face's class defaults;
+ * other model_types are refused by name. Weights stay in the file's dtype (F32,
  * F16, BF16), mapped read-only: F32 is used in place, F16 and BF16 are
  * widened to float32 as they are used; the arithmetic is float32. Norm
  * weights and biases are float32 copies. Buffers the file may hold beside

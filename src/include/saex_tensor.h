@@ -30,12 +30,16 @@ extern "C" {
 typedef enum saex_dtype {
 	SAEX_F32 = 0,
 	SAEX_F16 = 1,  /* IEEE binary16 */
-	SAEX_BF16 = 2  /* bfloat16 */
+	SAEX_BF16 = 2, /* bfloat16 */
+	SAEX_OTHER = 3 /* a safetensors dtype saex reads past but does not
+	                * compute with: BOOL, U8, I8, I16, U16, I32, U32, I64,
+	                * U64, F64, F8_E4M3, F8_E5M2 (a model's masks and
+	                * buffers) */
 } saex_dtype;
 
-/* "F32", "F16" or "BF16" (static storage). */
+/* "F32", "F16", "BF16" or "other" (static storage). */
 const char *saex_dtype_name(saex_dtype t);
-/* Bytes per element: 4 or 2. */
+/* Bytes per element: 4 or 2 (0 for SAEX_OTHER: see a tensor's nbytes). */
 size_t saex_dtype_size(saex_dtype t);
 
 /* ---------------------------------------------------------------- safetensors
@@ -43,7 +47,7 @@ size_t saex_dtype_size(saex_dtype t);
  * before returning: the 8-byte little-endian header length N lies within
  * the file (and below 100 MB), the N bytes are a JSON object, every entry
  * but "__metadata__" (which must map strings to strings) is
- * {"dtype": F32|F16|BF16, "shape": [non-negative integers, at most
+ * {"dtype": F32|F16|BF16 (or one of SAEX_OTHER's), "shape": [non-negative integers, at most
  * SAEX_MAX_DIMS], "data_offsets": [begin, end]} with begin <= end inside the
  * data that follows the header, end - begin == numel * dtype size (numel
  * computed without overflow), and no two tensors share a byte. Names must be
@@ -81,7 +85,8 @@ const char *saex_safetensors_meta(const saex_safetensors *f, const char *key);
  * this points into the map (zero copy; *owned is set to NULL; valid until
  * the file is closed); otherwise the values are converted (F16, BF16) or
  * copied (unaligned F32) into memory that *owned receives and the caller
- * frees with free(). Returns NULL only when that memory cannot be had. */
+ * frees with free(). Returns NULL when t's dtype is SAEX_OTHER or that
+ * memory cannot be had. */
 const float *saex_tensor_f32(const saex_tensor *t, float **owned);
 
 /* ---------------------------------------------------------------- .npy

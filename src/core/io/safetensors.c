@@ -34,17 +34,23 @@ struct saex_safetensors {
 	arena a;               /* names and metadata strings */
 };
 
-static int st_dtype(const char *s, saex_dtype *t)
+/* The dtype named s and its element's size in bytes: the three saex
+ * computes with, or SAEX_OTHER for the others safetensors defines (a
+ * model's boolean masks and integer buffers, which are read past). */
+static int st_dtype(const char *s, saex_dtype *t, size_t *elem)
 {
-	if (strcmp(s, "F32") == 0)
-		*t = SAEX_F32;
-	else if (strcmp(s, "F16") == 0)
-		*t = SAEX_F16;
-	else if (strcmp(s, "BF16") == 0)
-		*t = SAEX_BF16;
-	else
-		return -1;
-	return 0;
+	static const struct { const char *name; saex_dtype t; size_t size; } known[] = {
+		{"F32", SAEX_F32, 4}, {"F16", SAEX_F16, 2}, {"BF16", SAEX_BF16, 2}, {"BOOL", SAEX_OTHER, 1},
+		{"U8", SAEX_OTHER, 1}, {"I8", SAEX_OTHER, 1}, {"F8_E4M3", SAEX_OTHER, 1}, {"F8_E5M2", SAEX_OTHER, 1},
+		{"I16", SAEX_OTHER, 2}, {"U16", SAEX_OTHER, 2}, {"I32", SAEX_OTHER, 4}, {"U32", SAEX_OTHER, 4},
+		{"F64", SAEX_OTHER, 8}, {"I64", SAEX_OTHER, 8}, {"U64", SAEX_OTHER, 8}};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(known); i++)
+		if (strcmp(s, known[i].name) == 0) {
+			*t = known[i].t;
+			*elem = known[i].size;
+			return 0;
+		}
+	return -1;
 }
 
 /* Reads one tensor entry; fills e (name already set). datalen is the size
@@ -59,9 +65,11 @@ static int st_entry_parse(const saex_safetensors *f, json_t *v, st_entry *e, uin
 	if (!json_is_string(dt))
 		return tensor_fail(err, errlen, "%s: tensor '%s': %s", p, name,
 		                   dt ? "dtype is not a string" : "no dtype");
-	if (st_dtype(json_string_value(dt), &e->t.dtype) != 0)
+	const char *dts = json_string_value(dt);
+	size_t elem;
+	if (st_dtype(dts, &e->t.dtype, &elem) != 0)
 		return tensor_fail(err, errlen, "%s: tensor '%s': dtype %s is not supported (saex reads F32, F16 and BF16)",
-		                   p, name, json_string_value(dt));
+		                   p, name, dts);
 	json_t *sh = json_object_get(v, "shape");
 	if (!json_is_array(sh))
 		return tensor_fail(err, errlen, "%s: tensor '%s': %s", p, name,
@@ -84,10 +92,9 @@ static int st_entry_parse(const saex_safetensors *f, json_t *v, st_entry *e, uin
 		if (e->t.shape[i] < 0)
 			rc = tensor_fail(err, errlen, "%s: tensor '%s': shape %s has a negative dimension",
 			                 p, name, s.p);
-	if (rc == 0 && tensor_numel(e->t.ndim, e->t.shape, saex_dtype_size(e->t.dtype), &e->t.numel,
-	                            &e->t.nbytes) != 0)
+	if (rc == 0 && tensor_numel(e->t.ndim, e->t.shape, elem, &e->t.numel, &e->t.nbytes) != 0)
 		rc = tensor_fail(err, errlen, "%s: tensor '%s': shape %s %s is too large (its size overflows 64 bits)",
-		                 p, name, s.p, saex_dtype_name(e->t.dtype));
+		                 p, name, s.p, dts);
 	json_t *off = json_object_get(v, "data_offsets");
 	json_t *b = json_array_get(off, 0), *en = json_array_get(off, 1);
 	if (rc == 0 && (!json_is_array(off) || json_array_size(off) != 2 || !json_is_integer(b) ||
@@ -111,8 +118,7 @@ static int st_entry_parse(const saex_safetensors *f, json_t *v, st_entry *e, uin
 			rc = tensor_fail(err, errlen,
 			                 "%s: tensor '%s': data_offsets [%llu, %llu] hold %llu bytes but shape %s %s needs %zu",
 			                 p, name, (unsigned long long)e->begin, (unsigned long long)e->end,
-			                 (unsigned long long)(e->end - e->begin), s.p,
-			                 saex_dtype_name(e->t.dtype), e->t.nbytes);
+			                 (unsigned long long)(e->end - e->begin), s.p, dts, e->t.nbytes);
 	}
 	sb_free(&s);
 	return rc;
@@ -314,6 +320,8 @@ const char *saex_safetensors_meta(const saex_safetensors *f, const char *key)
 const float *saex_tensor_f32(const saex_tensor *t, float **owned)
 {
 	*owned = NULL;
+	if (t->dtype == SAEX_OTHER)
+		return NULL;
 	if (t->dtype == SAEX_F32 && tensor_host_le() && ((uintptr_t)t->data & 3) == 0)
 		return t->data;
 	size_t bytes;

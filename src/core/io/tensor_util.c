@@ -84,6 +84,8 @@ void tensor_to_f32(float *dst, const void *src, uint64_t n, saex_dtype t)
 		for (uint64_t i = 0; i < n; i++)
 			dst[i] = saex_bf16_to_f32(tensor_le16(p + 2 * i));
 		break;
+	case SAEX_OTHER:
+		break;
 	}
 }
 
@@ -93,13 +95,14 @@ const char *saex_dtype_name(saex_dtype t)
 	case SAEX_F32: return "F32";
 	case SAEX_F16: return "F16";
 	case SAEX_BF16: return "BF16";
+	case SAEX_OTHER: return "other";
 	}
 	return "?";
 }
 
 size_t saex_dtype_size(saex_dtype t)
 {
-	return t == SAEX_F32 ? 4 : 2;
+	return t == SAEX_F32 ? 4 : t == SAEX_OTHER ? 0 : 2;
 }
 
 json_t *tensor_json_object(const char *path, char *err, size_t errlen)

@@ -177,6 +177,10 @@ static const saex_tensor *ld_tensor(loader *L, const char *name, int nd, const i
 		tensor_fail(L->err, L->errlen, "%s: tensor '%s' has shape %s, expected %s", file, t->name, got, want);
 		return NULL;
 	}
+	if (t->dtype == SAEX_OTHER) {
+		tensor_fail(L->err, L->errlen, "%s: tensor '%s' is not F32, F16 or BF16", file, t->name);
+		return NULL;
+	}
 	return t;
 }
 
