@@ -68,5 +68,10 @@ void wmat_row(const wmat *w, size_t r, float *out);
 void w16_widen(float *out, const uint16_t *h, size_t n, int bf);
 void w16_dot(float *y, const uint16_t *h, size_t ld, size_t rows, const float *x, size_t k, int bf);
 void w16_axpy(float *y, const uint16_t *h, size_t ld, size_t kn, size_t w, const float *x, int bf);
+/* The one-token kernels use AVX-512 (2), AVX2 with FMA and F16C (1) or
+ * portable C (0), the best the CPU runs; w16_cap(level) allows no better
+ * than level from then on and returns the level in use (for tests; not
+ * thread-safe). */
+int w16_cap(int level);
 
 #endif
