@@ -273,6 +273,9 @@ START_TEST(products_every_dtype)
 	/* more outputs than one widened block holds (4,096 of 64 inputs) */
 	product_case(SAEX_BF16, 1, 2, 64, 4200, 0, 4200);
 	product_case(SAEX_F16, 0, 2, 64, 4200, 100, 4200);
+	/* rows longer than one block's inputs (2,048): chunks added up */
+	product_case(SAEX_BF16, 1, 3, 4100, 40, 0, 40);
+	product_case(SAEX_F16, 0, 2, 2100, 48, 16, 48);
 }
 END_TEST
 

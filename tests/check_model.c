@@ -218,6 +218,15 @@ START_TEST(hooks_read_and_change)
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.mlp.hook_post"), 16);
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.1.attn.hook_z"), 4);
 	ck_assert_uint_eq(saex_model_hook_width(m, "blocks.2.attn.hook_z"), 0);
+	/* W_U: GPT-2's is wte itself, in the file's dtype; rows widen to it */
+	const saex_tensor *wu = saex_model_unembed(m);
+	ck_assert_str_eq(wu->name, "wte.weight");
+	ck_assert_int_eq(wu->dtype, SAEX_F32);
+	ck_assert_int_eq(wu->shape[0], TV);
+	ck_assert_int_eq(wu->shape[1], TD);
+	float rows[2 * TD];
+	saex_model_unembed_rows(m, 5, 2, rows);
+	ck_assert(memcmp(rows, (const float *)wu->data + 5 * TD, sizeof rows) == 0);
 	const uint32_t ids[5] = {6, 0, 3, 3, 1};
 	float logits[5 * TV], logits2[5 * TV];
 

@@ -52,13 +52,14 @@ def write_safetensors(path, tensors):
             f.write(raw)
 
 
-def read_safetensors(path):
+def read_tensors(path, out):
+    """The F32, F16 and BF16 tensors of a safetensors file into out as
+    float64, by name (other dtypes, such as masks, are left out)."""
     with open(path, "rb") as f:
         data = f.read()
     n = struct.unpack("<Q", data[:8])[0]
     header = json.loads(data[8:8 + n])
     base = 8 + n
-    out = {}
     for name, e in header.items():
         if name == "__metadata__":
             continue
@@ -71,9 +72,15 @@ def read_safetensors(path):
         elif e["dtype"] == "F16":
             a = np.frombuffer(raw, dtype="<f2").astype(np.float64)
         else:
-            raise ValueError(e["dtype"])
-        out[name[len("transformer."):] if name.startswith("transformer.") else name] = a.reshape(e["shape"])
+            continue
+        out[name] = a.reshape(e["shape"])
     return out
+
+
+def read_safetensors(path):
+    """GPT-2's tensors by their names without "transformer."."""
+    return {k[len("transformer."):] if k.startswith("transformer.") else k: v
+            for k, v in read_tensors(path, {}).items()}
 
 
 def opt(args, name, default):

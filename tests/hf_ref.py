@@ -27,7 +27,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from gpt2_ref import bf16_bits, compare, opt, write_safetensors  # noqa: E402
+from gpt2_ref import bf16_bits, compare, opt, read_tensors, write_safetensors  # noqa: E402
 
 # ---------------------------------------------------------------- configs
 # Tiny shapes that keep every feature of a family in play: grouped heads,
@@ -289,37 +289,15 @@ def cmd_write(args):
 
 # ---------------------------------------------------------------- reading
 
-def read_one(path, out):
-    with open(path, "rb") as f:
-        data = f.read()
-    n = int.from_bytes(data[:8], "little")
-    header = json.loads(data[8:8 + n])
-    base = 8 + n
-    for name, e in header.items():
-        if name == "__metadata__":
-            continue
-        b, end = e["data_offsets"]
-        raw = data[base + b:base + end]
-        if e["dtype"] == "F32":
-            a = np.frombuffer(raw, dtype="<f4").astype(np.float64)
-        elif e["dtype"] == "BF16":
-            a = (np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32).astype(np.float64)
-        elif e["dtype"] == "F16":
-            a = np.frombuffer(raw, dtype="<f2").astype(np.float64)
-        else:
-            continue
-        out[name] = a.reshape(e["shape"])
-
-
 def read_weights(d):
     out = {}
     single = os.path.join(d, "model.safetensors")
     if os.path.exists(single):
-        read_one(single, out)
+        read_tensors(single, out)
     else:
         with open(os.path.join(d, "model.safetensors.index.json")) as f:
             for fn in sorted(set(json.load(f)["weight_map"].values())):
-                read_one(os.path.join(d, fn), out)
+                read_tensors(os.path.join(d, fn), out)
     return out
 
 

@@ -5,9 +5,12 @@
 #include <cblas.h>
 #include <string.h>
 
-/* Inputs per widened block: the whole row up to this, else chunks of it
- * added up (beta 1). */
-#define WMAT_KC 16384
+/* Inputs per widened block at most: longer rows are cut into equal chunks
+ * whose products add up (beta 1), so that a block holds at least
+ * WMAT_SCRATCH / WMAT_KC = 128 outputs. Each sgemm call packs its x chunk
+ * anew; with few outputs a call (16 for a 9,216-long row in one chunk)
+ * that packing, not the product, took most of a prompt's time. */
+#define WMAT_KC 2048
 
 static void wmat_f32(float *y, const float *x, size_t T, const wmat *w, size_t c0, size_t n)
 {
@@ -32,7 +35,9 @@ static void wmat_blocks(float *y, const float *x, size_t T, const wmat *w, size_
 	const uint16_t *h = w->p;
 	int bf = w->dtype == SAEX_BF16;
 	size_t in = wmat_in(w), out = wmat_out(w);
-	size_t kc = in < WMAT_KC ? in : WMAT_KC;
+	size_t nk = (in + WMAT_KC - 1) / WMAT_KC, kc = ((in + nk - 1) / nk + 15) / 16 * 16;
+	if (kc > in)
+		kc = in;
 	size_t nb = WMAT_SCRATCH / kc / 16 * 16;
 	for (size_t k0 = 0; k0 < in; k0 += kc) {
 		size_t kn = in - k0 < kc ? in - k0 : kc;
