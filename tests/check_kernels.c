@@ -17,7 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NEAR(a, b, tol) ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%.9g != %.9g", (double)(a), (double)(b))
+#define NEAR(a, b, tol)                                                                                               \
+	ck_assert_msg(fabs((double)(a) - (double)(b)) <= (tol), "%.9g != %.9g", (double)(a), (double)(b))
 
 static double rnd(uint64_t *s)
 {

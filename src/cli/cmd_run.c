@@ -179,8 +179,9 @@ int cmd_run(int argc, char **argv)
 		int l;
 		saex_hook_kind k;
 		if (saex_hook_parse(si->hook_name, &l, &k) || l >= c->n_layers) {
-			rc = cli_fail("run", CLI_DATA, "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 to %d)",
-			              sae_dir, si->hook_name, c->n_layers - 1);
+			rc = cli_fail("run", CLI_DATA,
+			              "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 to %d)", sae_dir,
+			              si->hook_name, c->n_layers - 1);
 			goto out;
 		}
 		size_t w = saex_model_hook_width(m, si->hook_name);
