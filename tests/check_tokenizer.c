@@ -1268,10 +1268,16 @@ START_TEST(json_errors)
 	         W("decoder: start is not a whole number"));
 	bad_json("{\"pre_tokenizer\":null}", W("model: missing or not a JSON object"));
 	bad_json("[]", W("not a JSON object"));
+	/* a lone surrogate escape is no text */
+	bad_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"\\udc80\":0},\"merges\":[]}}",
+	         W("model.vocab: a token that is not valid UTF-8"));
 	/* truncated and broken files */
 	bad_json("{" BASE_MODEL ",\"decoder\":{\"type\":\"ByteLe", W(":1: not valid JSON"));
 	bad_json("", W("not valid JSON"));
-	bad_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"a\":1},\"merges\":[]}}", W("duplicate"));
+	bad_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0,\"a\":1},\"merges\":[]}}",
+	         W("model.vocab: token 'a' (id 1): the token is there already with id 0"));
+	bad_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"a\":0},\"merges\":[],\"vocab\":{}}}", W("duplicate key 'vocab'"));
+	bad_json("{" BASE_MODEL ",\"decoder\":null,\"decoder\":null}", W("duplicate key 'decoder'"));
 }
 END_TEST
 

@@ -23,13 +23,18 @@ typedef struct tok_sym {
 	int gone;                 /* merged into its left neighbour */
 } tok_sym;
 
+typedef struct tok_mslot {
+	uint64_t key;             /* (left << 32 | right) + 1; 0 = empty */
+	uint32_t rank;
+} tok_mslot;
+
 typedef struct tok_merge_q {
 	uint32_t rank, out;
 	size_t pos;               /* the left symbol */
 } tok_merge_q;
 
 /* ---------------------------------------------------------------- merges */
-static size_t tok_mslot(uint64_t key, size_t cap)
+static size_t tok_mhome(uint64_t key, size_t cap)
 {
 	return (size_t)((key * 0x9e3779b97f4a7c15u) >> 24) & (cap - 1);
 }
@@ -39,22 +44,20 @@ int tok_bpe_alloc_merges(tok_bpe *m, size_t nmerges)
 	size_t cap = 1024;
 	while (cap < nmerges * 2)
 		cap *= 2;
-	m->mkey = calloc(cap, sizeof *m->mkey);
-	m->mrank = malloc(cap * sizeof *m->mrank);
+	m->mslot = calloc(cap, sizeof *m->mslot);
 	m->mout = malloc((nmerges ? nmerges : 1) * sizeof *m->mout);
 	m->mcap = cap;
 	m->nmerges = nmerges;
-	return m->mkey && m->mrank && m->mout ? 0 : -1;
+	return m->mslot && m->mout ? 0 : -1;
 }
 
 void tok_bpe_put_merge(tok_bpe *m, uint32_t left, uint32_t right, uint32_t rank, uint32_t out)
 {
 	uint64_t key = ((uint64_t)left << 32 | right) + 1;
-	size_t i = tok_mslot(key, m->mcap);
-	while (m->mkey[i] && m->mkey[i] != key)
+	size_t i = tok_mhome(key, m->mcap);
+	while (m->mslot[i].key && m->mslot[i].key != key)
 		i = (i + 1) & (m->mcap - 1);
-	m->mkey[i] = key;
-	m->mrank[i] = rank;
+	m->mslot[i] = (tok_mslot){key, rank};
 	m->mout[rank] = out;
 }
 
@@ -62,11 +65,11 @@ void tok_bpe_put_merge(tok_bpe *m, uint32_t left, uint32_t right, uint32_t rank,
 static int64_t tok_bpe_rank(const tok_bpe *m, uint32_t left, uint32_t right)
 {
 	uint64_t key = ((uint64_t)left << 32 | right) + 1;
-	for (size_t i = tok_mslot(key, m->mcap);; i = (i + 1) & (m->mcap - 1)) {
-		if (!m->mkey[i])
+	for (size_t i = tok_mhome(key, m->mcap);; i = (i + 1) & (m->mcap - 1)) {
+		if (!m->mslot[i].key)
 			return -1;
-		if (m->mkey[i] == key)
-			return m->mrank[i];
+		if (m->mslot[i].key == key)
+			return m->mslot[i].rank;
 	}
 }
 
@@ -328,8 +331,7 @@ void tok_bpe_word(tok_bpe *m, const tok_vocab *v, const char *s, size_t n, tids 
 
 void tok_bpe_free(tok_bpe *m)
 {
-	free(m->mkey);
-	free(m->mrank);
+	free(m->mslot);
 	free(m->mout);
 	free(m->ckey);
 	free(m->cent);

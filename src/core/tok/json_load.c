@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define TOK_MERGE_BATCH 16
 #define TOK_MERGE_MAX 512          /* bytes of one merge's two strings */
@@ -35,15 +36,19 @@ saex_tok *tok_new(void)
 static char *tok_slurp(const char *path, size_t *n, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "rb");
-	if (!f) {
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0) {
 		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+		if (f)
+			fclose(f);
 		return NULL;
 	}
+	/* the size as a first guess; the file may change while it is read */
 	tbuf b = {0};
-	char chunk[65536];
+	tbuf_reserve(&b, st.st_size > 0 ? (size_t)st.st_size : 0);
 	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		tbuf_add(&b, chunk, k);
+	while (!b.oom && tbuf_reserve(&b, 65536) == 0 && (k = fread(b.p + b.n, 1, 65536, f)) > 0)
+		b.n += k;
 	int bad = ferror(f);
 	fclose(f);
 	if (bad || b.oom) {
@@ -51,7 +56,7 @@ static char *tok_slurp(const char *path, size_t *n, char *err, size_t errlen)
 		tbuf_free(&b);
 		return NULL;
 	}
-	tbuf_add(&b, "", 0);
+	b.p[b.n] = 0;
 	*n = b.n;
 	return b.p;
 }
@@ -71,12 +76,15 @@ static json_t *tok_json_file(const char *path, char *err, size_t errlen)
 }
 
 /* ---------------------------------------------------------------- vocabulary */
-static int tok_ld_token(tok_ld *ld, const char *where, const char *s, size_t n, json_int_t id, uint8_t flag)
+/* Gives id the string; fresh: the caller knows the string is new (keys of
+ * one JSON object are, as jansson rejects duplicates). */
+static int tok_ld_token(tok_ld *ld, const char *where, const char *s, size_t n, json_int_t id, uint8_t flag,
+                        int fresh)
 {
 	char msg[128];
 	if (id < 0 || id >= (json_int_t)TOK_MAX_ID)
 		return tok_ld_fail(ld, where, "token '%s' has id %lld, outside 0..%u", s, (long long)id, TOK_MAX_ID - 1);
-	if (tok_vocab_set(&ld->t->vocab, (uint32_t)id, s, n, flag, msg, sizeof msg))
+	if (tok_vocab_set(&ld->t->vocab, (uint32_t)id, s, n, flag, fresh, msg, sizeof msg))
 		return tok_ld_fail(ld, where, "token '%s' (id %lld): %s", s, (long long)id, msg);
 	return 0;
 }
@@ -85,7 +93,7 @@ static int tok_ld_vocab(tok_ld *ld, json_t *vocab, const char *where)
 {
 	if (!json_is_object(vocab))
 		return tok_ld_fail(ld, where, "not a JSON object of token -> id");
-	if (tok_vocab_init(&ld->t->vocab, json_object_size(vocab) + 1024))
+	if (!ld->t->vocab.slot && tok_vocab_init(&ld->t->vocab, json_object_size(vocab) + 1024))
 		return tok_ld_fail(ld, where, "out of memory");
 	const char *k;
 	size_t kl;
@@ -93,7 +101,7 @@ static int tok_ld_vocab(tok_ld *ld, json_t *vocab, const char *where)
 	json_object_keylen_foreach(vocab, k, kl, v) {
 		if (!json_is_integer(v))
 			return tok_ld_fail(ld, where, "token '%s': the id is not an integer", k);
-		if (tok_ld_token(ld, where, k, kl, json_integer_value(v), TOK_F_MODEL))
+		if (tok_ld_token(ld, where, k, kl, json_integer_value(v), TOK_F_MODEL, 1))
 			return -1;
 	}
 	return 0;
@@ -126,6 +134,16 @@ static int tok_ld_merge_at(tok_ld *ld, json_t *x, size_t i, const char *where, t
 	return tok_ld_fail(ld, w, "not \"a b\" or [\"a\", \"b\"]");
 }
 
+/* The place of a merge in messages: "model.merges[r]" or "line L". */
+static const char *tok_merge_where(char *w, size_t wlen, const char *where, size_t r, size_t first_line, size_t q)
+{
+	if (first_line)
+		snprintf(w, wlen, "line %zu", first_line + q);
+	else
+		snprintf(w, wlen, "%s[%zu]", where, r);
+	return w;
+}
+
 /* Resolves merges [r0, r0 + n) into the merge map; where names them
  * ("model.merges" or "line"). */
 static int tok_ld_merge_batch(tok_ld *ld, const tok_merge_in *m, size_t n, size_t r0, const char *where,
@@ -148,14 +166,10 @@ static int tok_ld_merge_batch(tok_ld *ld, const tok_merge_in *m, size_t n, size_
 	}
 	for (size_t q = 0; q < n; q++) {
 		char w[64];
-		if (first_line)
-			snprintf(w, sizeof w, "line %zu", first_line + q);
-		else
-			snprintf(w, sizeof w, "%s[%zu]", where, r0 + q);
 		size_t ab = m[q].alen + m[q].blen;
 		if (ab > TOK_MERGE_MAX)
-			return tok_ld_fail(ld, w, "merge '%.*s %.*s' is longer than %d bytes", 40, m[q].a, 40, m[q].b,
-			                   TOK_MERGE_MAX);
+			return tok_ld_fail(ld, tok_merge_where(w, sizeof w, where, r0 + q, first_line, q),
+			                   "merge '%.*s %.*s' is longer than %d bytes", 40, m[q].a, 40, m[q].b, TOK_MERGE_MAX);
 		int64_t ia = tok_vocab_find_h(v, m[q].a, m[q].alen, h[q][0]);
 		int64_t ib = tok_vocab_find_h(v, m[q].b, m[q].blen, h[q][1]);
 		int64_t iab = tok_vocab_find_h(v, cat[q], ab, h[q][2]);
@@ -166,11 +180,11 @@ static int tok_ld_merge_batch(tok_ld *ld, const tok_merge_in *m, size_t n, size_
 		if (iab >= 0 && !(v->flag[iab] & TOK_F_MODEL))
 			iab = -1;
 		if (ia < 0 || ib < 0)
-			return tok_ld_fail(ld, w, "merge '%.*s %.*s': '%.*s' is not in the vocabulary", (int)m[q].alen,
+			return tok_ld_fail(ld, tok_merge_where(w, sizeof w, where, r0 + q, first_line, q), "merge '%.*s %.*s': '%.*s' is not in the vocabulary", (int)m[q].alen,
 			                   m[q].a, (int)m[q].blen, m[q].b, (int)(ia < 0 ? m[q].alen : m[q].blen),
 			                   ia < 0 ? m[q].a : m[q].b);
 		if (iab < 0)
-			return tok_ld_fail(ld, w, "merge '%.*s %.*s' makes '%.*s', which is not in the vocabulary",
+			return tok_ld_fail(ld, tok_merge_where(w, sizeof w, where, r0 + q, first_line, q), "merge '%.*s %.*s' makes '%.*s', which is not in the vocabulary",
 			                   (int)m[q].alen, m[q].a, (int)m[q].blen, m[q].b, (int)ab, cat[q]);
 		tok_bpe_put_merge(&ld->t->bpe, (uint32_t)ia, (uint32_t)ib, (uint32_t)(r0 + q), (uint32_t)iab);
 	}
@@ -191,6 +205,26 @@ static int tok_ld_merges(tok_ld *ld, json_t *merges, const char *where)
 			if (tok_ld_merge_at(ld, json_array_get(merges, r + q), r + q, where, &m[q]))
 				return -1;
 		if (tok_ld_merge_batch(ld, m, k, r, where, 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* The merges the streaming pass collected. */
+static int tok_ld_bulk_merges(tok_ld *ld, const tok_sax_in *bulk)
+{
+	size_t n = bulk->nmerges;
+	if (n >= TOK_NONE || tok_bpe_alloc_merges(&ld->t->bpe, n))
+		return tok_ld_fail(ld, "model.merges", "out of memory for %zu merges", n);
+	tok_merge_in m[TOK_MERGE_BATCH];
+	const char *text = bulk->text.p;
+	for (size_t r = 0; r < n; r += TOK_MERGE_BATCH) {
+		size_t k = n - r < TOK_MERGE_BATCH ? n - r : TOK_MERGE_BATCH;
+		for (size_t q = 0; q < k; q++) {
+			const tok_merge_at *x = &bulk->merge[r + q];
+			m[q] = (tok_merge_in){text + x->a, text + x->b, x->alen, x->blen};
+		}
+		if (tok_ld_merge_batch(ld, m, k, r, "model.merges", 0))
 			return -1;
 	}
 	return 0;
@@ -219,7 +253,7 @@ static void tok_byte_tokens(saex_tok *t)
 	}
 }
 
-static int tok_ld_model(tok_ld *ld, json_t *model)
+static int tok_ld_model(tok_ld *ld, json_t *model, const tok_sax_in *bulk)
 {
 	saex_tok *t = ld->t;
 	if (!json_is_object(model))
@@ -240,8 +274,9 @@ static int tok_ld_model(tok_ld *ld, json_t *model)
 	    tok_ld_bool(ld, model, "model", "fuse_unk", 0, &t->bpe.fuse_unk) ||
 	    tok_ld_str(ld, model, "model", "unk_token", 0, &unk, &unk_len))
 		return -1;
-	if (tok_ld_vocab(ld, json_object_get(model, "vocab"), "model.vocab") ||
-	    tok_ld_merges(ld, json_object_get(model, "merges"), "model.merges"))
+	if ((!bulk->have_vocab && tok_ld_vocab(ld, json_object_get(model, "vocab"), "model.vocab")) ||
+	    (bulk->have_merges ? tok_ld_bulk_merges(ld, bulk)
+	                       : tok_ld_merges(ld, json_object_get(model, "merges"), "model.merges")))
 		return -1;
 	if (unk) {
 		t->bpe.unk = tok_vocab_find(&t->vocab, unk, unk_len);
@@ -282,21 +317,26 @@ static int tok_ld_added_one(tok_ld *ld, json_t *a, const char *where, uint32_t *
 		return tok_ld_fail(ld, where, "'%s' has id %lld, but its place gives it %u (%s)", c, (long long)want, id,
 		                   have >= 0 ? "the vocabulary's id" : "the next id after the vocabulary");
 	if (have < 0) {
-		if (tok_ld_token(ld, where, c, n, want, 0))
+		if (tok_ld_token(ld, where, c, n, want, 0, 1))
 			return -1;
 		(*next)++;
 	}
-	t->vocab.flag[id] = (uint8_t)((t->vocab.flag[id] & TOK_F_MODEL) | TOK_F_ADDED | (sp ? TOK_F_SPECIAL : 0));
 	tk = (tok_added_tok){id, (char)ls, (char)rs, (char)sw, (char)nm, (char)sp};
 	/* one entry per id: a token given twice keeps its last flags */
-	for (size_t i = 0; i < t->added.n; i++)
+	for (size_t i = 0; (t->vocab.flag[id] & TOK_F_ADDED) && i < t->added.n; i++)
 		if (t->added.tok[i].id == id) {
 			t->added.tok[i] = tk;
+			t->vocab.flag[id] |= sp ? TOK_F_SPECIAL : 0;
 			return 0;
 		}
-	if (tok_realloc(&t->added.tok, t->added.n + 1, sizeof *t->added.tok))
-		return tok_ld_fail(ld, where, "out of memory");
+	if (t->added.n == t->added.cap) {
+		size_t cap = t->added.cap ? t->added.cap * 2 : 64;
+		if (tok_realloc(&t->added.tok, cap, sizeof *t->added.tok))
+			return tok_ld_fail(ld, where, "out of memory");
+		t->added.cap = cap;
+	}
 	t->added.tok[t->added.n++] = tk;
+	t->vocab.flag[id] = (uint8_t)((t->vocab.flag[id] & TOK_F_MODEL) | TOK_F_ADDED | (sp ? TOK_F_SPECIAL : 0));
 	return 0;
 }
 
@@ -361,7 +401,7 @@ static int tok_ld_member(tok_ld *ld, json_t *root, const char *key, int (*load)(
 	return load(ld, v, key);
 }
 
-static int tok_ld_root(tok_ld *ld, json_t *root)
+static int tok_ld_root(tok_ld *ld, json_t *root, const tok_sax_in *bulk)
 {
 	saex_tok *t = ld->t;
 	if (!json_is_object(root))
@@ -377,7 +417,7 @@ static int tok_ld_root(tok_ld *ld, json_t *root)
 	}
 	if (tok_ld_member(ld, root, "normalizer", tok_ld_normalizer) ||
 	    tok_ld_member(ld, root, "pre_tokenizer", tok_ld_pre_tokenizer) ||
-	    tok_ld_member(ld, root, "decoder", tok_ld_decoder) || tok_ld_model(ld, json_object_get(root, "model")) ||
+	    tok_ld_member(ld, root, "decoder", tok_ld_decoder) || tok_ld_model(ld, json_object_get(root, "model"), bulk) ||
 	    tok_ld_added(ld, json_object_get(root, "added_tokens")) ||
 	    tok_ld_member(ld, root, "post_processor", tok_ld_post_processor))
 		return -1;
@@ -393,10 +433,15 @@ saex_tok *saex_tok_load_json(const char *tokenizer_json, char *err, size_t errle
 		tensor_fail(err, errlen, "%s: out of memory", tokenizer_json);
 		return NULL;
 	}
-	json_t *root = tok_json_file(tokenizer_json, err, errlen);
 	tok_ld ld = {t, tokenizer_json, err, errlen};
-	int rc = root ? tok_ld_root(&ld, root) : -1;
+	tok_sax_in bulk = {0};
+	size_t n;
+	char *text = tok_slurp(tokenizer_json, &n, err, errlen);
+	json_t *root = text ? tok_sax_read(&ld, text, n, &bulk) : NULL;
+	free(text);
+	int rc = root ? tok_ld_root(&ld, root, &bulk) : -1;
 	json_decref(root);
+	tok_sax_in_free(&bulk);
 	if (rc == 0)
 		rc = tok_finish(t, err, errlen);
 	if (rc) {

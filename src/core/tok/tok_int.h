@@ -62,9 +62,13 @@ uint64_t tok_hash(const void *p, size_t n);
 /* ---------------------------------------------------------------- vocabulary
  * Every token, the model's and the added ones, in one id space: id ->
  * string and string -> id. Strings are kept in one buffer. */
+typedef struct tok_str_at {
+	uint32_t off, len;        /* len = TOK_NONE when no token has the id */
+} tok_str_at;
+
 typedef struct tok_vocab {
-	uint32_t nid;             /* ids below this have a slot in off/len */
-	uint32_t *off, *len;      /* per id; len = TOK_NONE when no token has the id */
+	uint32_t nid;             /* ids below this have an entry in at */
+	tok_str_at *at;           /* per id: its string in str */
 	uint8_t *flag;            /* per id: TOK_F_* */
 	tbuf str;
 	uint64_t *slot;           /* tag << 32 | id; 0 = empty */
@@ -80,8 +84,10 @@ enum {
 int tok_vocab_init(tok_vocab *v, size_t expect);
 void tok_vocab_free(tok_vocab *v);
 /* Gives id the string; -1 with a message when the id already has a
- * string, the string already has an id, or memory runs out. */
-int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t flag, char *msg, size_t msglen);
+ * string, the string already has an id (not looked for when fresh is set:
+ * the caller knows it is new), or memory runs out. */
+int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t flag, int fresh, char *msg,
+                  size_t msglen);
 int64_t tok_vocab_find_h(const tok_vocab *v, const char *s, size_t n, uint64_t h);
 int64_t tok_vocab_find(const tok_vocab *v, const char *s, size_t n);
 const char *tok_vocab_str(const tok_vocab *v, uint32_t id, size_t *n); /* NULL: no such id */
@@ -154,7 +160,7 @@ typedef struct tok_added_tok {
 
 typedef struct tok_added {
 	tok_added_tok *tok;
-	size_t n;
+	size_t n, cap;
 	tok_trie raw, norm;       /* contents of normalized = false / true tokens */
 	int any_raw, any_norm;
 } tok_added;
@@ -228,8 +234,7 @@ typedef struct tok_bpe {
 	int64_t unk;              /* the unk_token's id, or -1 */
 	uint32_t byte_tok[256];   /* <0xXX> ids for byte_fallback, TOK_NONE when absent */
 	/* merges: (left, right) -> rank; rank -> merged id */
-	uint64_t *mkey;           /* (left << 32 | right) + 1; 0 = empty */
-	uint32_t *mrank;
+	struct tok_mslot *mslot;
 	size_t mcap;
 	uint32_t *mout;
 	size_t nmerges;

@@ -33,6 +33,25 @@ int tok_ld_type(tok_ld *ld, json_t *obj, const char *where, const char **type);
 /* A {"String": s} or {"Regex": r} pattern compiled into re. */
 int tok_ld_pattern(tok_ld *ld, json_t *obj, const char *where, tok_re *re);
 
+/* json_sax.c: the bulk of tokenizer.json, read in a streaming pass. */
+typedef struct tok_merge_at {
+	size_t a, alen, b, blen;  /* the two strings in tok_sax_in.text */
+} tok_merge_at;
+
+typedef struct tok_sax_in {
+	tok_merge_at *merge;      /* model.merges in order */
+	size_t nmerges, cap;
+	tbuf text;
+	int have_vocab;           /* model.vocab went into t->vocab */
+	int have_merges;          /* model.merges went into merge */
+} tok_sax_in;
+
+/* Parses text (the whole file, n bytes): model.vocab into ld->t->vocab
+ * (initialized here), model.merges into bulk, everything else returned as
+ * a jansson document (caller decrefs). NULL with ld's error filled. */
+json_t *tok_sax_read(tok_ld *ld, const char *text, size_t n, tok_sax_in *bulk);
+void tok_sax_in_free(tok_sax_in *b);
+
 /* json_parts.c: each reads the member of root and appends to t. */
 int tok_ld_normalizer(tok_ld *ld, json_t *v, const char *where);
 int tok_ld_pre_tokenizer(tok_ld *ld, json_t *v, const char *where);

@@ -464,7 +464,7 @@ int64_t saex_tok_find(const saex_tok *t, const char *bytes, size_t n)
 uint32_t saex_tok_vocab_size(const saex_tok *t)
 {
 	uint32_t n = t->vocab.nid;
-	while (n > 0 && t->vocab.len[n - 1] == TOK_NONE)
+	while (n > 0 && t->vocab.at[n - 1].len == TOK_NONE)
 		n--;
 	return n;
 }

@@ -27,8 +27,7 @@ int tok_vocab_init(tok_vocab *v, size_t expect)
 
 void tok_vocab_free(tok_vocab *v)
 {
-	free(v->off);
-	free(v->len);
+	free(v->at);
 	free(v->flag);
 	free(v->slot);
 	tbuf_free(&v->str);
@@ -42,11 +41,10 @@ static int tok_vocab_ids(tok_vocab *v, uint32_t id)
 	uint32_t nid = v->nid ? v->nid : 1024;
 	while (nid <= id)
 		nid = nid > UINT32_MAX / 2 ? id + 1 : nid * 2;
-	if (tok_realloc(&v->off, nid, sizeof *v->off) || tok_realloc(&v->len, nid, sizeof *v->len) ||
-	    tok_realloc(&v->flag, nid, sizeof *v->flag))
+	if (tok_realloc(&v->at, nid, sizeof *v->at) || tok_realloc(&v->flag, nid, sizeof *v->flag))
 		return -1;
 	for (uint32_t i = v->nid; i < nid; i++) {
-		v->len[i] = TOK_NONE;
+		v->at[i].len = TOK_NONE;
 		v->flag[i] = 0;
 	}
 	v->nid = nid;
@@ -63,7 +61,7 @@ static int tok_vocab_rehash(tok_vocab *v)
 		if (!v->slot[i])
 			continue;
 		uint32_t id = (uint32_t)v->slot[i];
-		uint64_t h = tok_hash(v->str.p + v->off[id], v->len[id]);
+		uint64_t h = tok_hash(v->str.p + v->at[id].off, v->at[id].len);
 		size_t j = (size_t)h & (cap - 1);
 		while (slot[j])
 			j = (j + 1) & (cap - 1);
@@ -85,7 +83,7 @@ int64_t tok_vocab_find_h(const tok_vocab *v, const char *s, size_t n, uint64_t h
 		if ((uint32_t)(e >> 32) != tag)
 			continue;
 		uint32_t id = (uint32_t)e;
-		if (v->len[id] == n && memcmp(v->str.p + v->off[id], s, n) == 0)
+		if (v->at[id].len == n && memcmp(v->str.p + v->at[id].off, s, n) == 0)
 			return id;
 	}
 }
@@ -95,23 +93,24 @@ int64_t tok_vocab_find(const tok_vocab *v, const char *s, size_t n)
 	return tok_vocab_find_h(v, s, n, tok_hash(s, n));
 }
 
-int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t flag, char *msg, size_t msglen)
+int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t flag, int fresh, char *msg,
+                  size_t msglen)
 {
 	if (n >= TOK_NONE || v->str.n > UINT32_MAX - n - 1) {
 		snprintf(msg, msglen, "the vocabulary's strings exceed 4 GiB");
 		return -1;
 	}
 	uint64_t h = tok_hash(s, n);
-	int64_t have = tok_vocab_find_h(v, s, n, h);
+	int64_t have = fresh ? -1 : tok_vocab_find_h(v, s, n, h);
 	if (have >= 0) {
-		snprintf(msg, msglen, "the string has id %lld already", (long long)have);
+		snprintf(msg, msglen, "the token is there already with id %lld", (long long)have);
 		return -1;
 	}
 	if (tok_vocab_ids(v, id) || ((v->count + 1) * 10 > v->cap * 7 && tok_vocab_rehash(v))) {
 		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
-	if (v->len[id] != TOK_NONE) {
+	if (v->at[id].len != TOK_NONE) {
 		snprintf(msg, msglen, "id %u is given to another token already", id);
 		return -1;
 	}
@@ -121,8 +120,7 @@ int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t fl
 		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
-	v->off[id] = (uint32_t)off;
-	v->len[id] = (uint32_t)n;
+	v->at[id] = (tok_str_at){(uint32_t)off, (uint32_t)n};
 	v->flag[id] = flag;
 	size_t i = (size_t)h & (v->cap - 1);
 	while (v->slot[i])
@@ -134,8 +132,8 @@ int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t fl
 
 const char *tok_vocab_str(const tok_vocab *v, uint32_t id, size_t *n)
 {
-	if (id >= v->nid || v->len[id] == TOK_NONE)
+	if (id >= v->nid || v->at[id].len == TOK_NONE)
 		return NULL;
-	*n = v->len[id];
-	return v->str.p + v->off[id];
+	*n = v->at[id].len;
+	return v->str.p + v->at[id].off;
 }
