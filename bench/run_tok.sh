@@ -72,7 +72,7 @@ lenml=$(val "$scratch/lenml.out" mb_per_s)
 ratio=$(val "$scratch/load.out" ratio)
 echo "== summary"
 awk -v s="$saex" -v l="$lenml" -v r="$ratio" 'BEGIN {
-	printf "load Gemma 3 tokenizer.json: %.2f x jansson parse (bar <= 2): %s\n", r, r <= 2 ? "met" : "NOT met"
+	printf "load Gemma 3 tokenizer.json: %.2f x jansson parse (bar <= 2): %s\n", r, (r <= 2 ? "met" : "NOT met")
 	printf "encode Llama 3.1: saex %.2f MB/s, @lenml/tokenizers %.2f MB/s: %.1f x (aim >= 3): %s\n", s, l, s / l,
-	       s / l >= 3 ? "met" : "NOT met"
+	       (s / l >= 3 ? "met" : "NOT met")
 }'

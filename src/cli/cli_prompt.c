@@ -16,9 +16,10 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 		if (!*tok)
 			return cli_fail(cmd, CLI_DATA, "%s", err);
 		if (!no_bos && saex_tok_bos(*tok) < 0)
-			return cli_fail(cmd, CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for "
-			                "BOS (use --no-bos)", model_dir);
-		*ids = saex_tok_encode(*tok, text, strlen(text), !no_bos, n);
+			return cli_fail(cmd, CLI_DATA, "%s: the tokenizer has no BOS token (use --no-bos)", model_dir);
+		if (saex_tok_encode_ids(*tok, text, strlen(text), no_bos ? 0 : SAEX_TOK_SPECIAL, ids, n, err,
+		                        sizeof err))
+			return cli_fail(cmd, CLI_DATA, "%s: %s", model_dir, err);
 	}
 	if (*n == 0 || *n > (size_t)c->n_positions)
 		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_positions);
