@@ -21,30 +21,6 @@ static regex_t *compile(const char *pat)
 	return re;
 }
 
-static size_t utf8(unsigned cp, unsigned char *u)
-{
-	if (cp < 0x80) {
-		u[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		u[0] = (unsigned char)(0xc0 | cp >> 6);
-		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		u[0] = (unsigned char)(0xe0 | cp >> 12);
-		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	u[0] = (unsigned char)(0xf0 | cp >> 18);
-	u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-	u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
 static int is(regex_t *re, const unsigned char *u, size_t n)
 {
 	return onig_match(re, u, u + n, u, NULL, ONIG_OPTION_NONE) == (int)n;
@@ -69,8 +45,8 @@ int main(void)
 	for (unsigned cp = 0; cp <= 0x110000; cp++) {
 		int c = 0;
 		if (cp < 0x110000 && !(cp >= 0xd800 && cp <= 0xdfff)) {
-			unsigned char u[4];
-			size_t k = utf8(cp, u);
+			OnigUChar u[ONIGENC_CODE_TO_MBC_MAXLEN];
+			size_t k = (size_t)ONIGENC_CODE_TO_MBC(ONIG_ENCODING_UTF8, cp, u);
 			c = is(letter, u, k) ? 1 : is(number, u, k) ? 2 : is(space, u, k) ? 3 : 0;
 		}
 		if (c != cur) {

@@ -111,7 +111,7 @@ static uint32_t tok_last_char(const char *s, size_t i)
 	return cp;
 }
 
-static void tok_seg_add(tok_segs *o, size_t a, size_t b, uint32_t id)
+void tok_segs_add(tok_segs *o, size_t a, size_t b, uint32_t id)
 {
 	if (o->oom)
 		return;
@@ -178,12 +178,12 @@ void tok_added_split(const tok_added *ad, const tok_trie *trie, const char *s, s
 			}
 		}
 		if (done < a)
-			tok_seg_add(out, done, a, TOK_NONE);
-		tok_seg_add(out, a, b, tk->id);
+			tok_segs_add(out, done, a, TOK_NONE);
+		tok_segs_add(out, a, b, tk->id);
 		done = b;
 	}
 	if (done < n)
-		tok_seg_add(out, done, n, TOK_NONE);
+		tok_segs_add(out, done, n, TOK_NONE);
 }
 
 void tok_added_free(tok_added *ad)

@@ -103,8 +103,7 @@ static void tok_dec_bytefallback(const tok_strs *in, tok_strs *out)
  * off the back. */
 static void tok_dec_strip(const tok_dec *d, const tok_strs *in, tok_strs *out)
 {
-	tbuf c = {0};
-	tok_put_cp(&c, d->ch);
+	const struct { const char *p; size_t n; } c = {d->ch_utf8, d->ch_len};
 	for (size_t i = 0; i < in->at.n; i++) {
 		const char *s = in->text.p + in->at.p[i].a;
 		size_t n = in->at.p[i].b - in->at.p[i].a, a = 0, b = n;
@@ -114,15 +113,14 @@ static void tok_dec_strip(const tok_dec *d, const tok_strs *in, tok_strs *out)
 			b -= c.n;
 		tok_strs_add(out, s + a, b - a);
 	}
-	tbuf_free(&c);
 }
 
 /* Metaspace: the replacement becomes a space, except in the sequence's
  * first token, where it goes (unless the prepend scheme is "never"). */
 static void tok_dec_metaspace(const tok_dec *d, const tok_strs *in, size_t first, tok_strs *out)
 {
-	tbuf rep = {0}, b = {0};
-	tok_put_cp(&rep, d->ch);
+	const struct { const char *p; size_t n; } rep = {d->ch_utf8, d->ch_len};
+	tbuf b = {0};
 	for (size_t i = 0; i < in->at.n; i++) {
 		const char *s = in->text.p + in->at.p[i].a;
 		size_t n = in->at.p[i].b - in->at.p[i].a;
@@ -140,9 +138,8 @@ static void tok_dec_metaspace(const tok_dec *d, const tok_strs *in, size_t first
 		}
 		tok_strs_add(out, b.p ? b.p : "", b.n);
 	}
-	if (b.oom || rep.oom)
+	if (b.oom)
 		out->text.oom = 1;
-	tbuf_free(&rep);
 	tbuf_free(&b);
 }
 

@@ -32,6 +32,18 @@ saex_tok *tok_new(void)
 	return t;
 }
 
+/* The end of a load: t finished (rc 0), or freed. */
+static saex_tok *tok_loaded(saex_tok *t, int rc, char *err, size_t errlen)
+{
+	if (rc == 0)
+		rc = tok_finish(t, err, errlen);
+	if (rc) {
+		saex_tok_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 /* ---------------------------------------------------------------- files */
 static char *tok_slurp(const char *path, size_t *n, char *err, size_t errlen)
 {
@@ -442,13 +454,7 @@ saex_tok *saex_tok_load_json(const char *tokenizer_json, char *err, size_t errle
 	int rc = root ? tok_ld_root(&ld, root, &bulk) : -1;
 	json_decref(root);
 	tok_sax_in_free(&bulk);
-	if (rc == 0)
-		rc = tok_finish(t, err, errlen);
-	if (rc) {
-		saex_tok_free(t);
-		return NULL;
-	}
-	return t;
+	return tok_loaded(t, rc, err, errlen);
 }
 
 /* ---------------------------------------------------------------- GPT-2's files */
@@ -574,11 +580,5 @@ saex_tok *saex_tok_load_files(const char *vocab_json, const char *merges_txt, ch
 			t->vocab.flag[eot] |= TOK_F_ADDED | TOK_F_SPECIAL;
 		}
 	}
-	if (rc == 0)
-		rc = tok_finish(t, err, errlen);
-	if (rc) {
-		saex_tok_free(t);
-		return NULL;
-	}
-	return t;
+	return tok_loaded(t, rc, err, errlen);
 }

@@ -149,6 +149,21 @@ static int tok_ld_unsupported(tok_ld *ld, const char *where, const char *type)
 	return tok_ld_fail(ld, where, "type '%s' is not supported", type);
 }
 
+/* A name of tokenizer.json and the kind saex gives it. */
+typedef struct tok_kind_name {
+	const char *name;
+	int kind;
+} tok_kind_name;
+
+/* The kind named name in tab (n entries), or -1. */
+static int tok_kind_of(const tok_kind_name *tab, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i].name, name) == 0)
+			return tab[i].kind;
+	return -1;
+}
+
 /* ---------------------------------------------------------------- normalizers */
 static int tok_ld_copy(tok_ld *ld, const char *where, const char *s, size_t n, char **out, size_t *len)
 {
@@ -168,22 +183,20 @@ int tok_ld_normalizer(tok_ld *ld, json_t *v, const char *where)
 		return -1;
 	if (strcmp(type, "Sequence") == 0)
 		return tok_ld_each(ld, v, where, "normalizers", tok_ld_normalizer);
-	static const struct { const char *name; tok_norm_kind kind; } kinds[] = {
+	static const tok_kind_name kinds[] = {
 		{"NFC", TOK_N_NFC}, {"NFD", TOK_N_NFD}, {"NFKC", TOK_N_NFKC}, {"NFKD", TOK_N_NFKD},
 		{"Lowercase", TOK_N_LOWERCASE}, {"Replace", TOK_N_REPLACE}, {"Prepend", TOK_N_PREPEND},
 		{"Strip", TOK_N_STRIP},
 	};
-	size_t k = 0;
-	while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, type) != 0)
-		k++;
-	if (k == sizeof kinds / sizeof kinds[0])
+	int kind = tok_kind_of(kinds, sizeof kinds / sizeof kinds[0], type);
+	if (kind < 0)
 		return tok_ld_unsupported(ld, where, type);
 	saex_tok *t = ld->t;
 	tok_norm *nm = tok_ld_more(ld, &t->norm, t->nnorm, sizeof *t->norm, where);
 	if (!nm)
 		return -1;
 	t->nnorm++;
-	nm->kind = kinds[k].kind;
+	nm->kind = (tok_norm_kind)kind;
 	const char *s;
 	size_t n;
 	switch (nm->kind) {
@@ -208,7 +221,7 @@ int tok_ld_normalizer(tok_ld *ld, json_t *v, const char *where)
 /* ---------------------------------------------------------------- pre-tokenizers */
 static int tok_ld_behavior(tok_ld *ld, json_t *v, const char *where, tok_behavior *out)
 {
-	static const struct { const char *name; tok_behavior b; } names[] = {
+	static const tok_kind_name names[] = {
 		{"Removed", TOK_REMOVED}, {"Isolated", TOK_ISOLATED}, {"MergedWithPrevious", TOK_MERGED_PREV},
 		{"MergedWithNext", TOK_MERGED_NEXT}, {"Contiguous", TOK_CONTIGUOUS},
 	};
@@ -216,13 +229,12 @@ static int tok_ld_behavior(tok_ld *ld, json_t *v, const char *where, tok_behavio
 	size_t n;
 	if (tok_ld_str(ld, v, where, "behavior", 1, &s, &n))
 		return -1;
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(names[i].name, s) == 0) {
-			*out = names[i].b;
-			return 0;
-		}
-	return tok_ld_fail(ld, where, "behavior '%s' is not Removed, Isolated, MergedWithPrevious, "
-	                   "MergedWithNext or Contiguous", s);
+	int b = tok_kind_of(names, sizeof names / sizeof names[0], s);
+	if (b < 0)
+		return tok_ld_fail(ld, where, "behavior '%s' is not Removed, Isolated, MergedWithPrevious, "
+		                   "MergedWithNext or Contiguous", s);
+	*out = (tok_behavior)b;
+	return 0;
 }
 
 static int tok_ld_metaspace_scheme(tok_ld *ld, json_t *v, const char *where, int *prepend)
@@ -262,21 +274,19 @@ int tok_ld_pre_tokenizer(tok_ld *ld, json_t *v, const char *where)
 		return -1;
 	if (strcmp(type, "Sequence") == 0)
 		return tok_ld_each(ld, v, where, "pretokenizers", tok_ld_pre_tokenizer);
-	static const struct { const char *name; tok_pre_kind kind; } kinds[] = {
+	static const tok_kind_name kinds[] = {
 		{"ByteLevel", TOK_P_BYTELEVEL}, {"Split", TOK_P_SPLIT}, {"Metaspace", TOK_P_METASPACE},
 		{"Digits", TOK_P_DIGITS}, {"Whitespace", TOK_P_WHITESPACE}, {"WhitespaceSplit", TOK_P_WHITESPACE_SPLIT},
 	};
-	size_t k = 0;
-	while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, type) != 0)
-		k++;
-	if (k == sizeof kinds / sizeof kinds[0])
+	int kind = tok_kind_of(kinds, sizeof kinds / sizeof kinds[0], type);
+	if (kind < 0)
 		return tok_ld_unsupported(ld, where, type);
 	saex_tok *t = ld->t;
 	tok_pre *p = tok_ld_more(ld, &t->pre, t->npre, sizeof *t->pre, where);
 	if (!p)
 		return -1;
 	t->npre++;
-	p->kind = kinds[k].kind;
+	p->kind = (tok_pre_kind)kind;
 	char msg[256];
 	switch (p->kind) {
 	case TOK_P_BYTELEVEL:
@@ -298,6 +308,7 @@ int tok_ld_pre_tokenizer(tok_ld *ld, json_t *v, const char *where)
 		if (tok_ld_char(ld, v, where, "replacement", 0x2581, &p->replacement) ||
 		    tok_ld_metaspace_scheme(ld, v, where, &p->prepend) || tok_ld_bool(ld, v, where, "split", 1, &p->split))
 			return -1;
+		p->rep_len = tok_utf8(p->replacement, p->rep);
 		return 0;
 	case TOK_P_DIGITS:
 		return tok_ld_bool(ld, v, where, "individual_digits", 0, &p->individual);
@@ -389,21 +400,19 @@ int tok_ld_decoder(tok_ld *ld, json_t *v, const char *where)
 		return -1;
 	if (strcmp(type, "Sequence") == 0)
 		return tok_ld_each(ld, v, where, "decoders", tok_ld_decoder);
-	static const struct { const char *name; tok_dec_kind kind; } kinds[] = {
+	static const tok_kind_name kinds[] = {
 		{"ByteLevel", TOK_D_BYTELEVEL}, {"Replace", TOK_D_REPLACE}, {"ByteFallback", TOK_D_BYTEFALLBACK},
 		{"Fuse", TOK_D_FUSE}, {"Strip", TOK_D_STRIP}, {"Metaspace", TOK_D_METASPACE},
 	};
-	size_t k = 0;
-	while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].name, type) != 0)
-		k++;
-	if (k == sizeof kinds / sizeof kinds[0])
+	int kind = tok_kind_of(kinds, sizeof kinds / sizeof kinds[0], type);
+	if (kind < 0)
 		return tok_ld_unsupported(ld, where, type);
 	saex_tok *t = ld->t;
 	tok_dec *d = tok_ld_more(ld, &t->dec, t->ndec, sizeof *t->dec, where);
 	if (!d)
 		return -1;
 	t->ndec++;
-	d->kind = kinds[k].kind;
+	d->kind = (tok_dec_kind)kind;
 	const char *s;
 	size_t n;
 	switch (d->kind) {
@@ -416,10 +425,14 @@ int tok_ld_decoder(tok_ld *ld, json_t *v, const char *where)
 		    tok_ld_size(ld, v, where, "start", 0, SIZE_MAX / 2, &d->start) ||
 		    tok_ld_size(ld, v, where, "stop", 0, SIZE_MAX / 2, &d->stop))
 			return -1;
+		d->ch_len = tok_utf8(d->ch, d->ch_utf8);
 		return 0;
 	case TOK_D_METASPACE:
-		return tok_ld_char(ld, v, where, "replacement", 0x2581, &d->ch) ||
-		       tok_ld_metaspace_scheme(ld, v, where, &d->prepend);
+		if (tok_ld_char(ld, v, where, "replacement", 0x2581, &d->ch) ||
+		    tok_ld_metaspace_scheme(ld, v, where, &d->prepend))
+			return -1;
+		d->ch_len = tok_utf8(d->ch, d->ch_utf8);
+		return 0;
 	default:
 		return 0;
 	}

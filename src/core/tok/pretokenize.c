@@ -167,8 +167,7 @@ static int tok_pre_metaspace(saex_tok *t, size_t k, const char *s, size_t n, int
                              size_t msglen)
 {
 	tok_pre *p = &t->pre[k];
-	tbuf rep = {0};
-	tok_put_cp(&rep, p->replacement);
+	const struct { const char *p; size_t n; } rep = {p->rep, p->rep_len};
 	tbuf *b = &p->buf;
 	b->n = 0;
 	b->oom = 0;
@@ -184,10 +183,8 @@ static int tok_pre_metaspace(saex_tok *t, size_t k, const char *s, size_t n, int
 		else
 			tbuf_addc(b, s[i]);
 	}
-	if (b->oom || rep.oom) {
-		tbuf_free(&rep);
+	if (b->oom)
 		return tok_pre_oom(msg, msglen);
-	}
 	int rc;
 	if (!p->split) {
 		rc = b->n ? tok_pre_run(t, k + 1, b->p, b->n, first, out, msg, msglen) : 0;
@@ -211,14 +208,11 @@ static int tok_pre_metaspace(saex_tok *t, size_t k, const char *s, size_t n, int
 		}
 		if (gap < b->n)
 			tok_spans_add(sp, gap, b->n, 0);
-		if (sp->oom) {
-			tbuf_free(&rep);
+		if (sp->oom)
 			return tok_pre_oom(msg, msglen);
-		}
 		tok_behave(&p->spans, TOK_MERGED_NEXT);
 		rc = tok_pre_spans(t, k, &p->spans, b->p, first, out, msg, msglen);
 	}
-	tbuf_free(&rep);
 	return rc;
 }
 

@@ -119,30 +119,35 @@ size_t tok_char(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
-void tok_put_cp(tbuf *b, uint32_t cp)
+size_t tok_utf8(uint32_t cp, char out[4])
 {
-	unsigned char u[4];
-	size_t n;
+	unsigned char *u = (unsigned char *)out;
 	if (cp < 0x80) {
 		u[0] = (unsigned char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
+		return 1;
+	}
+	if (cp < 0x800) {
 		u[0] = (unsigned char)(0xc0 | cp >> 6);
 		u[1] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
+		return 2;
+	}
+	if (cp < 0x10000) {
 		u[0] = (unsigned char)(0xe0 | cp >> 12);
 		u[1] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
 		u[2] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (unsigned char)(0xf0 | cp >> 18);
-		u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
-		u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
-		u[3] = (unsigned char)(0x80 | (cp & 0x3f));
-		n = 4;
+		return 3;
 	}
-	tbuf_add(b, u, n);
+	u[0] = (unsigned char)(0xf0 | cp >> 18);
+	u[1] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+	u[2] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+	u[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+void tok_put_cp(tbuf *b, uint32_t cp)
+{
+	char u[4];
+	tbuf_add(b, u, tok_utf8(cp, u));
 }
 
 int tok_is_escape(uint32_t cp)

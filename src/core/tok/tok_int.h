@@ -53,6 +53,7 @@ int tok_realloc(void *pp, size_t n, size_t elem);
 size_t tok_char(const unsigned char *s, size_t n, uint32_t *cp);
 /* Appends code point cp as UTF-8 (surrogates too: that is the escape). */
 void tok_put_cp(tbuf *b, uint32_t cp);
+size_t tok_utf8(uint32_t cp, char out[4]);     /* cp as UTF-8 into out: its length */
 int tok_is_escape(uint32_t cp);             /* U+DC80..U+DCFF */
 int tok_is_white(uint32_t cp);              /* Unicode White_Space */
 int tok_is_word(uint32_t cp);               /* \w as Rust's regex crate */
@@ -177,6 +178,7 @@ typedef struct tok_segs {
 	int oom;
 } tok_segs;
 
+void tok_segs_add(tok_segs *o, size_t a, size_t b, uint32_t id); /* sets oom on failure */
 int tok_trie_add(tok_trie *t, const char *s, size_t n, int32_t token);
 void tok_trie_free(tok_trie *t);
 /* Splits s by the tokens of trie as tokenizers does (leftmost-longest;
@@ -218,6 +220,8 @@ typedef struct tok_pre {
 	tok_behavior behavior;    /* Split */
 	int invert;               /* Split */
 	uint32_t replacement;     /* Metaspace */
+	char rep[4];              /* Metaspace: the replacement as UTF-8 */
+	size_t rep_len;
 	int prepend;              /* Metaspace: 0 never, 1 always, 2 first */
 	int split;                /* Metaspace */
 	int individual;           /* Digits */
@@ -277,6 +281,8 @@ typedef struct tok_dec {
 	char *text;               /* Replace content */
 	size_t text_len;
 	uint32_t ch;              /* Strip content; Metaspace replacement */
+	char ch_utf8[4];          /* ch as UTF-8 */
+	size_t ch_len;
 	size_t start, stop;       /* Strip */
 	int prepend;              /* Metaspace: 0 never */
 } tok_dec;

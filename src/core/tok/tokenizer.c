@@ -267,16 +267,8 @@ int saex_tok_encode_ids(saex_tok *t, const char *text, size_t n, unsigned flags,
 	t->segs.n = 0;
 	if (rc == 0 && t->added.any_raw)
 		tok_added_split(&t->added, &t->added.raw, s, len, &t->segs);
-	else if (rc == 0 && len) {
-		t->segs.n = 0;
-		tok_seg one = {0, len, TOK_NONE};
-		if (t->segs.cap == 0 && tok_realloc(&t->segs.p, 1, sizeof one) == 0)
-			t->segs.cap = 1;
-		if (t->segs.cap)
-			t->segs.p[t->segs.n++] = one;
-		else
-			t->segs.oom = 1;
-	}
+	else if (rc == 0 && len)
+		tok_segs_add(&t->segs, 0, len, TOK_NONE);
 	if (rc == 0 && t->segs.oom) {
 		snprintf(msg, sizeof msg, "out of memory");
 		rc = -1;
