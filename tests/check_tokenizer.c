@@ -1268,6 +1268,14 @@ START_TEST(json_errors)
 	         W("decoder: start is not a whole number"));
 	bad_json("{\"pre_tokenizer\":null}", W("model: missing or not a JSON object"));
 	bad_json("[]", W("not a JSON object"));
+	/* a chain too long to run */
+	sb many = {0};
+	sb_adds(&many, "{" BASE_MODEL ",\"pre_tokenizer\":{\"type\":\"Sequence\",\"pretokenizers\":[");
+	for (int i = 0; i < 300; i++)
+		sb_adds(&many, i ? ",{\"type\":\"Digits\"}" : "{\"type\":\"Digits\"}");
+	sb_adds(&many, "]}}");
+	bad_json(many.p, W("pre_tokenizer.pretokenizers[256]: more than 256 components in one chain"));
+	sb_free(&many);
 	/* a lone surrogate escape is no text */
 	bad_json("{\"model\":{\"type\":\"BPE\",\"vocab\":{\"\\udc80\":0},\"merges\":[]}}",
 	         W("model.vocab: a token that is not valid UTF-8"));

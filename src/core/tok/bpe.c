@@ -17,10 +17,14 @@
 #define TOK_CACHE_KEY 256         /* longer pre-tokens are not cached */
 #define TOK_CACHE_MAX 65536       /* entries before the cache starts over */
 
+#define TOK_END UINT32_MAX    /* no symbol: before the first, after the last */
+
+/* Symbols are indexed with 32 bits (a pre-token is below 4 GiB): a word of
+ * millions of characters (Gemma's text is one pre-token) stays compact. */
 typedef struct tok_sym {
 	uint32_t id;
-	size_t prev, next;        /* SIZE_MAX at the ends */
-	int gone;                 /* merged into its left neighbour */
+	uint32_t prev, next;      /* TOK_END at the ends */
+	uint32_t gone;            /* merged into its left neighbour */
 } tok_sym;
 
 typedef struct tok_mslot {
@@ -30,7 +34,7 @@ typedef struct tok_mslot {
 
 typedef struct tok_merge_q {
 	uint32_t rank, out;
-	size_t pos;               /* the left symbol */
+	uint32_t pos;             /* the left symbol */
 } tok_merge_q;
 
 /* ---------------------------------------------------------------- merges */
@@ -113,9 +117,9 @@ static tok_merge_q tok_q_pop(tok_bpe *m, size_t *n)
 }
 
 /* Queues the merge of the symbol at pos with the one after it, if any. */
-static void tok_q_pair(tok_bpe *m, size_t *nq, size_t pos)
+static void tok_q_pair(tok_bpe *m, size_t *nq, uint32_t pos)
 {
-	if (pos == SIZE_MAX || m->sym[pos].next == SIZE_MAX)
+	if (pos == TOK_END || m->sym[pos].next == TOK_END)
 		return;
 	int64_t r = tok_bpe_rank(m, m->sym[pos].id, m->sym[m->sym[pos].next].id);
 	if (r >= 0)
@@ -141,9 +145,10 @@ static int tok_bpe_scratch(tok_bpe *m, size_t n)
 
 static void tok_sym_add(tok_bpe *m, size_t *n, uint32_t id)
 {
-	m->sym[*n] = (tok_sym){id, *n ? *n - 1 : SIZE_MAX, SIZE_MAX, 0};
-	if (*n)
-		m->sym[*n - 1].next = *n;
+	uint32_t k = (uint32_t)*n;
+	m->sym[k] = (tok_sym){id, k ? k - 1 : TOK_END, TOK_END, 0};
+	if (k)
+		m->sym[k - 1].next = k;
 	(*n)++;
 }
 
@@ -195,12 +200,12 @@ static size_t tok_bpe_symbols(tok_bpe *m, const tok_vocab *v, const char *s, siz
 static void tok_bpe_merge(tok_bpe *m, size_t ns, tids *out)
 {
 	size_t nq = 0;
-	for (size_t i = 0; i + 1 < ns; i++)
+	for (uint32_t i = 0; i + 1 < ns; i++)
 		tok_q_pair(m, &nq, i);
 	while (nq) {
 		tok_merge_q q = tok_q_pop(m, &nq);
 		tok_sym *s = &m->sym[q.pos];
-		if (s->gone || s->next == SIZE_MAX)
+		if (s->gone || s->next == TOK_END)
 			continue;
 		tok_sym *r = &m->sym[s->next];
 		/* stale when the pair at pos no longer makes this token */
@@ -210,7 +215,7 @@ static void tok_bpe_merge(tok_bpe *m, size_t ns, tids *out)
 		s->id = q.out;
 		r->gone = 1;
 		s->next = r->next;
-		if (r->next != SIZE_MAX)
+		if (r->next != TOK_END)
 			m->sym[r->next].prev = q.pos;
 		if (nq + 2 > m->heap_cap) { /* cannot happen: see tok_bpe_scratch */
 			out->oom = 1;
@@ -223,7 +228,7 @@ static void tok_bpe_merge(tok_bpe *m, size_t ns, tids *out)
 		return;
 	if (tids_reserve(out, ns))
 		return;
-	for (size_t i = 0; i != SIZE_MAX; i = m->sym[i].next)
+	for (uint32_t i = 0; i != TOK_END; i = m->sym[i].next)
 		out->p[out->n++] = m->sym[i].id;
 }
 
@@ -319,7 +324,7 @@ void tok_bpe_word(tok_bpe *m, const tok_vocab *v, const char *s, size_t n, tids 
 		return;
 	}
 	/* at most one symbol a byte */
-	if (n > SIZE_MAX / 64 || tok_bpe_scratch(m, n)) {
+	if (n >= TOK_END || tok_bpe_scratch(m, n)) {
 		out->oom = 1;
 		return;
 	}

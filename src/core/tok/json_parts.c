@@ -113,10 +113,16 @@ int tok_ld_pattern(tok_ld *ld, json_t *obj, const char *where, tok_re *re)
 	return 0;
 }
 
-/* Makes room for one more element of an array in t; NULL without memory. */
+/* Makes room for one more element of a chain in t; NULL without memory or
+ * past TOK_MAX_STAGES (the pre-tokenizers run nested, one stack frame a
+ * stage). */
 static void *tok_ld_more(tok_ld *ld, void *arrp, size_t n, size_t elem, const char *where)
 {
 	void **arr = arrp;
+	if (n >= TOK_MAX_STAGES) {
+		tok_ld_fail(ld, where, "more than %d components in one chain", TOK_MAX_STAGES);
+		return NULL;
+	}
 	if (tok_realloc(arr, n + 1, elem)) {
 		tok_ld_fail(ld, where, "out of memory");
 		return NULL;

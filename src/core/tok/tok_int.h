@@ -23,6 +23,7 @@
 
 #define TOK_NONE UINT32_MAX
 #define TOK_MAX_ID (1u << 24)     /* ids at or above this are a damaged file */
+#define TOK_MAX_STAGES 256        /* normalizers, pre-tokenizers, ... in one chain */
 
 /* ---------------------------------------------------------------- buffers */
 typedef struct tbuf {
