@@ -280,7 +280,7 @@ static void tok_cache_put(tok_bpe *m, const char *s, size_t n, uint64_t h, const
 		tok_cache_reset(m);
 	size_t koff = m->ckeys.n, ioff = m->cids.n;
 	tbuf_add(&m->ckeys, s, n);
-	if (tids_reserve(&m->cids, k) == 0) {
+	if (k && tids_reserve(&m->cids, k) == 0) {
 		memcpy(m->cids.p + m->cids.n, ids, k * sizeof *ids);
 		m->cids.n += k;
 	}
@@ -317,7 +317,7 @@ void tok_bpe_word(tok_bpe *m, const tok_vocab *v, const char *s, size_t n, tids 
 	int64_t e = n <= TOK_CACHE_KEY ? tok_cache_find(m, s, n, h) : -1;
 	if (e >= 0) {
 		const uint32_t *c = m->cent + 4 * (size_t)e;
-		if (tids_reserve(out, c[3]) == 0) {
+		if (c[3] && tids_reserve(out, c[3]) == 0) {
 			memcpy(out->p + out->n, m->cids.p + c[2], c[3] * sizeof(uint32_t));
 			out->n += c[3];
 		}

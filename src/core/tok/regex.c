@@ -189,7 +189,8 @@ void tok_behave(tok_spans *s, tok_behavior how)
 				s->p[--k] = s->p[i];
 			prev_match = m;
 		}
-		memmove(s->p, s->p + k, (s->n - k) * sizeof *s->p);
+		if (k < s->n)
+			memmove(s->p, s->p + k, (s->n - k) * sizeof *s->p);
 		k = s->n - k;
 		break;
 	}

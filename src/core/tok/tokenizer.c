@@ -228,7 +228,7 @@ static void tok_post_process(const saex_tok *t, tids *out)
 			if (p->ids[i] != TOK_NONE) {
 				tids_add(&nx, p->ids[i]);
 				added = 1;
-			} else if (tids_reserve(&nx, n) == 0) {
+			} else if (n && tids_reserve(&nx, n) == 0) {
 				memcpy(nx.p + nx.n, out->p, n * sizeof *out->p);
 				nx.n += n;
 			}
