@@ -15,6 +15,7 @@
 #include <string.h>
 
 #define TOK_CACHE_KEY 256         /* longer pre-tokens are not cached */
+#define TOK_CACHE_FIRST 1024      /* entries the cache starts with */
 #define TOK_CACHE_MAX 65536       /* entries before the cache starts over */
 
 #define TOK_END UINT32_MAX    /* no symbol: before the first, after the last */
@@ -261,22 +262,45 @@ static int64_t tok_cache_find(const tok_bpe *m, const char *s, size_t n, uint64_
 	}
 }
 
+/* Puts entry e (key hash h) into the table. */
+static void tok_cache_slot(tok_bpe *m, uint64_t h, size_t e)
+{
+	size_t i = (size_t)h & (m->ccap - 1);
+	while (m->ckey[i])
+		i = (i + 1) & (m->ccap - 1);
+	m->ckey[i] = (uint64_t)((uint32_t)(h >> 32) | 1u) << 32 | (uint32_t)(e + 1);
+}
+
+/* Room for twice the entries (the table starts small: most tokenizers
+ * encode a few words); -1 without memory, the cache as it was. */
+static int tok_cache_grow(tok_bpe *m)
+{
+	size_t cap = m->ccap ? 2 * m->ccap : 2 * TOK_CACHE_FIRST;
+	uint64_t *key = calloc(cap, sizeof *key);
+	if (!key || tok_realloc(&m->cent, cap / 2, 4 * sizeof *m->cent)) {
+		free(key);
+		return -1;
+	}
+	free(m->ckey);
+	m->ckey = key;
+	m->ccap = cap;
+	for (size_t e = 0; e < m->ncache; e++) {
+		const uint32_t *c = m->cent + 4 * e;
+		tok_cache_slot(m, tok_hash(m->ckeys.p + c[0], c[1]), e);
+	}
+	return 0;
+}
+
 /* Remembers s -> ids[0..k); silently does nothing without memory. */
 static void tok_cache_put(tok_bpe *m, const char *s, size_t n, uint64_t h, const uint32_t *ids, size_t k)
 {
-	if (!m->ckey) {
-		m->ccap = 2 * TOK_CACHE_MAX;
-		m->ckey = calloc(m->ccap, sizeof *m->ckey);
-		m->cent = malloc(4 * (size_t)TOK_CACHE_MAX * sizeof *m->cent);
-		if (!m->ckey || !m->cent) {
-			free(m->ckey);
-			free(m->cent);
-			m->ckey = NULL;
-			m->cent = NULL;
+	if (m->ncache == m->ccap / 2) {
+		if (m->ccap / 2 >= TOK_CACHE_MAX)
+			tok_cache_reset(m);
+		else if (tok_cache_grow(m))
 			return;
-		}
 	}
-	if (m->ncache >= TOK_CACHE_MAX || m->ckeys.n > UINT32_MAX / 2 || m->cids.n > UINT32_MAX / 2)
+	if (m->ckeys.n > UINT32_MAX / 2 || m->cids.n > UINT32_MAX / 2)
 		tok_cache_reset(m);
 	size_t koff = m->ckeys.n, ioff = m->cids.n;
 	tbuf_add(&m->ckeys, s, n);
@@ -294,10 +318,7 @@ static void tok_cache_put(tok_bpe *m, const char *s, size_t n, uint64_t h, const
 	c[1] = (uint32_t)n;
 	c[2] = (uint32_t)ioff;
 	c[3] = (uint32_t)k;
-	size_t i = (size_t)h & (m->ccap - 1);
-	while (m->ckey[i])
-		i = (i + 1) & (m->ccap - 1);
-	m->ckey[i] = (uint64_t)((uint32_t)(h >> 32) | 1u) << 32 | (uint32_t)(m->ncache + 1);
+	tok_cache_slot(m, h, m->ncache);
 	m->ncache++;
 }
 

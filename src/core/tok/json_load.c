@@ -472,10 +472,6 @@ int tok_gpt2_pipeline(saex_tok *t, char *err, size_t errlen)
 	t->pre->use_regex = 1;
 	t->pre->fast_gpt2 = 1;
 	t->dec->kind = TOK_D_BYTELEVEL;
-	char msg[256];
-	static const char pat[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
-	if (tok_re_compile(&t->pre->re, pat, strlen(pat), msg, sizeof msg))
-		return tensor_fail(err, errlen, "%s", msg);
 	return 0;
 }
 

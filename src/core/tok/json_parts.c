@@ -11,9 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* GPT-2's pre-tokenizer pattern, which ByteLevel uses when use_regex is on;
- * pretok.c splits it without the regex engine. */
-static const char tok_gpt2_pattern[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
 
 /* ---------------------------------------------------------------- field helpers */
 int tok_ld_fail(tok_ld *ld, const char *where, const char *fmt, ...)
@@ -293,16 +290,13 @@ int tok_ld_pre_tokenizer(tok_ld *ld, json_t *v, const char *where)
 		return -1;
 	t->npre++;
 	p->kind = (tok_pre_kind)kind;
-	char msg[256];
 	switch (p->kind) {
 	case TOK_P_BYTELEVEL:
 		t->byte_level = 1;
 		if (tok_ld_bool(ld, v, where, "add_prefix_space", 1, &p->prefix_space) ||
 		    tok_ld_bool(ld, v, where, "use_regex", 1, &p->use_regex))
 			return -1;
-		p->fast_gpt2 = p->use_regex;
-		if (p->use_regex && tok_re_compile(&p->re, tok_gpt2_pattern, strlen(tok_gpt2_pattern), msg, sizeof msg))
-			return tok_ld_fail(ld, where, "%s", msg);
+		p->fast_gpt2 = p->use_regex; /* pretok.c; the regex is compiled if ever asked for */
 		return 0;
 	case TOK_P_SPLIT:
 		if (tok_ld_pattern(ld, v, where, &p->re) || tok_ld_behavior(ld, v, where, &p->behavior) ||

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <string.h>
 
+const char tok_gpt2_pattern[] = "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+
 static int tok_pre_oom(char *msg, size_t msglen)
 {
 	snprintf(msg, msglen, "out of memory");
@@ -144,7 +146,8 @@ static int tok_pre_bytelevel(saex_tok *t, size_t k, const char *s, size_t n, int
 		tok_spans_add(&p->spans, 0, n, 0);
 	} else if (p->fast_gpt2) {
 		tok_gpt2_spans(s, n, &p->spans);
-	} else if (tok_re_split(&p->re, s, n, 0, &p->spans, msg, msglen)) {
+	} else if ((!p->re.re && tok_re_compile(&p->re, tok_gpt2_pattern, strlen(tok_gpt2_pattern), msg, msglen)) ||
+	           tok_re_split(&p->re, s, n, 0, &p->spans, msg, msglen)) {
 		return -1;
 	}
 	if (p->spans.oom)

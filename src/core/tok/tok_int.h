@@ -232,6 +232,8 @@ typedef struct tok_pre {
 } tok_pre;
 
 void tok_pre_free(tok_pre *p);
+/* GPT-2's pattern, which ByteLevel splits with when use_regex is on. */
+extern const char tok_gpt2_pattern[];
 
 /* ---------------------------------------------------------------- BPE */
 typedef struct tok_bpe {
