@@ -216,6 +216,77 @@ put("tokenizer", "json-strings", b"\x02" + json.dumps(tj, ensure_ascii=False).en
 tj["model"]["merges"] = [list(m) for m in merges]
 put("tokenizer", "json-pairs", b"\x02" + json.dumps(tj).encode() + b"\x00" + texts[1].encode())
 
+
+def added(i, content, special=True, **kw):
+    d = {"id": i, "content": content, "single_word": False, "lstrip": False, "rstrip": False,
+         "normalized": not special, "special": special}
+    d.update(kw)
+    return d
+
+
+def template(name, tid):
+    return {"type": "TemplateProcessing",
+            "single": [{"SpecialToken": {"id": name, "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+            "pair": [], "special_tokens": {name: {"id": name, "ids": [tid], "tokens": [name]}}}
+
+
+byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": False}
+llama_re = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*"
+            r"|\s*[\r\n]+|\s+(?!\S)|\s+")
+nv = len(vocab)
+# Llama 3's pipeline: Split + ByteLevel without its regex, ignore_merges, a template
+llama = json.loads(json.dumps(tj))
+llama["added_tokens"] = [added(nv, "<|begin_of_text|>"), added(nv + 1, "<|eot_id|>")]
+llama["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+    {"type": "Split", "pattern": {"Regex": llama_re}, "behavior": "Isolated", "invert": False}, byte_level]}
+llama["post_processor"] = {"type": "Sequence", "processors": [dict(byte_level), template("<|begin_of_text|>", nv)]}
+llama["model"]["ignore_merges"] = True
+put("tokenizer", "json-llama3", b"\x02" + json.dumps(llama).encode() + b"\x00" +
+    "<|begin_of_text|>Hello 12345 'LL\n\n<|eot_id|> w\u00f6rld".encode())
+# Qwen's: NFC and its pattern (\p{N} alone), non-special added tokens
+qwen = json.loads(json.dumps(llama))
+qwen["normalizer"] = {"type": "NFC"}
+qwen["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"] = llama_re.replace("\\p{N}{1,3}", "\\p{N}")
+qwen["added_tokens"] = [added(nv - 1, "<|endoftext|>"), added(nv, "<think>", special=False)]
+qwen["post_processor"] = dict(byte_level)
+qwen["model"]["ignore_merges"] = False
+put("tokenizer", "json-qwen", b"\x02" + json.dumps(qwen).encode() + b"\x00" +
+    "e\u0301t\u00e9 <think>x</think> 2024<|endoftext|>".encode())
+# Gemma's: Replace normalizer, byte_fallback, <unk>, decoder Replace + ByteFallback + Fuse
+chars = ["<pad>", "<eos>", "<bos>", "<unk>"] + ["<0x%02X>" % b for b in range(256)] + \
+    list("abcdefghijklmnopqrstuvwxyz") + ["\u2581", "\u2581a", "\u2581the", "th", "the", "\n\n"]
+gvocab = {c: i for i, c in enumerate(chars)}
+gemma = {"version": "1.0", "truncation": None, "padding": None,
+         "added_tokens": [added(0, "<pad>"), added(1, "<eos>"), added(2, "<bos>"), added(3, "<unk>"),
+                          added(len(chars) - 1, "\n\n", special=False, normalized=False)],
+         "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "\u2581"},
+         "pre_tokenizer": {"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
+                           "invert": False},
+         "post_processor": template("<bos>", 2),
+         "decoder": {"type": "Sequence", "decoders": [
+             {"type": "Replace", "pattern": {"String": "\u2581"}, "content": " "},
+             {"type": "ByteFallback"}, {"type": "Fuse"}]},
+         "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+                   "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                   "vocab": gvocab, "merges": [["t", "h"], ["th", "e"], ["\u2581", "the"], ["\u2581", "a"]]}}
+put("tokenizer", "json-gemma", b"\x02" + json.dumps(gemma).encode() + b"\x00" +
+    "the cat\n\n<bos> \u00e9\U0001F600 \xff".encode("utf-8", "surrogateescape"))
+# Metaspace, Strip, Digits, Whitespace, Lowercase, Prepend, stripping added tokens
+meta = json.loads(json.dumps(gemma))
+meta["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "Lowercase"}, {"type": "NFKC"},
+                                                          {"type": "Prepend", "prepend": "\u2581"}]}
+meta["pre_tokenizer"] = {"type": "Sequence", "pretokenizers": [
+    {"type": "Digits", "individual_digits": True}, {"type": "Whitespace"},
+    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "first", "split": True}]}
+meta["added_tokens"].append(added(len(chars) - 2, "the", special=False, lstrip=True, rstrip=True,
+                                  single_word=True, normalized=True))
+meta["decoder"] = {"type": "Sequence", "decoders": [
+    {"type": "Metaspace", "replacement": "\u2581", "prepend_scheme": "always", "split": True},
+    {"type": "ByteFallback"}, {"type": "Fuse"}, {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
+meta["post_processor"] = None
+put("tokenizer", "json-metaspace", b"\x02" + json.dumps(meta).encode() + b"\x00" +
+    "The  THE\uff21 123 the,the".encode())
+
 # ------------------------------------------------------------ Neuronpedia JSONL
 feature = {"modelId": "gpt2-small", "layer": "6-res-jb", "index": "1234",
            "maxActApprox": 31.5, "frac_nonzero": 0.00123,

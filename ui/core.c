@@ -141,15 +141,17 @@ int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *
 	return 0;
 }
 
+/* The tokens spelled as Neuronpedia's exports spell them (so that a live
+ * test looks like the imported dashboard of the same feature). */
 static char **split_tokens(const saex_tok *t, const uint32_t *ids, size_t n, size_t **lens)
 {
 	char **tok = xcalloc(n ? n : 1, sizeof *tok);
 	*lens = xcalloc(n ? n : 1, sizeof **lens);
 	for (size_t i = 0; i < n; i++) {
 		size_t len = 0;
-		const char *b = saex_tok_bytes(t, ids[i], &len);
-		tok[i] = xstrndup(b ? b : "", b ? len : 0);
-		(*lens)[i] = b ? len : 0;
+		char *s = saex_tok_token_text(t, ids[i], &len);
+		tok[i] = s ? s : xstrdup("");
+		(*lens)[i] = s ? len : 0;
 	}
 	return tok;
 }

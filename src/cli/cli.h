@@ -67,7 +67,8 @@ int cli_parse_ids(const char *s, uint32_t **ids, size_t *n);
 json_t *cli_json_token(const char *p, size_t n);
 
 /* The prompt of run/generate: with text, the model folder's tokenizer
- * encodes it (BOS first unless no_bos) into *ids and *n; else *ids and *n
+ * encodes it (with the special tokens its post-processor adds, or its BOS
+ * first, unless no_bos: see saex_tok_encode_ids) into *ids and *n; else *ids and *n
  * hold the --ids given. Checks the ids against the model's context and vocabulary.
  * *tok is the folder's tokenizer or NULL (caller frees with saex_tok_free;
  * *ids with free). 0, or the exit status after printing the error. */

@@ -62,13 +62,20 @@ static const cli_cmd cli_cmds[] = {
 	 "  --explanations F  the CSV file\n"
 	 "  --strict          stop at the first bad row and store nothing"},
 	{"tokenize", cmd_tokenize, "tokenize --model DIR [--bos] [--json] TEXT",
-	 "Split TEXT into GPT-2 byte-level BPE tokens, one a line: id, a tab, and\n"
-	 "the token's text with control characters and bytes that are not UTF-8 on\n"
-	 "their own shown as escapes (\\n, \\x1b, \\xe2). Any bytes encode; invalid\n"
-	 "UTF-8 falls back to byte tokens. \"<|endoftext|>\" in TEXT is plain text.\n"
-	 "Put -- before a TEXT that starts with '-'.\n"
-	 "  --model DIR       folder with vocab.json and merges.txt, or tokenizer.json\n"
-	 "  --bos             put <|endoftext|> (50256) first, as TransformerLens does\n"
+	 "Split TEXT into the model's tokens, one a line: id, a tab, and the text the\n"
+	 "token stands for, with control characters and bytes that are not UTF-8 on\n"
+	 "their own shown as escapes (\\n, \\x1b, \\xe2). The tokenizer is Hugging\n"
+	 "Face's pipeline read from the model's tokenizer.json, giving the ids\n"
+	 "Hugging Face tokenizers gives (Llama 3, Qwen, Gemma, GPT-NeoX, GPT-2), or\n"
+	 "GPT-2's vocab.json and merges.txt. Any bytes encode: a byte that is not UTF-8\n"
+	 "keeps its byte token (or <0xXX>). Special tokens written in TEXT\n"
+	 "(<|endoftext|>, <bos>) are those tokens. Put -- before a TEXT that starts\n"
+	 "with '-'.\n"
+	 "  --model DIR       folder with tokenizer.json, or vocab.json and merges.txt\n"
+	 "  --bos             add the special tokens the tokenizer adds (Llama 3's\n"
+	 "                    <|begin_of_text|>, Gemma's <bos>); one that adds none\n"
+	 "                    gets its BOS first (GPT-2's <|endoftext|>), as\n"
+	 "                    TransformerLens does\n"
 	 "  --json            {\"ids\":[...],\"tokens\":[...]}; bytes of a token that are\n"
 	 "                    not UTF-8 on their own show as U+FFFD there"},
 	{"run", cmd_run,
@@ -84,8 +91,9 @@ static const cli_cmd cli_cmds[] = {
 	 "  --model DIR       the Hugging Face model folder, a cache snapshot, or a\n"
 	 "                    name such as gpt2 or ORG/NAME in the Hugging Face cache\n"
 	 "  TEXT              tokenized with BOS first where the family has one, as\n"
-	 "                    TransformerLens does (GPT-2, Llama, Gemma; not Qwen or\n"
-	 "                    GPT-NeoX); put -- before a TEXT starting with -\n"
+	 "                    TransformerLens does (GPT-2's <|endoftext|>, Llama 3's\n"
+	 "                    <|begin_of_text|>, Gemma's <bos>; not Qwen or GPT-NeoX);\n"
+	 "                    put -- before a TEXT starting with -\n"
 	 "  --ids LIST        comma-separated token ids, used exactly as given\n"
 	 "  --no-bos          no BOS before TEXT\n"
 	 "  --hook NAME       a TransformerLens hook point: hook_embed, or blocks.L.\n"
@@ -106,8 +114,10 @@ static const cli_cmd cli_cmds[] = {
 	 "  --steer SAEDIR:FEATURE:STRENGTH, --multiplier M, --method add|clamp\n"
 	 "                    steer the run as generate does; saved hooks, the logits\n"
 	 "                    and --sae see the steered activations\n"
-	 "  --json            {\"ids\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\"logits\":...}\n"
-	 "                    and with --sae \"sae\":{\"hook\",\"top\":[[{\"index\",\"value\"}]]}"},
+	 "  --json            {\"ids\":[...],\"tokens\":[...],\"saved\":[{\"hook\",\"file\",\"shape\"}],\n"
+	 "                    \"logits\":...} and with --sae \"sae\":{\"hook\",\"top\":[[{\"index\",\n"
+	 "                    \"value\"}]]}; tokens spelled as Neuronpedia's exports spell\n"
+	 "                    them for the model (GPT-2 \" world\", Gemma \"\u2581world\")"},
 	{"generate", cmd_generate,
 	 "generate --model DIR (TEXT | --ids 50256,15496,995) [--no-bos] [--max-tokens N]\n"
 	 "          [--temperature T] [--seed S] [--freq-penalty F] [--steer SAEDIR:FEATURE:STRENGTH]...\n"

@@ -15,11 +15,14 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 	if (text) {
 		if (!*tok)
 			return cli_fail(cmd, CLI_DATA, "%s", err);
-		int bos = !no_bos && c->prepend_bos; /* the family's habit (Qwen, GPT-NeoX: none) */
+		/* BOS where the family puts one (Qwen, GPT-NeoX: none), spelled as
+		 * the tokenizer's post-processor does (Llama 3, Gemma; GPT-2's
+		 * <|endoftext|>) */
+		int bos = !no_bos && c->prepend_bos;
 		if (bos && saex_tok_bos(*tok) < 0)
-			return cli_fail(cmd, CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for "
-			                "BOS (use --no-bos)", model_dir);
-		*ids = saex_tok_encode(*tok, text, strlen(text), bos, n);
+			return cli_fail(cmd, CLI_DATA, "%s: the tokenizer has no BOS token (use --no-bos)", model_dir);
+		if (saex_tok_encode_ids(*tok, text, strlen(text), bos ? SAEX_TOK_SPECIAL : 0, ids, n, err, sizeof err))
+			return cli_fail(cmd, CLI_DATA, "%s: %s", model_dir, err);
 	}
 	if (*n == 0 || *n > (size_t)c->n_ctx)
 		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_ctx);

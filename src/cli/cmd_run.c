@@ -48,6 +48,19 @@ static int run_top(const float *f, int64_t d, int k, int64_t *top)
 	return n;
 }
 
+/* The tokens' spellings (saex_tok_token_text) as a JSON array. */
+static json_t *run_spellings(const saex_tok *tok, const uint32_t *ids, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0;
+		char *s = saex_tok_token_text(tok, ids[i], &len);
+		json_array_append_new(a, s ? cli_json_token(s, len) : json_null());
+		free(s);
+	}
+	return a;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -258,6 +271,8 @@ int cmd_run(int argc, char **argv)
 		for (size_t t = 0; t < T; t++)
 			json_array_append_new(ja, json_integer(ids[t]));
 		json_object_set_new(doc, "ids", ja);
+		if (tok) /* spelled as Neuronpedia's exports spell them */
+			json_object_set_new(doc, "tokens", run_spellings(tok, ids, T));
 		for (size_t i = 0; i < n_saves; i++)
 			json_array_append_new(js, json_pack("{s:s,s:s,s:[I,I]}", "hook", saves[i].hook, "file",
 			                                    saves[i].file, "shape", (json_int_t)saves[i].T,

@@ -1,4 +1,4 @@
-/* cmd_tokenize.c - saex tokenize: text to GPT-2 token ids. */
+/* cmd_tokenize.c - saex tokenize: text to the token ids of a model's tokenizer. */
 #include "config.h"
 #include "cli.h"
 #include "saex.h"
@@ -42,10 +42,16 @@ int cmd_tokenize(int argc, char **argv)
 		return cli_fail("tokenize", CLI_DATA, "%s", err);
 	if (bos && saex_tok_bos(t) < 0) {
 		saex_tok_free(t);
-		return cli_fail("tokenize", CLI_DATA, "%s: the vocabulary has no <|endoftext|> token for --bos", model);
+		return cli_fail("tokenize", CLI_DATA, "%s: the tokenizer has no BOS token for --bos (no special token "
+		                "in its post-processor, no bos_token or eos_token in tokenizer_config.json, no "
+		                "<|endoftext|>)", model);
 	}
 	size_t n;
-	uint32_t *ids = saex_tok_encode(t, text, strlen(text), bos, &n);
+	uint32_t *ids;
+	if (saex_tok_encode_ids(t, text, strlen(text), bos ? SAEX_TOK_SPECIAL : 0, &ids, &n, err, sizeof err)) {
+		saex_tok_free(t);
+		return cli_fail("tokenize", CLI_DATA, "%s: %s", model, err);
+	}
 	if (json) {
 		json_t *doc = json_object(), *ja = json_array(), *jt = json_array();
 		for (size_t i = 0; i < n; i++) {
