@@ -242,3 +242,12 @@ void corpus_free(corpus *c)
 	free(c->off);
 	memset(c, 0, sizeof *c);
 }
+
+int corpus_check_vocab(const corpus *c, const char *path, uint32_t vocab, saex_err *e)
+{
+	for (size_t i = 0; i < c->off[c->n]; i++)
+		if (c->ids[i] >= vocab)
+			return err_set(e, 2, "%s: token id %u is past the model's vocabulary size %u", path, c->ids[i],
+			               vocab);
+	return 0;
+}
