@@ -21,14 +21,8 @@ set -eu
 SAEX=${SAEX_BIN:-./saex}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 PROMPTS=${1:-64}
-if [ -n "${BENCH_DIR:-}" ]; then
-	D=$BENCH_DIR
-	mkdir -p "$D"
-else
-	D=$(mktemp -d "${TMPDIR:-/tmp}/saex-bench-eval-XXXXXX")
-	trap 'rm -rf "$D"' EXIT
-fi
 . "$SRC/bench/shapes.sh"
+shapes_dir bench-eval
 shapes_python
 M="$D/gpt2-shapes"
 shapes_model "$M"

@@ -2,7 +2,19 @@
 # GPT-2-small shapes (12 layers, d 768, vocabulary 50257, context 1024;
 # tests/gpt2_ref.py) with a small byte-level tokenizer, a corpus of random
 # words, and standard SAEs calibrated on the model's own activations.
-# Needs SAEX (the binary), SRC (the source tree) and D (a folder) set.
+# Needs SAEX (the binary) and SRC (the source tree) set.
+
+# shapes_dir NAME: D, the folder for the weights: $BENCH_DIR (kept), else a
+# temporary one removed at exit.
+shapes_dir() {
+	if [ -n "${BENCH_DIR:-}" ]; then
+		D=$BENCH_DIR
+		mkdir -p "$D"
+	else
+		D=$(mktemp -d "${TMPDIR:-/tmp}/saex-$1-XXXXXX")
+		trap 'rm -rf "$D"' EXIT
+	fi
+}
 
 # PY: a python3 that imports numpy (exits with a message when none does).
 shapes_python() {

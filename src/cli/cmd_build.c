@@ -543,11 +543,9 @@ static int build_stream_start(build_stream *b, const float *norms, char *err, si
 	b->d = dash_new(b->w->si->d_sae, norms, BUILD_SEED);
 	if (!b->o->eval)
 		return 0;
-	int64_t bos = saex_tok_bos(b->w->tok);
-	uint32_t bos_id = (uint32_t)bos;
+	uint32_t bos;
 	saex_eval_opts eo = SAEX_EVAL_OPTS_INIT;
-	eo.exclude = bos >= 0 ? &bos_id : NULL;
-	eo.n_exclude = bos >= 0;
+	corpus_eval_opts(b->w->tok, &bos, &eo);
 	eo.on_features = build_eval_features;
 	eo.user = b;
 	const saex_sae *one = b->w->sae;

@@ -123,15 +123,20 @@ static int eval_names(eval_cmd *x)
 			return cli_fail("eval", CLI_USAGE, "'%s' is not a valid id (1-127 of A-Z a-z 0-9 . _ + -): pass %s",
 			                bad, bad == s->model_id ? "--model-id" : "--source-id");
 	}
+	for (size_t i = 0; x->db && i < o->n_sae; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(x->s[i].model_id, x->s[j].model_id) && !strcmp(x->s[i].source_id, x->s[j].source_id))
+				return cli_fail("eval", CLI_USAGE, "%s and %s would both be stored as %s/%s: evaluate them apart "
+				                "with --source-id", x->s[j].dir, x->s[i].dir, x->s[i].model_id, x->s[i].source_id);
 	return 0;
 }
 
 /* ------------------------------------------------------------ the run */
 
-static void eval_progress(const eval_cmd *x, size_t done, double t0, size_t tok0)
+static void eval_progress(const eval_cmd *x, size_t done, double t0)
 {
 	double dt = now_seconds() - t0;
-	double tps = dt > 0 ? (double)(x->c.off[done] - tok0) / dt : 0;
+	double tps = dt > 0 ? (double)x->c.off[done] / dt : 0;
 	char eta[32];
 	cli_eta(eta, sizeof eta, tps > 0 ? (double)(x->c.off[x->c.n] - x->c.off[done]) / tps : -1);
 	fprintf(stderr, "\rsaex eval: %zu/%zu prompts, %.0f tokens/s, ETA %s   ", done, x->c.n, tps, eta);
@@ -144,11 +149,9 @@ static int eval_run(eval_cmd *x)
 	const saex_sae **saes = xmalloc(o->n_sae * sizeof *saes);
 	for (size_t i = 0; i < o->n_sae; i++)
 		saes[i] = x->s[i].sae;
-	int64_t bos = saex_tok_bos(x->tok);
-	uint32_t bos_id = (uint32_t)bos;
+	uint32_t bos;
 	saex_eval_opts eo = SAEX_EVAL_OPTS_INIT;
-	eo.exclude = bos >= 0 ? &bos_id : NULL;
-	eo.n_exclude = bos >= 0;
+	corpus_eval_opts(x->tok, &bos, &eo);
 	eo.ablate_excluded = o->ablate_bos;
 	saex_eval *ev = saex_eval_new(x->m, saes, o->n_sae, &eo, err, sizeof err);
 	free(saes);
@@ -162,7 +165,7 @@ static int eval_run(eval_cmd *x)
 			break;
 		}
 		if (progress && (now_seconds() - last > 0.2 || p + 1 == x->c.n)) {
-			eval_progress(x, p + 1, t0, 0);
+			eval_progress(x, p + 1, t0);
 			last = now_seconds();
 		}
 	}

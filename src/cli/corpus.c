@@ -243,6 +243,14 @@ void corpus_free(corpus *c)
 	memset(c, 0, sizeof *c);
 }
 
+void corpus_eval_opts(const saex_tok *tok, uint32_t *id, saex_eval_opts *o)
+{
+	int64_t bos = saex_tok_bos(tok);
+	*id = (uint32_t)bos;
+	o->exclude = bos >= 0 ? id : NULL;
+	o->n_exclude = bos >= 0;
+}
+
 int corpus_check_vocab(const corpus *c, const char *path, uint32_t vocab, saex_err *e)
 {
 	for (size_t i = 0; i < c->off[c->n]; i++)

@@ -143,7 +143,7 @@ void saex_eval_free(saex_eval *ev); /* NULL is allowed */
 /* Runs one prompt, ids[0..T) (as saex_model_forward takes them), every way
  * and adds it to every SAE's totals. 0, or -1 with err filled (bad ids, a
  * prompt longer than the model's context, on_features stopped it, no
- * memory). Memory for the logits (three arrays of T x vocabulary floats)
+ * memory). Memory for the logits (two arrays of T x vocabulary floats)
  * is kept for the longest prompt so far. */
 int saex_eval_prompt(saex_eval *ev, const uint32_t *ids, size_t T, char *err, size_t errlen);
 

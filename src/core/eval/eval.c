@@ -82,7 +82,7 @@ struct saex_eval {
 	uint32_t *exclude;
 	saex_eval_opts o;
 	size_t V, cap;      /* vocabulary; rows the buffers below hold */
-	float *lp, *p, *z;  /* [cap, V]: the clean log p and p, a later run's logits */
+	float *lp, *z;      /* [cap, V]: the clean log p, a later run's logits */
 	float *f, *xhat, *xref, *norm; /* [cap, max d_sae], [cap, max d_in] x2, [2 cap] */
 	uint8_t *count;     /* [cap] */
 	size_t max_dsae, max_din;
@@ -171,7 +171,6 @@ oom:
 static void eval_free_buffers(saex_eval *ev)
 {
 	free(ev->lp);
-	free(ev->p);
 	free(ev->z);
 	free(ev->f);
 	free(ev->xhat);
@@ -182,7 +181,7 @@ static void eval_free_buffers(saex_eval *ev)
 		free(ev->hook[k].x);
 		ev->hook[k].x = NULL;
 	}
-	ev->lp = ev->p = ev->z = ev->f = ev->xhat = ev->xref = ev->norm = NULL;
+	ev->lp = ev->z = ev->f = ev->xhat = ev->xref = ev->norm = NULL;
 	ev->count = NULL;
 	ev->cap = 0;
 }
@@ -220,8 +219,7 @@ static int eval_reserve(saex_eval *ev, size_t T)
 	if (T <= ev->cap)
 		return 0;
 	eval_free_buffers(ev);
-	int bad = !(ev->lp = eval_array(T, ev->V, sizeof(float))) || !(ev->p = eval_array(T, ev->V, sizeof(float))) ||
-	          !(ev->z = eval_array(T, ev->V, sizeof(float))) ||
+	int bad = !(ev->lp = eval_array(T, ev->V, sizeof(float))) || !(ev->z = eval_array(T, ev->V, sizeof(float))) ||
 	          !(ev->f = eval_array(T, ev->max_dsae, sizeof(float))) ||
 	          !(ev->xhat = eval_array(T, ev->max_din, sizeof(float))) ||
 	          !(ev->xref = eval_array(T, ev->max_din, sizeof(float))) ||
@@ -415,7 +413,7 @@ static void eval_logit_stats(saex_eval *ev, const eval_step *st, double *ce, dou
 {
 	double t0 = now_seconds();
 	team *tm = eval_team(st->T * ev->V);
-	elog_run(tm, &st->rows, ev->z, ev->lp, ev->p, ce, kl);
+	elog_run(tm, &st->rows, ev->z, ev->lp, ce, kl);
 	team_blas_end(tm);
 	ev->tm.stats += now_seconds() - t0;
 }
@@ -473,8 +471,8 @@ int saex_eval_prompt(saex_eval *ev, const uint32_t *ids, size_t T, char *err, si
 	if (T < 1)
 		return tensor_fail(err, errlen, "an empty prompt");
 	if (eval_reserve(ev, T))
-		return tensor_fail(err, errlen, "out of memory for a prompt of %zu tokens (%zu x %zu logits, three times)", T,
-		                   T, ev->V);
+		return tensor_fail(err, errlen, "out of memory for a prompt of %zu tokens (%zu x %zu logits, twice)", T, T,
+		                   ev->V);
 	eval_step st = {ids, T, {ids, ev->count, T, ev->V}, err, errlen};
 	int64_t n_tok = 0, n_ce = 0;
 	for (size_t t = 0; t < T; t++) {
@@ -488,7 +486,7 @@ int saex_eval_prompt(saex_eval *ev, const uint32_t *ids, size_t T, char *err, si
 	double t1 = now_seconds();
 	ev->tm.clean += t1 - t0;
 	team *tm = eval_team(T * ev->V);
-	double ce = elog_clean(tm, &st.rows, ev->lp, ev->lp, ev->p);
+	double ce = elog_clean(tm, &st.rows, ev->lp, ev->lp);
 	team_blas_end(tm);
 	ev->tm.stats += now_seconds() - t1;
 	for (size_t k = 0; k < ev->n_hook; k++)

@@ -3,12 +3,14 @@
  * divergence from the clean run, the positions split among a team's
  * members (team.h; NULL: all here).
  *
- * Numerics: per row, m = max z, lse = m + log sum_v exp(z_v - m) (the sum
- * in float blocks of 64 added up in double), log p_v = z_v - lse in float.
- * The clean run's log p and p = exp(log p) are kept; a later run's
- * KL_t = sum_v p_clean (log p_clean - (z_v - lse)) is computed with the
- * same float steps, so a run whose logits equal the clean ones bit for bit
- * has KL exactly 0 and the same CE. CE_t = lse - z_t[id_{t+1}] in double.
+ * Numerics: per row, lse = m + log sum_v exp(z_v - m), m the maximum (met
+ * in one pass: sums in float over 64 values against the running maximum,
+ * added up in double, rescaled when the maximum grows), log p_v
+ * = z_v - lse in float. The clean run's log p is kept; a later run's
+ * KL_t = sum_v p_clean (log p_clean - (z_v - lse)), p_clean = exp(log
+ * p_clean), is computed with the same float steps, so a run whose logits
+ * equal the clean ones bit for bit has KL exactly 0 and the same CE.
+ * CE_t = lse - z_t[id_{t+1}] in double.
  *
  * Rows: count[t] non-zero marks a counted position (saex_eval.h); CE is
  * summed over counted t < T - 1, KL over every counted t. Ownership: the
@@ -26,13 +28,12 @@ typedef struct elog_rows {
 	size_t T, V;
 } elog_rows;
 
-/* The clean run: lp [T, V] = log softmax(z), p [T, V] = its exp; returns
- * the sum of CE_t. z may be lp (in place). */
-double elog_clean(team *tm, const elog_rows *r, const float *z, float *lp, float *p);
+/* The clean run: lp [T, V] = log softmax(z); returns the sum of CE_t. z
+ * may be lp (in place). */
+double elog_clean(team *tm, const elog_rows *r, const float *z, float *lp);
 
-/* Another run's logits z against the clean run's lp and p: *ce and *kl
- * receive the sums of CE_t and KL_t. */
-void elog_run(team *tm, const elog_rows *r, const float *z, const float *lp, const float *p, double *ce,
-              double *kl);
+/* Another run's logits z against the clean run's lp: *ce and *kl receive
+ * the sums of CE_t and KL_t. */
+void elog_run(team *tm, const elog_rows *r, const float *z, const float *lp, double *ce, double *kl);
 
 #endif
