@@ -380,6 +380,31 @@ START_TEST(sae_page)
 }
 END_TEST
 
+START_TEST(small_terminals)
+{
+	/* the smallest usable terminal and a little more: every view renders
+	 * within the grid (valgrind and ASan watch the writes) */
+	make_db();
+	static const int size[][2] = {{10, 40}, {11, 41}, {12, 60}, {24, 79}};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(size); i++) {
+		app *a = open_app(size[i][0], size[i][1]);
+		grid *g = grid_new(size[i][0], size[i][1], i % 2);
+		ck_assert_int_ge(find(a, g, "3-res"), 0);
+		app_key(a, 'E');
+		ck_assert_int_ge(find(a, g, "m/3-res"), 0);
+		app_key(a, 'G');
+		find(a, g, "");
+		app_key(a, 'P');
+		ck_assert_int_ge(find(a, g, "3 evaluated"), 0);
+		app_key(a, 'j');
+		app_key(a, 'w');
+		find(a, g, "");
+		grid_free(g);
+		app_free(a);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	setlocale(LC_ALL, "C.UTF-8");
@@ -392,6 +417,7 @@ int main(void)
 	tcase_add_test(tc, catalog_columns);
 	tcase_add_test(tc, set_plot);
 	tcase_add_test(tc, sae_page);
+	tcase_add_test(tc, small_terminals);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -53,8 +53,8 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 		return;
 	}
 	/* Columns: the SAE, its hook when there is room, then the numbers at the
-	 * right edge. */
-	int evw = v->n_evs ? 18 : 0, num = g->cols - 28 - evw, hookw = num - 36;
+	 * right edge (L0 and CE loss recovered from 80 columns). */
+	int evw = v->n_evs && g->cols >= 80 ? 18 : 0, num = g->cols - 28 - evw, hookw = num - 36;
 	grid_printf(g, top, 4, -1, ST_TITLE, "SAE");
 	if (hookw >= 10)
 		grid_printf(g, top, 35, hookw, ST_TITLE, "hook");

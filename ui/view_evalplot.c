@@ -109,7 +109,7 @@ static const char *ep_num(char *buf, double v)
 static void ep_table(view_evalplot *v, grid *g, int row, int rows)
 {
 	int name_w = g->cols - 4 - 4 * 10 - 2;
-	name_w = name_w > 40 ? 40 : name_w;
+	name_w = name_w > 40 ? 40 : name_w < 8 ? 8 : name_w; /* narrow: the numbers are cut at the edge */
 	grid_printf(g, row, 0, -1, ST_TITLE, "    %-*s %9s %9s %9s %9s", name_w, "SAE", "L0", "CE rec.", "expl.var",
 	            "KL score");
 	v->table_row = row + 1;
