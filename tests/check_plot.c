@@ -129,7 +129,7 @@ START_TEST(plot_shared_cells_and_ascii)
 	grid *g = grid_new(24, 80, 0);
 	plot_spec p = {0, 0, 20, 60, 1, 10, 0, 1, 1, -1};
 	plot_pt pts[2] = {{1, 1, 'x'}, {1, 0.986, 'y'}}; /* dot rows 0 and 1 of 71 */
-	plot_cell at[2];
+	plot_cell at[3];
 	plot_draw(g, &p, pts, 2, at);
 	ck_assert_int_eq(at[0].row, at[1].row);
 	ck_assert_int_eq(at[0].col, at[1].col);
