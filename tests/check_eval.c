@@ -440,10 +440,11 @@ static char *table_info(const char *db)
 	                                       "pragma_table_info('evaluation')", -1, &st, NULL), SQLITE_OK);
 	sb out = {0};
 	while (sqlite3_step(st) == SQLITE_ROW)
+	{
+		const char *dflt = (const char *)sqlite3_column_text(st, 3);
 		sb_printf(&out, "%s %s %d %s %d;", sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
-		          sqlite3_column_int(st, 2), sqlite3_column_text(st, 3) ? (const char *)sqlite3_column_text(st, 3)
-		                                                                : "-",
-		          sqlite3_column_int(st, 4));
+		          sqlite3_column_int(st, 2), dflt ? dflt : "-", sqlite3_column_int(st, 4));
+	}
 	sqlite3_finalize(st);
 	sqlite3_close(h);
 	return out.p;

@@ -187,8 +187,8 @@ static void make_db(void)
 	static const double l0[] = {20, 80, 320, NAN, 50}, ce[] = {0.7, 0.85, 0.95, NAN, 0.9};
 	float dens[8] = {0, 0.5f, 0.01f, 0.001f, 0.2f, 0, 0.05f, 0.0001f};
 	for (int i = 0; i < 5; i++) {
-		store_source_rec sr = {"m", names[i], i == 4 ? "tc" : "res", "blocks.3.hook_resid_pre", NULL, NULL, NULL,
-		                       NULL, -1, -1, 8};
+		store_source_rec sr = {"m", names[i], i == 4 ? "tc" : "res", "blocks.3.hook_resid_pre", NULL, NULL,
+		                       NULL, NULL, -1, -1, 8};
 		ck_assert_int_eq(store_put_source(s, &sr, &e), 0);
 		int64_t src;
 		ck_assert_int_eq(store_source_ensure(s, "m", names[i], &src, &e), 0);

@@ -121,7 +121,8 @@ static void ep_table(view_evalplot *v, grid *g, int row, int rows)
 		if (st == ST_SELECTED)
 			grid_fill(g, r, 0, g->cols, st);
 		int k = v->top + i;
-		grid_printf(g, r, 1, 1, st == ST_SELECTED ? st : ST_KEY, "%c", k < (int)sizeof ep_tags - 1 ? ep_tags[k] : ' ');
+		char tag = k < (int)sizeof ep_tags - 1 ? ep_tags[k] : ' ';
+		grid_printf(g, r, 1, 1, st == ST_SELECTED ? st : ST_KEY, "%c", tag);
 		char name[2 * SAEX_ID_MAX + 2];
 		snprintf(name, sizeof name, "%s%s%s", v->many_models ? it->cat->model : "", v->many_models ? "/" : "",
 		         it->cat->source);
@@ -142,11 +143,16 @@ static void ep_draw(view *vv, app *a, grid *g, int top, int height)
 	                    v->n);
 	if (shown)
 		x += grid_printf(g, top, x, -1, ST_DIM, " (%d without an evaluation)", shown);
-	grid_printf(g, top, x, -1, ST_DIM, "%s", v->anchor->release ? (v->wide ? "; w: the set" : "; w: the release") : "");
+	if (v->anchor->release)
+		grid_printf(g, top, x, -1, ST_DIM, "%s", v->wide ? "; w: the set" : "; w: the release");
 	if (v->n == 0) {
-		grid_printf(g, top + 2, 2, -1, ST_NORMAL, "No SAE here has an evaluation with L0 and CE loss recovered.");
-		grid_printf(g, top + 3, 2, -1, ST_KEY, "saex eval DB --model DIR --sae SAEDIR [--sae SAEDIR]... --corpus FILE");
-		grid_printf(g, top + 4, 2, -1, ST_DIM, "evaluates SAEs of one model into DB (or saex import Neuronpedia's).");
+		static const char *const say[] = {
+			"No SAE here has an evaluation with L0 and CE loss recovered.",
+			"saex eval DB --model DIR --sae SAEDIR [--sae ...] --corpus FILE",
+			"evaluates SAEs of one model into DB (or saex import Neuronpedia's).",
+		};
+		for (int i = 0; i < 3; i++)
+			grid_printf(g, top + 2 + i, 2, -1, i == 1 ? ST_KEY : i ? ST_DIM : ST_NORMAL, "%s", say[i]);
 		return;
 	}
 	int table = v->n + 1, room = height - 1;

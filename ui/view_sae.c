@@ -98,8 +98,10 @@ static int sae_metrics(grid *g, int r, const saex_eval_metrics *m)
 	r = row[0] > row[1] ? row[0] : row[1];
 	char b[32];
 	if (m->dead_features >= 0 && m->d_sae > 0)
-		grid_printf(g, r++, 0, -1, ST_NORMAL, "features: %lld dead (never active), %lld dense (> 10%% of tokens), of %s",
-		            (long long)m->dead_features, (long long)m->dense_features, cli_thousands(m->d_sae, b, sizeof b));
+		grid_printf(g, r++, 0, -1, ST_NORMAL,
+		            "features: %lld dead (never active), %lld dense (> 10%% of tokens), of %s",
+		            (long long)m->dead_features, (long long)m->dense_features,
+		            cli_thousands(m->d_sae, b, sizeof b));
 	return r;
 }
 
@@ -141,7 +143,8 @@ static int sae_histogram(view_sae *v, grid *g, int r)
 	float h[SAE_BINS], c[SAE_BINS];
 	int64_t dead, unknown;
 	sae_hist(d, n, bins, h, c, &dead, &unknown);
-	grid_printf(g, r++, 0, -1, ST_TITLE, "feature density: log10 of the share of tokens each feature fires on%s", from);
+	grid_printf(g, r++, 0, -1, ST_TITLE, "feature density: log10 of the share of tokens each feature fires on%s",
+	            from);
 	r += ui_histogram(g, r, g->cols, h, c, bins, NAN, "");
 	grid_printf(g, r++, 2, -1, ST_DIM, "%lld features with density 0 (dead) not shown%s", (long long)dead,
 	            unknown ? "; some densities unknown" : "");
@@ -195,7 +198,8 @@ static void sae_layout(view_sae *v, int cols, int ascii)
 	if (!v->n_evs) {
 		grid_printf(g, r++, 0, -1, ST_NORMAL, "No evaluation of this SAE yet. Make one with");
 		grid_printf(g, r++, 2, -1, ST_KEY, "saex eval DB --model DIR --sae SAEDIR --corpus FILE");
-		grid_printf(g, r++, 0, -1, ST_DIM, "(or saex build --eval; Neuronpedia's evaluations come with saex import).");
+		grid_printf(g, r++, 0, -1, ST_DIM,
+		            "(or saex build --eval; Neuronpedia's evaluations come with saex import).");
 		r++;
 	} else {
 		const store_eval *e = &v->evs[v->sel];
@@ -226,8 +230,8 @@ static void sae_draw(view *vv, app *a, grid *g, int top, int height)
 	if (v->scroll < 0)
 		v->scroll = 0;
 	for (int i = 0; i < height && v->scroll + i < v->doc_rows; i++)
-		memcpy(&g->cell[(size_t)(top + i) * (size_t)g->cols], &v->doc->cell[(size_t)(v->scroll + i) * (size_t)g->cols],
-		       (size_t)g->cols * sizeof *g->cell);
+		memcpy(&g->cell[(size_t)(top + i) * (size_t)g->cols],
+		       &v->doc->cell[(size_t)(v->scroll + i) * (size_t)g->cols], (size_t)g->cols * sizeof *g->cell);
 }
 
 static int sae_handle(view *vv, app *a, action act)

@@ -120,14 +120,19 @@ static int eval_names(eval_cmd *x)
 		s->source_id = o->source_id ? xstrdup(o->source_id) : cli_default_source_id(s->sae, s->dir);
 		const char *bad = !saex_fid_valid_name(s->model_id) ? s->model_id : s->source_id;
 		if (!saex_fid_valid_name(s->model_id) || !saex_fid_valid_name(s->source_id))
-			return cli_fail("eval", CLI_USAGE, "'%s' is not a valid id (1-127 of A-Z a-z 0-9 . _ + -): pass %s",
-			                bad, bad == s->model_id ? "--model-id" : "--source-id");
+			return cli_fail("eval", CLI_USAGE,
+			                "'%s' is not a valid id (1-127 of A-Z a-z 0-9 . _ + -): pass %s", bad,
+			                bad == s->model_id ? "--model-id" : "--source-id");
 	}
-	for (size_t i = 0; x->db && i < o->n_sae; i++)
+	for (size_t i = 0; x->db && i < o->n_sae; i++) {
+		const eval_one *a = &x->s[i];
 		for (size_t j = 0; j < i; j++)
-			if (!strcmp(x->s[i].model_id, x->s[j].model_id) && !strcmp(x->s[i].source_id, x->s[j].source_id))
-				return cli_fail("eval", CLI_USAGE, "%s and %s would both be stored as %s/%s: evaluate them apart "
-				                "with --source-id", x->s[j].dir, x->s[i].dir, x->s[i].model_id, x->s[i].source_id);
+			if (!strcmp(a->model_id, x->s[j].model_id) && !strcmp(a->source_id, x->s[j].source_id))
+				return cli_fail("eval", CLI_USAGE,
+				                "%s and %s would both be stored as %s/%s: evaluate them apart with "
+				                "--source-id",
+				                x->s[j].dir, a->dir, a->model_id, a->source_id);
+	}
 	return 0;
 }
 

@@ -168,9 +168,9 @@ static void ev_counts(store_eval *r)
 		}
 		return;
 	}
-	m->dead_features = m->d_sae > 0 && isfinite(m->frac_alive) ? llround((1 - m->frac_alive) * (double)m->d_sae) : -1;
-	m->dense_features =
-		m->d_sae > 0 && isfinite(m->freq_over_10_percent) ? llround(m->freq_over_10_percent * (double)m->d_sae) : -1;
+	double D = (double)m->d_sae, dead = (1 - m->frac_alive) * D, dense = m->freq_over_10_percent * D;
+	m->dead_features = m->d_sae > 0 && isfinite(dead) ? llround(dead) : -1;
+	m->dense_features = m->d_sae > 0 && isfinite(dense) ? llround(dense) : -1;
 }
 
 /* The whole record from the row's output; IMP_BADROW with the reason. */

@@ -60,7 +60,8 @@ int store_eval_put(store *s, int64_t source_id, const store_eval *ev, saex_err *
 	sb q = {0};
 	sb_adds(&q, "INSERT OR REPLACE INTO evaluation(source_id, origin, corpus, prompts, ctx, tokens, created");
 	eval_metric_cols(&q, "", "");
-	sb_adds(&q, ", density, mean_act) VALUES (?, ?, ?, ?, ?, ?, coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
+	sb_adds(&q, ", density, mean_act) VALUES (?, ?, ?, ?, ?, ?, "
+	            "coalesce(?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))");
 	for (size_t k = 0; k < saex_eval_n_metrics + SAEX_ARRAY_LEN(eval_counts) + 2; k++)
 		sb_adds(&q, ", ?");
 	sb_adds(&q, ")");

@@ -471,8 +471,8 @@ int saex_eval_prompt(saex_eval *ev, const uint32_t *ids, size_t T, char *err, si
 	if (T < 1)
 		return tensor_fail(err, errlen, "an empty prompt");
 	if (eval_reserve(ev, T))
-		return tensor_fail(err, errlen, "out of memory for a prompt of %zu tokens (%zu x %zu logits, twice)", T, T,
-		                   ev->V);
+		return tensor_fail(err, errlen, "out of memory for a prompt of %zu tokens (%zu x %zu logits, twice)",
+		                   T, T, ev->V);
 	eval_step st = {ids, T, {ids, ev->count, T, ev->V}, err, errlen};
 	int64_t n_tok = 0, n_ce = 0;
 	for (size_t t = 0; t < T; t++) {
