@@ -131,4 +131,49 @@ CREATE TABLE IF NOT EXISTS weights (
   sae_dir   TEXT NOT NULL
 );
 
+-- Evaluations of a source (saex eval, saex build --eval, and Neuronpedia's
+-- "core" evaluations read by saex import): SAELens's metrics over a corpus
+-- (src/include/saex_eval.h defines them), with the per-feature density and
+-- mean activation as little-endian f32 blobs. A rerun of the same
+-- evaluation (origin, corpus, prompts, ctx) replaces it. Added within
+-- schema version 1: store_eval_put creates it in older files, and a file
+-- without it has no evaluations. Its columns follow SAEX_EVAL_METRICS;
+-- check_store tests that this table and store_eval.c's agree.
+CREATE TABLE IF NOT EXISTS evaluation (
+  id                           INTEGER PRIMARY KEY,
+  source_id                    INTEGER NOT NULL,
+  origin                       TEXT NOT NULL,    -- 'saex' or 'neuronpedia'
+  corpus                       TEXT NOT NULL,    -- the corpus file's name, or the dataset
+  prompts                      INTEGER NOT NULL DEFAULT -1,
+  ctx                          INTEGER NOT NULL DEFAULT -1,
+  tokens                       INTEGER NOT NULL DEFAULT -1,  -- counted tokens
+  created                      TEXT NOT NULL,    -- UTC, ISO 8601
+  l0                           REAL,
+  l1                           REAL,
+  explained_variance           REAL,
+  mse                          REAL,
+  cossim                       REAL,
+  l2_norm_in                   REAL,
+  l2_norm_out                  REAL,
+  l2_ratio                     REAL,
+  relative_reconstruction_bias REAL,
+  ce_loss_score                REAL,
+  ce_loss_without_sae          REAL,
+  ce_loss_with_sae             REAL,
+  ce_loss_with_ablation        REAL,
+  kl_div_score                 REAL,
+  kl_div_with_sae              REAL,
+  kl_div_with_ablation         REAL,
+  frac_alive                   REAL,
+  freq_over_1_percent          REAL,
+  freq_over_10_percent         REAL,
+  mean_act_active              REAL,
+  d_sae                        INTEGER NOT NULL DEFAULT -1,
+  dead_features                INTEGER NOT NULL DEFAULT -1,
+  dense_features               INTEGER NOT NULL DEFAULT -1,
+  density                      BLOB,
+  mean_act                     BLOB,
+  UNIQUE (source_id, origin, corpus, prompts, ctx)
+);
+
 INSERT INTO meta(key, value) VALUES ('application', 'saex'), ('schema_version', '1');

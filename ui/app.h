@@ -115,6 +115,12 @@ view *view_steerlog_new(app *a, char *err, size_t errlen);
 /* Adds a feature to the steering set and opens the steering view (or
  * returns to it when it is open). */
 int app_steer_feature(app *a, const saex_fid *id, double max_act, const char *expl);
+/* An SAE's page: its evaluations' metrics and the feature-density
+ * histogram (view_sae.c); the L0 against CE loss recovered plot of the
+ * SAEs of its set or release (view_evalplot.c). NULL with err when the
+ * source is not in the database. */
+view *view_sae_new(app *a, const saex_fid *names, char *err, size_t errlen);
+view *view_evalplot_new(app *a, const saex_fid *names, char *err, size_t errlen);
 /* A live test of a feature (t on its dashboard): prompts for text at once. */
 view *view_test_new(app *a, const saex_fid *id, double max_act, const float *freq_h, const float *freq_v,
                     size_t n_freq, char *err, size_t errlen);

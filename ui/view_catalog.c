@@ -1,9 +1,12 @@
 /* view_catalog.c - models > releases > sets > SAEs as a tree; Enter on an
- * SAE opens its feature list. */
+ * SAE opens its feature list. When the database holds evaluations, each
+ * SAE shows its newest L0 and CE loss recovered; E opens an SAE's page, P
+ * the plot of its set. */
 #include "config.h"
 #include "app.h"
 #include "cli.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +22,21 @@ typedef struct view_catalog {
 	size_t n;
 	cat_line *lines;
 	int nlines, sel, top;   /* sel: index into lines, always an SAE line */
+	store_eval *evs;        /* the newest evaluation of each source with one */
+	size_t n_evs;
+	const store_eval **row_ev; /* per row: its evaluation, or NULL */
 } view_catalog;
+
+/* L0 and CE loss recovered, in 17 columns ("" when unknown). */
+static void cat_eval_cells(char *buf, size_t n, const store_eval *e)
+{
+	char l0[16] = "", ce[16] = "";
+	if (e && isfinite(e->m.l0))
+		snprintf(l0, sizeof l0, "%.4g", e->m.l0);
+	if (e && isfinite(e->m.ce_loss_score))
+		snprintf(ce, sizeof ce, "%.3f", e->m.ce_loss_score);
+	snprintf(buf, n, "%8s %8s", l0, ce);
+}
 
 static int same(const char *a, const char *b)
 {
@@ -36,12 +53,14 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 		return;
 	}
 	/* Columns: the SAE, its hook when there is room, then the numbers at the
-	 * right edge. */
-	int num = g->cols - 28, hookw = num - 36;
+	 * right edge (L0 and CE loss recovered from 80 columns). */
+	int evw = v->n_evs && g->cols >= 80 ? 18 : 0, num = g->cols - 28 - evw, hookw = num - 36;
 	grid_printf(g, top, 4, -1, ST_TITLE, "SAE");
 	if (hookw >= 10)
 		grid_printf(g, top, 35, hookw, ST_TITLE, "hook");
-	grid_printf(g, top, num, -1, ST_TITLE, "%8s %9s %9s", "d_sae", "features", "explained");
+	if (evw)
+		grid_printf(g, top, num, -1, ST_TITLE, "%8s %8s ", "L0", "CE rec.");
+	grid_printf(g, top, num + evw, -1, ST_TITLE, "%8s %9s %9s", "d_sae", "features", "explained");
 	int body = height - 2; /* the last row describes the selected SAE */
 	list_scroll(v->sel, &v->top, body);
 	const store_cat_row *cur = v->lines[v->sel].r;
@@ -90,7 +109,12 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 			char d[32] = "", f[32], x[32];
 			if (r->d_sae >= 0)
 				snprintf(d, sizeof d, "%lld", (long long)r->d_sae);
-			grid_printf(g, row, num, -1, st, "%8s %9s %9s", d,
+			if (evw) {
+				char cells[32];
+				cat_eval_cells(cells, sizeof cells, v->row_ev[r - v->rows]);
+				grid_printf(g, row, num, -1, st, "%s", cells);
+			}
+			grid_printf(g, row, num + evw, -1, st, "%8s %9s %9s", d,
 			            cli_thousands(r->n_features, f, sizeof f),
 			            cli_thousands(r->n_explanations, x, sizeof x));
 		}
@@ -116,6 +140,14 @@ static int cat_handle(view *vv, app *a, action act)
 		}
 		app_push(a, view_features_new(a, src, &names));
 		return H_REDRAW;
+	}
+	if (act == ACT_EVAL || act == ACT_PLOT) {
+		saex_fid f = {{0}, {0}, -1};
+		char err[512];
+		snprintf(f.model, sizeof f.model, "%s", v->lines[v->sel].r->model);
+		snprintf(f.source, sizeof f.source, "%s", v->lines[v->sel].r->source);
+		return app_open(a, act == ACT_EVAL ? view_sae_new(a, &f, err, sizeof err)
+		                                   : view_evalplot_new(a, &f, err, sizeof err), err);
 	}
 	int old = v->sel, r = H_NONE;
 	/* Move between SAE lines only. */
@@ -144,6 +176,7 @@ static void cat_free(view *vv)
 {
 	view_catalog *v = (view_catalog *)vv;
 	free(v->lines);
+	free(v->row_ev);
 	arena_free(&v->mem);
 	free(v);
 }
@@ -167,6 +200,13 @@ view *view_catalog_new(app *a)
 	saex_err e = {{0}, 0};
 	if (store_catalog(a->db, &v->mem, &v->rows, &v->n, &e) != 0)
 		app_status(a, 1, "%s", e.msg);
+	if (store_evals_latest(a->db, &v->mem, &v->evs, &v->n_evs, &e) != 0)
+		app_status(a, 1, "%s", e.msg);
+	v->row_ev = xcalloc(v->n + 1, sizeof *v->row_ev);
+	for (size_t i = 0; i < v->n; i++)
+		for (size_t k = 0; k < v->n_evs && !v->row_ev[i]; k++)
+			if (!strcmp(v->evs[k].model, v->rows[i].model) && !strcmp(v->evs[k].source, v->rows[i].source))
+				v->row_ev[i] = &v->evs[k];
 	v->lines = xcalloc(v->n * 3 + 1, sizeof *v->lines);
 	for (size_t i = 0; i < v->n; i++) {
 		const store_cat_row *r = &v->rows[i], *p = i ? &v->rows[i - 1] : NULL;

@@ -210,6 +210,11 @@ static int fl_handle(view *vv, app *a, action act)
 		char err[SAEX_ERR_LEN];
 		return app_open(a, view_infer_new(a, &v->names, err, sizeof err), err);
 	}
+	case ACT_EVAL: case ACT_PLOT: {
+		char err[512];
+		return app_open(a, act == ACT_EVAL ? view_sae_new(a, &v->names, err, sizeof err)
+		                                   : view_evalplot_new(a, &v->names, err, sizeof err), err);
+	}
 	case ACT_RANDOM:
 		if (v->shown)
 			fl_open(v, a, v->rows[v->order[(size_t)rand() % v->shown]].index);

@@ -30,6 +30,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 /* The command table entry for name, or NULL. */
 const cli_cmd *cli_find(const char *name);
@@ -56,6 +57,11 @@ void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigne
 int cli_put_json(FILE *f, json_t *doc, int pretty);
 /* A float stored as f32, as the shortest decimal that reads back the same. */
 json_t *cli_json_f32(float v);
+/* A double, or null when it is not finite. */
+json_t *cli_json_num(double v);
+/* An evaluation's metrics in SAELens's groups: {"sparsity": {"l0": ...},
+ * "reconstruction_quality": {...}, ...}; NaN as null. */
+json_t *cli_json_eval(const saex_eval_metrics *m);
 /* Integral floats as JSON integers (histogram counts), else cli_json_f32. */
 json_t *cli_json_count(float v);
 
@@ -82,6 +88,25 @@ int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *
  * status (CLI_DATA) after printing the error. */
 int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen);
 
+/* --model and --sae of build, attach and eval: resolved (cli_resolve),
+ * made absolute into dir (dirlen bytes) and loaded; an SAE must fit the
+ * model (saex_sae_fits; the message names DIR/cfg.json). 0, or the exit
+ * status after printing the error (the loaded object, if any, is still
+ * the caller's to free). */
+int cli_load_model(const char *cmd, const char *name, char *dir, size_t dirlen, saex_model **m);
+int cli_load_sae(const char *cmd, const char *name, const saex_model *m, char *dir, size_t dirlen,
+                 saex_sae **s);
+/* The last part of a path ("a/b/c" -> "c"; borrowed from p). */
+const char *cli_basename(const char *p);
+/* The ids build and eval give by default (caller frees): the model
+ * folder's name, or NAME of a Hugging Face cache folder
+ * models--ORG--NAME/snapshots/REV; an SAE's LAYER-NAME, NAME its folder's
+ * name and LAYER that of its hook. */
+char *cli_default_model_id(const char *dir);
+char *cli_default_source_id(const saex_sae *s, const char *dir);
+/* A progress line's estimate of the time left: "1h02m", "3m07s", "?". */
+void cli_eta(char *buf, size_t n, double seconds);
+
 /* --steer SAEDIR:FEATURE:STRENGTH (repeatable), --multiplier M and
  * --method add|clamp of run and generate. Zero-initialise; cli_steer_opt
  * takes one option ("steer", "multiplier" or "method") and returns 0 or
@@ -105,6 +130,9 @@ typedef struct cli_steer {
 	size_t n_sae;
 } cli_steer;
 int cli_steer_opt(const char *cmd, cli_steer *s, const char *opt, const char *arg);
+/* A whole-number option value from lo to hi into *out: 0, or CLI_USAGE
+ * after saying "OPT ARG: expected a number from LO to HI". */
+int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t lo, size_t hi, size_t *out);
 /* A finite float option value of at least lo into *out: 0, or CLI_USAGE
  * after saying "OPT 'ARG': expected a number". */
 int cli_parse_float(const char *cmd, const char *opt, const char *arg, float lo, float *out);

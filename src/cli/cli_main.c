@@ -21,8 +21,10 @@ static const cli_cmd cli_cmds[] = {
 	 "PATH is an export folder <modelId>/<sourceId>/, a folder holding many, or\n"
 	 ".jsonl / .jsonl.gz files. Each file is one transaction; a rerun skips the\n"
 	 "files already imported and adds no row twice.\n"
-	 "  --kind K          features|activations|explanations|model|release|sourceset|source,\n"
-	 "                    for single files whose folder or name does not say\n"
+	 "  --kind K          features|activations|explanations|model|release|sourceset|source|\n"
+	 "                    eval, for single files whose folder or name does not say\n"
+	 "                    (eval: rows of Neuronpedia's Eval table; their \"core\"\n"
+	 "                    evaluations are stored as the source's evaluations)\n"
 	 "  --format F        neuronpedia (default) or saedashboard\n"
 	 "  --model M         model id for rows that lack one (or to override)\n"
 	 "  --source S        source (SAE) id for rows that lack one (or to override)\n"
@@ -166,7 +168,7 @@ static const cli_cmd cli_cmds[] = {
 	 "                    \"explained_variance\"}"},
 	{"build", cmd_build,
 	 "build DB --model DIR --sae SAEDIR --corpus FILE [--prompts N] [--ctx T]\n"
-	 "          [--source-id ID] [--model-id NAME] [--checkpoint-every S] [--json] [-v] [--quiet]",
+	 "          [--source-id ID] [--model-id NAME] [--checkpoint-every S] [--eval] [--json] [-v] [--quiet]",
 	 "Compute the dashboards of your own SAE from a corpus and write them into DB\n"
 	 "(created when absent), as SAEDashboard does: per feature the top 20 examples,\n"
 	 "5 quantile groups of [0, max] with 5 sampled examples each, the 50-bin\n"
@@ -187,10 +189,42 @@ static const cli_cmd cli_cmds[] = {
 	 "  --source-id ID    the source id (default LAYER-NAME, NAME the SAE folder's)\n"
 	 "  --model-id NAME   the model id (default: the model folder's name)\n"
 	 "  --checkpoint-every S  seconds between checkpoints (60; 0: every batch)\n"
+	 "  --eval            also evaluate the SAE on the same prompts as saex eval\n"
+	 "                    does, stored with the dashboards (the model then runs\n"
+	 "                    whole, clean, ablated and spliced, for each prompt)\n"
 	 "  --quiet           no progress line and no resume notes on stderr\n"
 	 "  -v, --verbose     also print tokens/s and the time shares of the model\n"
 	 "                    forward, SAE encode and bookkeeping\n"
 	 "  --json            the summary with timings as JSON"},
+	{"eval", cmd_eval,
+	 "eval [DB] --model DIR --sae SAEDIR [--sae SAEDIR]... --corpus FILE [--prompts N] [--ctx T]\n"
+	 "          [--model-id NAME] [--source-id ID] [--ablate-bos] [--json] [-v] [--quiet]",
+	 "How good an SAE is on a corpus, by SAELens's evaluation metrics (man saex\n"
+	 "gives every formula): sparsity (l0, l1), reconstruction (explained_variance,\n"
+	 "mse, cossim), shrinkage (l2_norm_in/out, l2_ratio,\n"
+	 "relative_reconstruction_bias), the model's cross-entropy loss clean, with the\n"
+	 "SAE's reconstruction spliced in at its hook and with the activation zeroed\n"
+	 "(ce_loss_score: the share of the loss recovered), the KL divergence from the\n"
+	 "clean model (kl_div_score), dead and dense features and each feature's\n"
+	 "density. The BOS token is left out of every statistic. Several --sae of one\n"
+	 "model share the clean pass (and SAEs at one hook the ablated pass). With DB\n"
+	 "(created when absent) the results are stored per source, with the corpus\n"
+	 "name, prompts, tokens and date, once every prompt has run.\n"
+	 "  --model DIR       the model folder (as for run), with its tokenizer\n"
+	 "  --sae SAEDIR      a SAELens folder whose hook is a hook of the model;\n"
+	 "                    repeat for several SAEs\n"
+	 "  --corpus FILE     text or JSONL, read and cut into prompts as build does\n"
+	 "  --prompts N       use the first N prompts (default: all)\n"
+	 "  --ctx T           tokens per prompt, BOS included (128)\n"
+	 "  --model-id NAME   the model id in DB (default: the model folder's name)\n"
+	 "  --source-id ID    the source id in DB, with one --sae (default: the source\n"
+	 "                    the SAE folder is attached to, else LAYER-NAME as build)\n"
+	 "  --ablate-bos      the ablated run zeroes the BOS position too (as SAELens\n"
+	 "                    does; by default it is left as the spliced run leaves it)\n"
+	 "  --quiet           no progress line on stderr\n"
+	 "  -v, --verbose     also print where the time went, against the clean passes\n"
+	 "  --json            SAELens's metric groups per SAE, with every feature's\n"
+	 "                    density and mean activation when active"},
 	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR",
 	 "Record where the weights of a source in DB live, for live tests and\n"
 	 "steering. The folders must load and agree (the SAE's hook is a hook of the\n"
@@ -337,7 +371,7 @@ int main(int argc, char **argv)
 	cli_argv = argv;
 	/* OpenBLAS's best kernels on CPUs newer than it, for the commands that
 	 * compute (and the explorer, in cli_explore). */
-	static const char *const compute[] = {"run", "generate", "encode", "build"};
+	static const char *const compute[] = {"run", "generate", "encode", "build", "eval"};
 	for (size_t i = 0; argc >= 2 && i < SAEX_ARRAY_LEN(compute); i++)
 		if (!strcmp(argv[1], compute[i]))
 			blas_tune_reexec(argv);

@@ -103,6 +103,35 @@ json_t *cli_json_count(float v)
 	return cli_json_f32(v);
 }
 
+void cli_eta(char *buf, size_t n, double s)
+{
+	if (!(s >= 0) || s > 1e7)
+		snprintf(buf, n, "?");
+	else if (s >= 3600)
+		snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
+	else
+		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
+}
+
+json_t *cli_json_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+json_t *cli_json_eval(const saex_eval_metrics *m)
+{
+	json_t *g = json_object();
+	for (size_t k = 0; k < saex_eval_n_metrics; k++) {
+		json_t *grp = json_object_get(g, saex_eval_metric_groups[k]);
+		if (!grp) {
+			grp = json_object();
+			json_object_set_new(g, saex_eval_metric_groups[k], grp);
+		}
+		json_object_set_new(grp, saex_eval_metric_names[k], cli_json_num(saex_eval_metric_value(m, k)));
+	}
+	return g;
+}
+
 const char *cli_thousands(int64_t v, char *buf, size_t n)
 {
 	char tmp[32];

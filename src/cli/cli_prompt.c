@@ -1,9 +1,13 @@
 /* cli_prompt.c - the prompt of `saex run` and `saex generate`, and model
- * and SAE folders by name. */
+ * and SAE folders by name, loaded and checked, with the ids saex build
+ * and saex eval give them by default. */
 #include "config.h"
 #include "cli.h"
 #include "saex.h"
 
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, const char *text,
@@ -39,4 +43,71 @@ int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
 	if (saex_hf_resolve(name, out, outlen, err, sizeof err))
 		return cli_fail(cmd, CLI_DATA, "%s", err);
 	return 0;
+}
+
+/* name resolved (cli_resolve) and made absolute into dir. */
+static int cli_abs_dir(const char *cmd, const char *name, char *dir, size_t dirlen)
+{
+	char path[PATH_MAX], abs[PATH_MAX];
+	int rc = cli_resolve(cmd, name, path, sizeof path);
+	if (rc)
+		return rc;
+	if (!realpath(path, abs))
+		return cli_fail(cmd, CLI_DATA, "%s: %s", path, strerror(errno));
+	if (strlen(abs) >= dirlen)
+		return cli_fail(cmd, CLI_DATA, "%s: the path is too long", abs);
+	memcpy(dir, abs, strlen(abs) + 1);
+	return 0;
+}
+
+int cli_load_model(const char *cmd, const char *name, char *dir, size_t dirlen, saex_model **m)
+{
+	char err[SAEX_ERR_LEN];
+	int rc = cli_abs_dir(cmd, name, dir, dirlen);
+	if (rc)
+		return rc;
+	if (!(*m = saex_model_load(dir, err, sizeof err)))
+		return cli_fail(cmd, CLI_DATA, "%s", err);
+	return 0;
+}
+
+int cli_load_sae(const char *cmd, const char *name, const saex_model *m, char *dir, size_t dirlen,
+                 saex_sae **s)
+{
+	char err[SAEX_ERR_LEN];
+	int rc = cli_abs_dir(cmd, name, dir, dirlen);
+	if (rc)
+		return rc;
+	if (!(*s = saex_sae_load(dir, err, sizeof err)))
+		return cli_fail(cmd, CLI_DATA, "%s", err);
+	if (saex_sae_fits(*s, m, err, sizeof err))
+		return cli_fail(cmd, CLI_DATA, "%s/cfg.json: %s", dir, err);
+	return 0;
+}
+
+const char *cli_basename(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b && b[1] ? b + 1 : p;
+}
+
+char *cli_default_model_id(const char *dir)
+{
+	const char *m = strstr(dir, "/models--");
+	if (m && strstr(m, "/snapshots/")) {
+		const char *end = strchr(m + 1, '/'), *start = m + 9;
+		for (const char *p = start; p + 1 < end; p++)
+			if (p[0] == '-' && p[1] == '-')
+				start = p + 2;
+		return xstrndup(start, (size_t)(end - start));
+	}
+	return xstrdup(cli_basename(dir));
+}
+
+char *cli_default_source_id(const saex_sae *s, const char *dir)
+{
+	int layer = saex_sae_get_info(s)->layer;
+	saex_hook_kind kind;
+	saex_hook_parse(saex_sae_get_info(s)->hook_name, &layer, &kind);
+	return xasprintf("%d-%s", layer, cli_basename(dir));
 }

@@ -1,6 +1,6 @@
 /* cli_steer.c - the --steer, --multiplier and --method options of
  * `saex run` and `saex generate`: parsing, loading each SAE folder once,
- * and the steering set. */
+ * and the steering set; and the number options every command parses. */
 #include "config.h"
 #include "cli.h"
 #include "saex.h"
@@ -53,6 +53,17 @@ int cli_steer_opt(const char *cmd, cli_steer *s, const char *opt, const char *ar
 	if (cli_parse_float(cmd, "--multiplier", arg, -3.4e38f, &s->multiplier))
 		return CLI_USAGE;
 	s->multiplier_set = 1;
+	return 0;
+}
+
+int cli_parse_size(const char *cmd, const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (end == arg || *end || errno || arg[0] == '-' || v < lo || v > hi)
+		return cli_fail(cmd, CLI_USAGE, "%s %s: expected a number from %zu to %zu", opt, arg, lo, hi);
+	*out = (size_t)v;
 	return 0;
 }
 

@@ -38,6 +38,7 @@ typedef struct build_w {
 	const saex_sae_info *si;
 	const saex_model_config *mc;
 	int layer;
+	saex_tok *tok;       /* build's run: the model's tokenizer (borrowed) */
 } build_w;
 
 static void build_w_free(build_w *w)
@@ -49,32 +50,15 @@ static void build_w_free(build_w *w)
 /* Resolves, loads and checks; 0 or the exit status after the message. */
 static int build_load(const char *cmd, const char *model, const char *sae, build_w *w)
 {
-	char err[SAEX_ERR_LEN], path[PATH_MAX];
-	int rc;
-	if ((rc = cli_resolve(cmd, model, path, sizeof path)))
+	int rc = cli_load_model(cmd, model, w->model_dir, sizeof w->model_dir, &w->m);
+	if (rc == 0)
+		rc = cli_load_sae(cmd, sae, w->m, w->sae_dir, sizeof w->sae_dir, &w->sae);
+	if (rc)
 		return rc;
-	if (!realpath(path, w->model_dir))
-		return cli_fail(cmd, CLI_DATA, "%s: %s", path, strerror(errno));
-	if ((rc = cli_resolve(cmd, sae, path, sizeof path)))
-		return rc;
-	if (!realpath(path, w->sae_dir))
-		return cli_fail(cmd, CLI_DATA, "%s: %s", path, strerror(errno));
-	if (!(w->m = saex_model_load(w->model_dir, err, sizeof err)))
-		return cli_fail(cmd, CLI_DATA, "%s", err);
-	if (!(w->sae = saex_sae_load(w->sae_dir, err, sizeof err)))
-		return cli_fail(cmd, CLI_DATA, "%s", err);
 	w->si = saex_sae_get_info(w->sae);
 	w->mc = saex_model_config_of(w->m);
 	saex_hook_kind k;
-	if (saex_hook_parse(w->si->hook_name, &w->layer, &k) || w->layer >= w->mc->n_layers)
-		return cli_fail(cmd, CLI_DATA,
-		                "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 "
-		                "to %d)",
-		                w->sae_dir, w->si->hook_name, w->mc->n_layers - 1);
-	size_t width = saex_model_hook_width(w->m, w->si->hook_name);
-	if ((int64_t)width != w->si->d_in)
-		return cli_fail(cmd, CLI_DATA, "%s/cfg.json: d_in %lld does not match the width %zu of %s",
-		                w->sae_dir, (long long)w->si->d_in, width, w->si->hook_name);
+	saex_hook_parse(w->si->hook_name, &w->layer, &k);
 	return 0;
 }
 
@@ -84,7 +68,7 @@ typedef struct build_opts {
 	const char *db, *corpus, *source_id, *model_id;
 	size_t prompts, ctx;
 	double ckpt_every;
-	int json, quiet, verbose;
+	int json, quiet, verbose, eval;
 } build_opts;
 
 typedef struct build_hook {
@@ -109,14 +93,14 @@ static uint64_t build_key(const build_opts *o, const build_w *w, const corpus *c
 	const char *s[] = {w->model_dir, w->sae_dir, o->model_id, o->source_id};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(s); i++)
 		h = hash_bytes(h, s[i], strlen(s[i]) + 1);
-	uint64_t v[] = {o->ctx, BUILD_BATCH, BUILD_SEED, c->n, (uint64_t)w->si->d_sae};
+	uint64_t v[] = {o->ctx, BUILD_BATCH, BUILD_SEED, c->n, (uint64_t)w->si->d_sae, (uint64_t)o->eval};
 	h = hash_bytes(h, v, sizeof v);
 	h = hash_bytes(h, c->off, (c->n + 1) * sizeof *c->off);
 	return hash_bytes(h, c->ids, c->off[c->n] * sizeof *c->ids);
 }
 
 static int build_ckpt_save(const char *path, uint64_t key, uint64_t done, const double *tm,
-                           const dash *d, saex_err *e)
+                           const dash *d, const saex_eval *ev, saex_err *e)
 {
 	char *tmp = xasprintf("%s.tmp", path);
 	FILE *f = fopen(tmp, "wb");
@@ -125,7 +109,7 @@ static int build_ckpt_save(const char *path, uint64_t key, uint64_t done, const 
 		bad = fwrite(BUILD_CKPT_MAGIC, sizeof BUILD_CKPT_MAGIC, 1, f) != 1 ||
 		      fwrite(&key, sizeof key, 1, f) != 1 || fwrite(&done, sizeof done, 1, f) != 1 ||
 		      fwrite(tm, sizeof *tm, TM_N, f) != TM_N || dash_save(d, f) != 0 ||
-		      fflush(f) != 0 || fsync(fileno(f)) != 0;
+		      (ev && saex_eval_save(ev, f) != 0) || fflush(f) != 0 || fsync(fileno(f)) != 0;
 		bad |= fclose(f) != 0;
 	}
 	if (!bad)
@@ -138,10 +122,11 @@ static int build_ckpt_save(const char *path, uint64_t key, uint64_t done, const 
 	return bad ? CLI_DATA : 0;
 }
 
-/* 1 when a checkpoint of this build was loaded (*done, tm and d filled),
- * 0 when there is none or it belongs to another build (said on stderr). */
+/* 1 when a checkpoint of this build was loaded (*done, tm, d and ev
+ * filled), 0 when there is none or it belongs to another build (said on
+ * stderr). */
 static int build_ckpt_load(const char *path, uint64_t key, uint64_t *done, double *tm, dash *d,
-                           int quiet)
+                           saex_eval *ev, int quiet)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
@@ -152,22 +137,12 @@ static int build_ckpt_load(const char *path, uint64_t key, uint64_t *done, doubl
 	         memcmp(magic, BUILD_CKPT_MAGIC, sizeof magic) == 0 &&
 	         fread(&k, sizeof k, 1, f) == 1 && k == key &&
 	         fread(done, sizeof *done, 1, f) == 1 && fread(tm, sizeof *tm, TM_N, f) == TM_N &&
-	         dash_load(d, f, err, sizeof err) == 0;
+	         dash_load(d, f, err, sizeof err) == 0 && (!ev || saex_eval_load(ev, f, err, sizeof err) == 0);
 	fclose(f);
 	if (!ok && !quiet)
 		cli_fail("build", 0, "%s: %s; starting over", path,
 		         err[0] ? err : "a checkpoint of another build (other settings or corpus)");
 	return ok;
-}
-
-static void build_eta(char *buf, size_t n, double s)
-{
-	if (!(s >= 0) || s > 1e7)
-		snprintf(buf, n, "?");
-	else if (s >= 3600)
-		snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-	else
-		snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
 }
 
 /* A token's text for the store: its bytes, with each byte that is not
@@ -215,6 +190,7 @@ typedef struct build_final {
 	const saex_tensor *wu; /* W_U [V, d] (saex_model_unembed) */
 	int progress;         /* a progress line on stderr */
 	double t_final, t_write;
+	const store_eval *eval; /* --eval: stored with the dashboards; else NULL */
 } build_final;
 
 static int build_feature(build_final *b, store *s, int64_t src, int64_t i, const dash_logit *lg,
@@ -265,12 +241,6 @@ static int build_feature(build_final *b, store *s, int64_t src, int64_t i, const
 	return rc;
 }
 
-static const char *build_base(const char *p)
-{
-	const char *b = strrchr(p, '/');
-	return b && b[1] ? b + 1 : p;
-}
-
 static int build_write(build_final *b, store *s, saex_err *e)
 {
 	const build_opts *o = b->o;
@@ -297,7 +267,7 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	}
 	store_model_rec mr = {o->model_id, NULL, NULL, NULL, w->mc->n_layers, w->mc->d_model};
 	store_source_rec sr = {o->model_id, o->source_id, NULL, w->si->hook_name, NULL, NULL, cfg,
-	                       build_base(o->corpus), (int64_t)b->c->n, (int64_t)o->ctx, D};
+	                       cli_basename(o->corpus), (int64_t)b->c->n, (int64_t)o->ctx, D};
 	int64_t src;
 	int rc = store_begin(s, e);
 	if (rc == 0)
@@ -308,6 +278,8 @@ static int build_write(build_final *b, store *s, saex_err *e)
 		rc = store_source_ensure(s, o->model_id, o->source_id, &src, e);
 	if (rc == 0)
 		rc = store_weights_put(s, src, w->model_dir, w->sae_dir, e);
+	if (rc == 0 && b->eval)
+		rc = store_eval_put(s, src, b->eval, e);
 	free(cfg);
 	dash_logit *lg = xmalloc(BUILD_BLOCK * sizeof *lg);
 	uint32_t *ci = xmalloc(BUILD_BLOCK * DASH_COS * sizeof *ci);
@@ -356,21 +328,6 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	return rc ? cli_status(rc) : 0;
 }
 
-/* The model id by default: the folder's name, or NAME of a Hugging Face
- * cache folder models--ORG--NAME/snapshots/REV. */
-static char *build_default_model_id(const char *dir)
-{
-	const char *m = strstr(dir, "/models--");
-	if (m && strstr(m, "/snapshots/")) {
-		const char *end = strchr(m + 1, '/'), *start = m + 9;
-		for (const char *p = start; p + 1 < end; p++)
-			if (p[0] == '-' && p[1] == '-')
-				start = p + 2;
-		return xstrndup(start, (size_t)(end - start));
-	}
-	return xstrdup(build_base(dir));
-}
-
 static void build_report(const build_opts *o, const corpus *c, uint64_t tokens, int64_t d_sae,
                          const double *tm, const build_final *bf, double wall, uint64_t resumed)
 {
@@ -390,6 +347,8 @@ static void build_report(const build_opts *o, const corpus *c, uint64_t tokens, 
 			tm[TM_ENCODE], "bookkeeping", tm[TM_BOOK], "finalize", bf->t_final, "write",
 			bf->t_write, "share", "forward", share[TM_FORWARD], "encode", share[TM_ENCODE],
 			"bookkeeping", share[TM_BOOK]);
+		if (bf->eval)
+			json_object_set_new(j, "eval", cli_json_eval(&bf->eval->m));
 		cli_put_json(stdout, j, 0);
 		json_decref(j);
 		return;
@@ -404,6 +363,13 @@ static void build_report(const build_opts *o, const corpus *c, uint64_t tokens, 
 		       "writing %.2fs\n",
 		       tps, 100 * share[TM_FORWARD], tm[TM_FORWARD], 100 * share[TM_ENCODE],
 		       tm[TM_ENCODE], 100 * share[TM_BOOK], tm[TM_BOOK], bf->t_final, bf->t_write);
+	if (bf->eval) {
+		const saex_eval_metrics *m = &bf->eval->m;
+		printf("evaluation (BOS left out): l0 %.4g, explained_variance %.4g, ce_loss_score %.4g, kl_div_score "
+		       "%.4g, %lld dead and %lld dense features\n",
+		       m->l0, m->explained_variance, m->ce_loss_score, m->kl_div_score, (long long)m->dead_features,
+		       (long long)m->dense_features);
+	}
 }
 
 /* Does DB hold this source with features already? */
@@ -423,6 +389,165 @@ static int build_exists(store *s, const char *model, const char *source)
 	return n > 0;
 }
 
+/* The streaming phase: batches of prompts through the model and the SAE
+ * into every feature's state, and with --eval through the evaluation
+ * (saex_eval.h), whose encode of each prompt feeds the dashboards. */
+typedef struct build_stream {
+	const build_opts *o;
+	const build_w *w;
+	const corpus *c;
+	dash *d;
+	saex_eval *ev;        /* --eval; else NULL */
+	float *x, *f;         /* without --eval: a batch's activations, features */
+	uint32_t prompt;      /* --eval: the prompt being run */
+	double tm[TM_N];
+	char err[SAEX_ERR_LEN];
+} build_stream;
+
+/* One prompt's features into the dashboards (each prompt's features split
+ * among a team's members). */
+static void build_book(build_stream *b, uint32_t p, const float *f, size_t T)
+{
+	double t0 = now_seconds();
+	team *bt = team_blas_start();
+	dash_add(b->d, p, f, T, bt);
+	team_blas_end(bt);
+	b->tm[TM_BOOK] += now_seconds() - t0;
+}
+
+static int build_eval_features(size_t sae, const float *f, size_t T, void *user)
+{
+	build_stream *b = user;
+	(void)sae;
+	build_book(b, b->prompt, f, T);
+	return 0;
+}
+
+/* Prompts [p0, p1) without --eval: the model up to the SAE's layer, one
+ * encode of the batch. */
+static int build_batch(build_stream *b, size_t p0, size_t p1)
+{
+	const corpus *c = b->c;
+	size_t D = (size_t)b->w->si->d_sae;
+	build_hook hk = {b->x, 0, (size_t)b->w->si->d_in};
+	saex_hook hook = {b->w->si->hook_name, build_hook_fn, &hk};
+	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
+	ro.hooks = &hook;
+	ro.n_hooks = 1;
+	ro.stop_after_layer = b->w->layer;
+	double t0 = now_seconds();
+	for (size_t p = p0; p < p1; p++)
+		if (saex_model_forward(b->w->m, c->ids + c->off[p], c->off[p + 1] - c->off[p], &ro, b->err,
+		                       sizeof b->err))
+			return -1;
+	double t1 = now_seconds();
+	if (saex_sae_encode(b->w->sae, b->x, hk.row, b->f, NULL)) {
+		snprintf(b->err, sizeof b->err, "%.900s: out of memory", b->w->sae_dir);
+		return -1;
+	}
+	b->tm[TM_FORWARD] += t1 - t0;
+	b->tm[TM_ENCODE] += now_seconds() - t1;
+	size_t row = 0;
+	for (size_t p = p0; p < p1; p++) {
+		size_t T = c->off[p + 1] - c->off[p];
+		build_book(b, (uint32_t)p, b->f + row * D, T);
+		row += T;
+	}
+	return 0;
+}
+
+/* Prompts [p0, p1) with --eval: each prompt's clean, ablated and spliced
+ * passes; the forward share is the passes', the encode share the SAE's
+ * encode and the evaluation's statistics. */
+static int build_batch_eval(build_stream *b, size_t p0, size_t p1)
+{
+	const corpus *c = b->c;
+	saex_eval_times t0, t1;
+	saex_eval_times_of(b->ev, &t0);
+	for (size_t p = p0; p < p1; p++) {
+		b->prompt = (uint32_t)p;
+		if (saex_eval_prompt(b->ev, c->ids + c->off[p], c->off[p + 1] - c->off[p], b->err, sizeof b->err))
+			return -1;
+	}
+	saex_eval_times_of(b->ev, &t1);
+	b->tm[TM_FORWARD] += (t1.clean + t1.ablated + t1.spliced) - (t0.clean + t0.ablated + t0.spliced);
+	b->tm[TM_ENCODE] += (t1.encode + t1.stats) - (t0.encode + t0.stats);
+	return 0;
+}
+
+/* The loop over batches from *done on, with checkpoints and the progress
+ * line. 0, or the exit status after the message. */
+static int build_stream_run(build_stream *b, const char *ckpt, uint64_t key, uint64_t *done)
+{
+	const corpus *c = b->c;
+	saex_err e = {{0}, 0};
+	int progress = !b->o->quiet && isatty(2);
+	double t_start = now_seconds(), last_ckpt = t_start, last_prog = 0;
+	uint64_t start_done = *done;
+	while (*done < c->n) {
+		size_t p0 = (size_t)*done, p1 = p0 + BUILD_BATCH < c->n ? p0 + BUILD_BATCH : c->n;
+		if ((b->ev ? build_batch_eval(b, p0, p1) : build_batch(b, p0, p1)) != 0)
+			return cli_fail("build", CLI_DATA, "%s", b->err);
+		*done = p1;
+		double t3 = now_seconds();
+		if (*done == c->n || (t3 - last_ckpt >= b->o->ckpt_every)) {
+			if (build_ckpt_save(ckpt, key, *done, b->tm, b->d, b->ev, &e))
+				return cli_fail("build", CLI_DATA, "%s", e.msg);
+			last_ckpt = now_seconds();
+		}
+		double t4 = now_seconds();
+		b->tm[TM_BOOK] += t4 - t3;
+		if (progress && (t4 - last_prog > 0.2 || *done == c->n)) {
+			double rate = (double)(*done - start_done) / (t4 - t_start);
+			char eta[32];
+			cli_eta(eta, sizeof eta, rate > 0 ? (double)(c->n - *done) / rate : -1);
+			fprintf(stderr, "\rsaex build: %llu/%zu prompts, %.0f tokens/s, ETA %s   ",
+			        (unsigned long long)*done, c->n,
+			        (double)(c->off[*done] - c->off[start_done]) / (t4 - t_start), eta);
+			last_prog = t4;
+		}
+	}
+	if (progress)
+		fputc('\n', stderr);
+	return 0;
+}
+
+/* A fresh dashboard state and, with --eval, evaluation. */
+static int build_stream_start(build_stream *b, const float *norms, char *err, size_t errlen)
+{
+	dash_free(b->d);
+	saex_eval_free(b->ev);
+	b->ev = NULL;
+	memset(b->tm, 0, sizeof b->tm);
+	b->d = dash_new(b->w->si->d_sae, norms, BUILD_SEED);
+	if (!b->o->eval)
+		return 0;
+	uint32_t *excl;
+	saex_eval_opts eo = SAEX_EVAL_OPTS_INIT;
+	corpus_eval_opts(b->w->tok, &excl, &eo);
+	eo.on_features = build_eval_features;
+	eo.user = b;
+	const saex_sae *one = b->w->sae;
+	b->ev = saex_eval_new(b->w->m, &one, 1, &eo, err, errlen);
+	free(excl);
+	return b->ev ? 0 : -1;
+}
+
+/* The evaluation to store with the dashboards (--eval): its metrics and
+ * per-feature arrays (density, mean_act: d_sae floats each, caller's). */
+static void build_eval_record(const build_stream *b, float *density, float *mean_act, store_eval *r)
+{
+	memset(r, 0, sizeof *r);
+	r->origin = "saex";
+	r->corpus = cli_basename(b->o->corpus);
+	r->ctx = (int64_t)b->o->ctx;
+	saex_eval_result(b->ev, 0, &r->m);
+	saex_eval_features(b->ev, 0, density, mean_act);
+	r->density = density;
+	r->mean_act = mean_act;
+	r->n_feat = (size_t)r->m.d_sae;
+}
+
 static int build_run(build_opts *o, build_w *w)
 {
 	int rc;
@@ -432,22 +557,20 @@ static int build_run(build_opts *o, build_w *w)
 	saex_tok *tok = saex_tok_load(w->model_dir, err, sizeof err);
 	if (!tok)
 		return cli_fail("build", CLI_DATA, "%s", err);
+	w->tok = tok;
 	corpus c;
 	store *s = NULL;
-	dash *d = NULL;
-	float *unit = NULL, *norms = NULL, *x = NULL, *f = NULL;
+	build_stream b = {0};
+	float *unit = NULL, *norms = NULL, *ev_dens = NULL, *ev_mean = NULL;
 	char *ckpt = NULL;
 	if (corpus_read(o->corpus, tok, w->mc->prepend_bos, o->ctx, o->prompts, &c, &e)) {
 		saex_tok_free(tok);
 		return cli_fail("build", CLI_DATA, "%s", e.msg);
 	}
 	rc = CLI_DATA;
-	for (size_t i = 0; i < c.off[c.n]; i++) {
-		if (c.ids[i] >= (uint32_t)w->mc->vocab) {
-			cli_fail("build", CLI_DATA, "%s: token id %u is past the model's vocabulary size %d",
-			         o->corpus, c.ids[i], w->mc->vocab);
-			goto out;
-		}
+	if (corpus_check_vocab(&c, o->corpus, (uint32_t)w->mc->vocab, &e)) {
+		cli_fail("build", CLI_DATA, "%s", e.msg);
+		goto out;
 	}
 	size_t din = (size_t)w->si->d_in, D = (size_t)w->si->d_sae;
 	if ((rc = store_open(&s, o->db, STORE_WRITE, &e))) {
@@ -460,15 +583,24 @@ static int build_run(build_opts *o, build_w *w)
 	for (size_t i = 0; i < D; i++)
 		memcpy(unit + i * din, saex_sae_decoder_row(w->sae, (int64_t)i), din * sizeof *unit);
 	dash_unit_rows(unit, D, din, unit, norms);
-	d = dash_new((int64_t)D, norms, BUILD_SEED);
+	b.o = o;
+	b.w = w;
+	b.c = &c;
+	if (build_stream_start(&b, norms, err, sizeof err)) {
+		rc = cli_fail("build", CLI_DATA, "%s", err);
+		goto out;
+	}
 
 	uint64_t key = build_key(o, w, &c), done = 0;
-	double tm[TM_N] = {0};
 	ckpt = xasprintf("%s.build", o->db);
-	int resumed = build_ckpt_load(ckpt, key, &done, tm, d, o->quiet);
+	int resumed = build_ckpt_load(ckpt, key, &done, b.tm, b.d, b.ev, o->quiet);
 	if (resumed && !o->quiet)
 		cli_fail("build", 0, "resuming after prompt %llu of %zu (%s)", (unsigned long long)done,
 		         c.n, ckpt);
+	if (!resumed) { /* a checkpoint that failed to load may have filled some */
+		done = 0;
+		build_stream_start(&b, norms, err, sizeof err);
+	}
 	if (!resumed && build_exists(s, o->model_id, o->source_id)) {
 		rc = cli_fail("build", CLI_USAGE,
 		              "%s already holds %s/%s: build into another database or pass another "
@@ -477,103 +609,42 @@ static int build_run(build_opts *o, build_w *w)
 		goto out;
 	}
 	uint64_t resumed_at = done;
-	rc = CLI_DATA; /* for the failures below */
-
-	x = xmalloc(BUILD_BATCH * o->ctx * din * sizeof *x);
-	f = xmalloc(BUILD_BATCH * o->ctx * D * sizeof *f);
-	build_hook hk = {x, 0, din};
-	saex_hook hook = {w->si->hook_name, build_hook_fn, &hk};
-	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
-	ro.hooks = &hook;
-	ro.n_hooks = 1;
-	ro.stop_after_layer = w->layer;
-	int progress = !o->quiet && isatty(2);
-	double t_start = now_seconds(), last_ckpt = t_start, last_prog = 0;
-	uint64_t start_done = done;
-	size_t total_tokens = c.off[c.n];
-	while (done < c.n) {
-		size_t p0 = (size_t)done, p1 = p0 + BUILD_BATCH < c.n ? p0 + BUILD_BATCH : c.n;
-		double t0 = now_seconds();
-		hk.row = 0;
-		for (size_t p = p0; p < p1; p++) {
-			if (saex_model_forward(w->m, c.ids + c.off[p], c.off[p + 1] - c.off[p], &ro, err,
-			                       sizeof err)) {
-				cli_fail("build", CLI_DATA, "%s", err);
-				goto out;
-			}
-		}
-		double t1 = now_seconds();
-		if (saex_sae_encode(w->sae, x, hk.row, f, NULL)) {
-			cli_fail("build", CLI_DATA, "%s: out of memory", w->sae_dir);
-			goto out;
-		}
-		double t2 = now_seconds();
-		size_t row = 0;
-		team *bt = team_blas_start(); /* each prompt's features split among its members */
-		for (size_t p = p0; p < p1; p++) {
-			size_t T = c.off[p + 1] - c.off[p];
-			dash_add(d, (uint32_t)p, f + row * D, T, bt);
-			row += T;
-		}
-		team_blas_end(bt);
-		done = p1;
-		double t3 = now_seconds();
-		tm[TM_FORWARD] += t1 - t0;
-		tm[TM_ENCODE] += t2 - t1;
-		tm[TM_BOOK] += t3 - t2;
-		if (done == c.n || (t3 - last_ckpt >= o->ckpt_every)) {
-			if (build_ckpt_save(ckpt, key, done, tm, d, &e)) {
-				cli_fail("build", CLI_DATA, "%s", e.msg);
-				goto out;
-			}
-			last_ckpt = now_seconds();
-		}
-		double t4 = now_seconds();
-		tm[TM_BOOK] += t4 - t3;
-		if (progress && (t4 - last_prog > 0.2 || done == c.n)) {
-			double rate = (double)(done - start_done) / (t4 - t_start);
-			char eta[32];
-			build_eta(eta, sizeof eta, rate > 0 ? (double)(c.n - done) / rate : -1);
-			fprintf(stderr, "\rsaex build: %llu/%zu prompts, %.0f tokens/s, ETA %s   ",
-			        (unsigned long long)done, c.n,
-			        (double)(c.off[done] - c.off[start_done]) / (t4 - t_start), eta);
-			last_prog = t4;
-		}
+	if (!o->eval) {
+		b.x = xmalloc(BUILD_BATCH * o->ctx * din * sizeof *b.x);
+		b.f = xmalloc(BUILD_BATCH * o->ctx * D * sizeof *b.f);
 	}
-	if (progress)
-		fputc('\n', stderr);
-	build_final bf = {o, w, &c, tok, d, unit, saex_model_unembed(w->m), progress, 0, 0};
+	if ((rc = build_stream_run(&b, ckpt, key, &done)))
+		goto out;
+	store_eval ev_rec;
+	if (b.ev) {
+		ev_dens = xmalloc(D * sizeof *ev_dens);
+		ev_mean = xmalloc(D * sizeof *ev_mean);
+		build_eval_record(&b, ev_dens, ev_mean, &ev_rec);
+	}
+	build_final bf = {o,    w, &c, tok, b.d, unit, saex_model_unembed(w->m), !o->quiet && isatty(2), 0, 0,
+	                  b.ev ? &ev_rec : NULL};
 	if ((rc = build_write(&bf, s, &e))) {
 		cli_fail("build", rc, "%s", e.msg);
 		goto out;
 	}
 	unlink(ckpt);
-	build_report(o, &c, (uint64_t)total_tokens, (int64_t)D, tm, &bf, now_seconds() - wall0,
-	             resumed_at);
+	build_report(o, &c, (uint64_t)c.off[c.n], (int64_t)D, b.tm, &bf, now_seconds() - wall0, resumed_at);
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_DATA;
 out:
 	free(ckpt);
-	free(x);
-	free(f);
+	free(b.x);
+	free(b.f);
 	free(unit);
 	free(norms);
-	dash_free(d);
+	free(ev_dens);
+	free(ev_mean);
+	saex_eval_free(b.ev);
+	dash_free(b.d);
 	store_close(s);
 	corpus_free(&c);
 	saex_tok_free(tok);
+	w->tok = NULL;
 	return rc;
-}
-
-static int build_size(const char *opt, const char *arg, size_t lo, size_t hi, size_t *out)
-{
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(arg, &end, 10);
-	if (end == arg || *end || errno || arg[0] == '-' || v < lo || v > hi)
-		return cli_fail("build", CLI_USAGE, "%s %s: expected a number from %zu to %zu", opt, arg,
-		                lo, hi);
-	*out = (size_t)v;
-	return 0;
 }
 
 int cmd_build(int argc, char **argv)
@@ -584,8 +655,8 @@ int cmd_build(int argc, char **argv)
 		{"ctx", required_argument, NULL, 't'}, {"source-id", required_argument, NULL, 'S'},
 		{"model-id", required_argument, NULL, 'M'}, {"json", no_argument, NULL, 'j'},
 		{"quiet", no_argument, NULL, 'q'}, {"verbose", no_argument, NULL, 'v'},
-		{"checkpoint-every", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
-		{0}};
+		{"checkpoint-every", required_argument, NULL, 'k'}, {"eval", no_argument, NULL, 'E'},
+		{"help", no_argument, NULL, 'h'}, {0}};
 	const cli_cmd *me = cli_find("build");
 	build_opts o = {0};
 	int ctx_set = 0;
@@ -600,11 +671,11 @@ int cmd_build(int argc, char **argv)
 		case 's': sae = optarg; break;
 		case 'c': o.corpus = optarg; break;
 		case 'n':
-			if (build_size("--prompts", optarg, 1, UINT32_MAX - 1, &o.prompts))
+			if (cli_parse_size("build", "--prompts", optarg, 1, UINT32_MAX - 1, &o.prompts))
 				return CLI_USAGE;
 			break;
 		case 't':
-			if (build_size("--ctx", optarg, 1, 1 << 20, &o.ctx))
+			if (cli_parse_size("build", "--ctx", optarg, 1, 1 << 20, &o.ctx))
 				return CLI_USAGE;
 			ctx_set = 1;
 			break;
@@ -613,8 +684,9 @@ int cmd_build(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 'q': o.quiet = 1; break;
 		case 'v': o.verbose = 1; break;
+		case 'E': o.eval = 1; break;
 		case 'k':
-			if (build_size("--checkpoint-every", optarg, 0, 1000000, &every))
+			if (cli_parse_size("build", "--checkpoint-every", optarg, 0, 1000000, &every))
 				return CLI_USAGE;
 			o.ckpt_every = (double)every;
 			break;
@@ -641,9 +713,8 @@ int cmd_build(int argc, char **argv)
 		rc = cli_fail("build", CLI_USAGE, "--ctx %zu: the model's context is %d tokens", o.ctx,
 		              w.mc->n_ctx);
 	if (rc == 0) {
-		model_id = o.model_id ? xstrdup(o.model_id) : build_default_model_id(w.model_dir);
-		source_id = o.source_id ? xstrdup(o.source_id)
-		                        : xasprintf("%d-%s", w.layer, build_base(w.sae_dir));
+		model_id = o.model_id ? xstrdup(o.model_id) : cli_default_model_id(w.model_dir);
+		source_id = o.source_id ? xstrdup(o.source_id) : cli_default_source_id(w.sae, w.sae_dir);
 		o.model_id = model_id;
 		o.source_id = source_id;
 		if (!saex_fid_valid_name(model_id) || !saex_fid_valid_name(source_id))

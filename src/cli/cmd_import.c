@@ -26,7 +26,7 @@ int cmd_import(int argc, char **argv)
 			int k = import_kind_parse(optarg);
 			if (k <= 0 || k == IMP_SAEDASHBOARD)
 				return cli_fail("import", CLI_USAGE, "unknown --kind '%s' (features, "
-				                "activations, explanations, model, release, sourceset, source)",
+				                "activations, explanations, model, release, sourceset, source, eval)",
 				                optarg);
 			o.kind = (import_kind)k;
 			break;
@@ -79,7 +79,7 @@ int cmd_import(int argc, char **argv)
 	store_close(s);
 	double rate = st.seconds > 0 ? st.bytes / st.seconds / 1e6 : 0;
 	if (json) {
-		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sf sf}",
+		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sf sf}",
 		                      "files", (json_int_t)st.files,
 		                      "files_already_imported", (json_int_t)st.files_done_before,
 		                      "files_failed", (json_int_t)st.files_failed,
@@ -89,6 +89,7 @@ int cmd_import(int argc, char **argv)
 		                      "activations", (json_int_t)st.activations,
 		                      "explanations", (json_int_t)st.explanations,
 		                      "catalog_rows", (json_int_t)st.catalog,
+		                      "evaluations", (json_int_t)st.evaluations,
 		                      "unchanged_rows", (json_int_t)st.unchanged,
 		                      "seconds", st.seconds, "mb_per_second", rate);
 		cli_put_json(stdout, j, 0);
@@ -97,12 +98,12 @@ int cmd_import(int argc, char **argv)
 		char a[32], b[32], c[32];
 		fprintf(stderr,
 		        "imported %ld file%s (%ld already imported, %ld failed) in %.2fs, %.1f MB/s\n"
-		        "  features %s, activations %s, explanations %s, catalog rows %ld\n"
+		        "  features %s, activations %s, explanations %s, catalog rows %ld, evaluations %ld\n"
 		        "  lines %ld, skipped bad lines %ld, rows already stored %ld\n",
 		        st.files, st.files == 1 ? "" : "s", st.files_done_before, st.files_failed,
 		        st.seconds, rate, cli_thousands(st.features, a, sizeof a),
 		        cli_thousands(st.activations, b, sizeof b),
-		        cli_thousands(st.explanations, c, sizeof c), st.catalog, st.lines, st.bad_lines,
+		        cli_thousands(st.explanations, c, sizeof c), st.catalog, st.evaluations, st.lines, st.bad_lines,
 		        st.unchanged);
 	}
 	if (rc)

@@ -242,3 +242,29 @@ void corpus_free(corpus *c)
 	free(c->off);
 	memset(c, 0, sizeof *c);
 }
+
+void corpus_eval_opts(const saex_tok *tok, uint32_t **ids, saex_eval_opts *o)
+{
+	int64_t bos = saex_tok_bos(tok);
+	uint32_t V = saex_tok_vocab_size(tok);
+	size_t n = 0, cap = 8;
+	uint32_t *l = xmalloc(cap * sizeof *l);
+	for (uint32_t id = 0; id < V; id++)
+		if (saex_tok_is_special(tok, id) || (int64_t)id == bos) {
+			if (n == cap)
+				l = xrealloc(l, (cap *= 2) * sizeof *l);
+			l[n++] = id;
+		}
+	*ids = l;
+	o->exclude = n ? l : NULL;
+	o->n_exclude = n;
+}
+
+int corpus_check_vocab(const corpus *c, const char *path, uint32_t vocab, saex_err *e)
+{
+	for (size_t i = 0; i < c->off[c->n]; i++)
+		if (c->ids[i] >= vocab)
+			return err_set(e, 2, "%s: token id %u is past the model's vocabulary size %u", path, c->ids[i],
+			               vocab);
+	return 0;
+}

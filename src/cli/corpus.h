@@ -44,5 +44,14 @@ typedef struct corpus {
 int corpus_read(const char *path, saex_tok *tok, int bos, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e);
 void corpus_free(corpus *c);
+/* The evaluation's exclusions (saex_eval.h): every special token of the
+ * tokenizer and its BOS (the token corpus_read puts first), as SAELens
+ * leaves out every special token. o->exclude points into *ids, a list the
+ * caller frees once saex_eval_new has copied it; o's other fields are left
+ * as they are. */
+void corpus_eval_opts(const saex_tok *tok, uint32_t **ids, saex_eval_opts *o);
+/* 0 when every id is below vocab (the model's vocabulary size), else code 2
+ * with "path: token id N is past the model's vocabulary size V". */
+int corpus_check_vocab(const corpus *c, const char *path, uint32_t vocab, saex_err *e);
 
 #endif

@@ -36,6 +36,7 @@ static const char *const kind_names[] = {
 	[IMP_AUTO] = "auto", [IMP_FEATURES] = "features", [IMP_ACTIVATIONS] = "activations",
 	[IMP_EXPLANATIONS] = "explanations", [IMP_MODEL] = "model", [IMP_RELEASE] = "release",
 	[IMP_SOURCESET] = "sourceset", [IMP_SOURCE] = "source", [IMP_SAEDASHBOARD] = "saedashboard",
+	[IMP_EVAL] = "eval",
 };
 
 int import_kind_parse(const char *w)
@@ -185,7 +186,7 @@ static void add_kind_dir(imp_list *l, const char *dir, import_kind kind, int wan
 static int is_export_dir(const char *dir)
 {
 	static const char *const marks[] = {"features", "activations", "explanations",
-	                                    "source.jsonl", "model.jsonl"};
+	                                    "source.jsonl", "model.jsonl", "eval.jsonl"};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(marks); i++) {
 		char *p = xasprintf("%s/%s", dir, marks[i]);
 		int yes = access(p, F_OK) == 0;
@@ -200,7 +201,7 @@ static void add_export_dir(imp_list *l, const char *dir)
 {
 	static const struct { const char *name; import_kind kind; } meta[] = {
 		{"model", IMP_MODEL}, {"release", IMP_RELEASE},
-		{"sourceset", IMP_SOURCESET}, {"source", IMP_SOURCE},
+		{"sourceset", IMP_SOURCESET}, {"source", IMP_SOURCE}, {"eval", IMP_EVAL},
 	};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(meta); i++) {
 		for (int gz = 0; gz < 2; gz++) {
@@ -255,7 +256,7 @@ static import_kind file_kind(const char *path, const import_opts *o)
 	const char *base = slash ? slash + 1 : path;
 	static const struct { const char *prefix; import_kind kind; } names[] = {
 		{"model.jsonl", IMP_MODEL}, {"release.jsonl", IMP_RELEASE},
-		{"sourceset.jsonl", IMP_SOURCESET}, {"source.jsonl", IMP_SOURCE},
+		{"sourceset.jsonl", IMP_SOURCESET}, {"source.jsonl", IMP_SOURCE}, {"eval.jsonl", IMP_EVAL},
 	};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(names); i++)
 		if (strncmp(base, names[i].prefix, strlen(names[i].prefix)) == 0)

@@ -11,7 +11,8 @@
 
 typedef enum {
 	IMP_AUTO, IMP_FEATURES, IMP_ACTIVATIONS, IMP_EXPLANATIONS,
-	IMP_MODEL, IMP_RELEASE, IMP_SOURCESET, IMP_SOURCE, IMP_SAEDASHBOARD
+	IMP_MODEL, IMP_RELEASE, IMP_SOURCESET, IMP_SOURCE, IMP_SAEDASHBOARD,
+	IMP_EVAL          /* Neuronpedia's Eval rows (import_eval.c) */
 } import_kind;
 
 typedef struct import_opts {
@@ -28,6 +29,7 @@ typedef struct import_stats {
 	long files, files_done_before, files_failed;
 	long lines, bad_lines;
 	long features, activations, explanations, catalog; /* rows added */
+	long evaluations;                                   /* rows stored */
 	long unchanged;                                     /* rows already stored */
 	int64_t bytes;
 	double seconds;
@@ -77,6 +79,9 @@ void import_rec_release(import_rec *r);
 /* Stores one Neuronpedia row of the given kind. IMP_BADROW with the reason
  * in *e for bad rows; STORE_EBAD for store failures. */
 int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e);
+/* Stores one Neuronpedia Eval row (a "core" evaluation) as the source's
+ * evaluation; rows of other types are counted as unchanged. */
+int import_eval_row(import_ctx *c, json_t *row, saex_err *e);
 /* Stores one SAEDashboard document (a batch or a single feature). */
 int import_sd_doc(import_ctx *c, json_t *doc, saex_err *e);
 /* Completes an activation: max/min/argmax when the row lacks them, and

@@ -356,6 +356,8 @@ import_kind import_sniff(json_t *row)
 		return json_object_get(row, "feature_index") ? IMP_SAEDASHBOARD : IMP_FEATURES;
 	if (json_object_get(row, "features") || json_object_get(row, "feature_index"))
 		return IMP_SAEDASHBOARD;
+	if (json_object_get(row, "typeName") && json_object_get(row, "output"))
+		return IMP_EVAL;
 	if (json_object_get(row, "setName") && json_object_get(row, "modelId"))
 		return IMP_SOURCE;
 	if (json_object_get(row, "releaseName"))
@@ -375,7 +377,7 @@ int import_np_decode(import_kind kind, json_t *row, arena *a, import_rec *r, sae
 	case IMP_FEATURES: return np_feature(row, a, r, e);
 	case IMP_ACTIVATIONS: return np_activation(row, a, r, e);
 	case IMP_EXPLANATIONS: return np_explanation(row, a, r, e);
-	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
+	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE: case IMP_EVAL:
 		r->json = json_incref(row); /* rare rows: stored from the JSON itself */
 		return 0;
 	default: return err_set(e, IMP_BADROW, "cannot tell what kind of row this is (pass --kind)");
@@ -407,6 +409,8 @@ int import_np_store(import_ctx *c, import_rec *r, saex_err *e)
 		break;
 	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
 		return np_catalog(c, r->kind, r->json, e);
+	case IMP_EVAL:
+		return import_eval_row(c, r->json, e);
 	default:
 		return err_set(e, STORE_EBAD, "internal: no such row kind");
 	}

@@ -16,6 +16,7 @@
 #include "saex_model.h"  /* GPT-2 forward pass with hooks */
 #include "saex_sae.h"    /* SAELens sparse autoencoders */
 #include "saex_steer.h"  /* steering with SAE features */
+#include "saex_eval.h"   /* SAE evaluation: L0, loss recovered, ... */
 
 #ifdef __cplusplus
 extern "C" {

@@ -141,12 +141,43 @@ int store_batch_mark(store *s, const char *key, const char *kind, const char *pa
  * database written before it existed reads as "none attached". */
 int store_weights_put(store *s, int64_t source_id, const char *model_dir, const char *sae_dir,
                       saex_err *e);
+/* The one source that has the SAE folder sae_dir attached: its row id and
+ * names; STORE_NOTFOUND when no source, or more than one, has it. */
+int store_weights_source(store *s, const char *sae_dir, int64_t *source_id, saex_fid *names, saex_err *e);
 /* A source's Hugging Face repository and folder as its export gave them
  * (hfRepoId, hfFolderId); NULL each when unknown. Strings in the arena. */
 int store_source_hf(store *s, int64_t source_id, arena *a, char **repo, char **folder, saex_err *e);
 /* STORE_NOTFOUND when none is attached; strings in the arena */
 int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
                       saex_err *e);
+
+/* ------------------------------------------------------------ evaluations
+ * SAELens's metrics of a source over a corpus (saex_eval.h): saex eval,
+ * saex build --eval, and Neuronpedia's "core" evaluations from imports.
+ * The table (data/schema.sql: evaluation) is created on the first put; a
+ * database written before it reads as holding none. */
+typedef struct store_eval {
+	int64_t source_id;
+	const char *model, *source;  /* names (reads only) */
+	const char *origin;          /* "saex" or "neuronpedia" */
+	const char *corpus;          /* the corpus file's name, or the dataset */
+	const char *created;         /* UTC, ISO 8601; NULL on a put: now */
+	int64_t ctx;                 /* tokens per prompt; -1 unknown */
+	saex_eval_metrics m;         /* NaN (metrics) or -1 (counts): unknown */
+	const float *density;        /* n_feat floats each (per feature), or NULL */
+	const float *mean_act;
+	size_t n_feat;
+} store_eval;
+
+/* Stores ev for source_id (inside the caller's transaction), replacing an
+ * evaluation with the same origin, corpus, prompts and ctx. */
+int store_eval_put(store *s, int64_t source_id, const store_eval *ev, saex_err *e);
+/* Every evaluation of a source, newest first, with the per-feature arrays;
+ * everything in the arena. */
+int store_evals(store *s, int64_t source_id, arena *a, store_eval **out, size_t *n, saex_err *e);
+/* The newest evaluation of every source that has one, by model and source
+ * name, without the per-feature arrays; everything in the arena. */
+int store_evals_latest(store *s, arena *a, store_eval **out, size_t *n, saex_err *e);
 
 /* ------------------------------------------------------------ reads */
 typedef struct store_expl {

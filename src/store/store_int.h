@@ -75,6 +75,9 @@ struct store {
 sqlite3_stmt *store_stmt(store *s, store_stmt_id id, saex_err *e);
 /* Fills *e with "PATH: what: sqlite's message" and returns STORE_EBAD. */
 int store_fail(store *s, saex_err *e, const char *what);
+/* Steps a write statement, then resets it and clears its bindings;
+ * store_fail(what) unless it is done. */
+int store_step_done(store *s, sqlite3_stmt *st, saex_err *e, const char *what);
 /* Binds text that may be NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *t);
 /* Source info for a row id (cached). NULL when absent. */

@@ -796,6 +796,36 @@ int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, c
 	return ret;
 }
 
+int store_weights_source(store *s, const char *sae_dir, int64_t *source_id, saex_fid *names, saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT w.source_id, m.name, s.name FROM weights w JOIN source s ON s.id = w.source_id "
+	                       "JOIN model m ON m.id = s.model_id WHERE w.sae_dir = ?1 LIMIT 2",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		if (strstr(sqlite3_errmsg(s->db), "no such table"))
+			return err_set(e, STORE_NOTFOUND, "%s: no source has %s attached", s->path, sae_dir);
+		return store_fail(s, e, "cannot read the weights");
+	}
+	sqlite3_bind_text(st, 1, sae_dir, -1, SQLITE_TRANSIENT);
+	int found = 0, rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *m = (const char *)sqlite3_column_text(st, 1), *n = (const char *)sqlite3_column_text(st, 2);
+		*source_id = sqlite3_column_int64(st, 0);
+		snprintf(names->model, sizeof names->model, "%s", m ? m : "");
+		snprintf(names->source, sizeof names->source, "%s", n ? n : "");
+		names->index = -1;
+		found++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read the weights");
+	if (found != 1)
+		return err_set(e, STORE_NOTFOUND, "%s: %s sources have %s attached", s->path, found ? "several" : "no",
+		               sae_dir);
+	return 0;
+}
+
 int store_source_hf(store *s, int64_t source_id, arena *a, char **repo, char **folder, saex_err *e)
 {
 	*repo = *folder = NULL;

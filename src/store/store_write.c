@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int store_step_done(store *s, sqlite3_stmt *st, saex_err *e, const char *what)
+int store_step_done(store *s, sqlite3_stmt *st, saex_err *e, const char *what)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
