@@ -390,6 +390,46 @@ START_TEST(hooks_before_norm_weights)
 }
 END_TEST
 
+/* A pass resumed at block 1 from the residual a whole pass had there gives
+ * the whole pass's later hooks and logits, bit for bit; a hook before the
+ * resumed block is refused. */
+START_TEST(resume_at_a_block)
+{
+	char err[SAEX_ERR_LEN] = "";
+	saex_model *m = saex_model_load(tiny_model(), err, sizeof err);
+	ck_assert_msg(m != NULL, "%s", err);
+	const uint32_t ids[5] = {6, 0, 3, 3, 1};
+	float whole[5 * TV], resumed[5 * TV];
+	static cap pre, post, post2;
+	saex_hook hw[2] = {{"blocks.1.hook_resid_pre", capture, &pre}, {"blocks.1.hook_mlp_out", capture, &post}};
+	saex_run_opts o = SAEX_RUN_OPTS_INIT;
+	o.hooks = hw;
+	o.n_hooks = 2;
+	o.logits = whole;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &o, err, sizeof err) == 0, "%s", err);
+	saex_hook hr = {"blocks.1.hook_mlp_out", capture, &post2};
+	saex_run_opts r = SAEX_RUN_OPTS_INIT;
+	r.hooks = &hr;
+	r.n_hooks = 1;
+	r.logits = resumed;
+	r.start_layer = 1;
+	r.start_resid = pre.v;
+	ck_assert_msg(saex_model_forward(m, ids, 5, &r, err, sizeof err) == 0, "%s", err);
+	ck_assert(memcmp(post.v, post2.v, 5 * TD * sizeof(float)) == 0);
+	ck_assert(memcmp(whole, resumed, sizeof whole) == 0);
+	/* a hook before block 1, or a block past the model */
+	saex_hook early = {"blocks.0.hook_mlp_out", capture, &post2};
+	r.hooks = &early;
+	ck_assert(saex_model_forward(m, ids, 5, &r, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "before block 1"), "%s", err);
+	r.n_hooks = 0;
+	r.start_layer = 2;
+	ck_assert(saex_model_forward(m, ids, 5, &r, err, sizeof err) == -1);
+	ck_assert_msg(strstr(err, "resumed at block 2"), "%s", err);
+	saex_model_free(m);
+}
+END_TEST
+
 START_TEST(kv_cache_matches_full_run)
 {
 	char err[SAEX_ERR_LEN] = "";
@@ -572,6 +612,7 @@ int main(void)
 	tcase_add_test(tc, hook_names);
 	tcase_add_test(tc, hooks_read_and_change);
 	tcase_add_test(tc, hooks_before_norm_weights);
+	tcase_add_test(tc, resume_at_a_block);
 	tcase_add_test(tc, kv_cache_matches_full_run);
 	tcase_add_test(tc, prompt_same_on_any_team);
 	tcase_add_test(tc, team_runs_every_member);

@@ -9,6 +9,9 @@
  * one evaluation: the clean pass (its logits and the activations at every
  * SAE's hook) is run once for all of them, and the ablated pass once per
  * hook point. Each SAE adds its encode and decode and one spliced pass.
+ * The ablated and spliced passes resume at the block of their hook from
+ * the clean pass's residual there (saex_run_opts.start_resid): the blocks
+ * before it run once per prompt.
  *
  * Counted tokens: every position whose token id is not in opts.exclude (the
  * BOS; SAELens leaves out every special token). Each statistic is over the

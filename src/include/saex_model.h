@@ -165,8 +165,18 @@ typedef struct saex_run_opts {
 	                           * or the last one) */
 	int logits_last;          /* non-zero: logits receives only the last
 	                           * position's row, [1, vocab] */
+	/* Resuming a pass: with start_resid set, the run begins at block
+	 * start_layer with the residual start_resid [T, d_model] (what that
+	 * block's hook_resid_pre held in an earlier run of the same ids,
+	 * after its hooks; copied, not changed) instead of the embeddings
+	 * and the blocks before it, and gives what a whole run would from
+	 * there. Its hooks must be at that block's hook_resid_pre or later;
+	 * no KV cache. Several runs of one prompt (an SAE spliced in at a
+	 * hook, the activation ablated) then share the blocks before it. */
+	int start_layer;
+	const float *start_resid;
 } saex_run_opts;
-#define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL, 0}
+#define SAEX_RUN_OPTS_INIT {NULL, 0, -1, NULL, 0, 0, NULL}
 
 /* Runs ids[0..T) (1 <= T <= n_ctx, every id < vocab) through the
  * model with causal attention, calling the hooks. A run without logits

@@ -2,12 +2,12 @@
  * spliced passes and the totals behind SAELens's metrics.
  *
  * A prompt runs: one clean pass for all SAEs (logits, and the activation at
- * every SAE's hook captured); per hook point one ablated pass; per SAE its
- * encode and decode of the captured activation and one spliced pass. Each
- * pass after the clean one differs from it only from its hook on, but the
- * model API runs a pass from the tokens: eval_rerun is the one place that
- * would resume from the clean pass's state at the hook instead (see its
- * comment). */
+ * every SAE's hook captured, with the residual entering that hook's block);
+ * per hook point one ablated pass; per SAE its encode and decode of the
+ * captured activation and one spliced pass. Each pass after the clean one
+ * differs from it only from its hook on: it resumes at the hook's block
+ * from the clean pass's residual there (saex_run_opts.start_resid), so the
+ * blocks before it run once per prompt. */
 #include "config.h"
 #include "saex.h"
 #include "eval_logits.h"
@@ -16,6 +16,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,6 +54,9 @@ typedef struct eval_hook {
 	const char *name;   /* borrowed from the first SAE at it */
 	size_t width;
 	float *x;           /* [T, width], the clean pass's */
+	int layer;          /* the block a rerun resumes at; -1: from the tokens */
+	char resid_name[48]; /* blocks.<layer>.hook_resid_pre */
+	float *resid;       /* [T, d_model]: the clean pass's residual there */
 	double ce_abl, kl_abl;
 } eval_hook;
 
@@ -77,8 +81,9 @@ struct saex_eval {
 	size_t n_sae;
 	eval_hook *hook;
 	size_t n_hook;
-	saex_hook *capture;     /* [n_hook]: the clean pass's hooks */
+	saex_hook *capture;     /* [2 n_hook]: the clean pass's hooks */
 	capture_ctx *cap_ctx;
+	size_t D;               /* the model's d_model */
 	uint32_t *exclude;
 	saex_eval_opts o;
 	size_t V, cap;      /* vocabulary; rows the buffers below hold */
@@ -96,8 +101,8 @@ struct saex_eval {
 static int eval_hooks(saex_eval *ev, char *err, size_t errlen)
 {
 	ev->hook = calloc(ev->n_sae, sizeof *ev->hook);
-	ev->capture = calloc(ev->n_sae, sizeof *ev->capture);
-	ev->cap_ctx = calloc(ev->n_sae, sizeof *ev->cap_ctx);
+	ev->capture = calloc(2 * ev->n_sae, sizeof *ev->capture);
+	ev->cap_ctx = calloc(2 * ev->n_sae, sizeof *ev->cap_ctx);
 	if (!ev->hook || !ev->capture || !ev->cap_ctx)
 		return tensor_fail(err, errlen, "out of memory");
 	for (size_t i = 0; i < ev->n_sae; i++) {
@@ -106,8 +111,14 @@ static int eval_hooks(saex_eval *ev, char *err, size_t errlen)
 		while (k < ev->n_hook && strcmp(ev->hook[k].name, s->in->hook_name) != 0)
 			k++;
 		if (k == ev->n_hook) {
-			ev->hook[k].name = s->in->hook_name;
-			ev->hook[k].width = (size_t)s->in->d_in;
+			eval_hook *h = &ev->hook[k];
+			saex_hook_kind kind;
+			h->name = s->in->hook_name;
+			h->width = (size_t)s->in->d_in;
+			if (saex_hook_parse(h->name, &h->layer, &kind) || kind == SAEX_HOOK_EMBED)
+				h->layer = -1;
+			else
+				snprintf(h->resid_name, sizeof h->resid_name, "blocks.%d.hook_resid_pre", h->layer);
 			ev->n_hook++;
 		}
 		s->hook = k;
@@ -138,6 +149,7 @@ saex_eval *saex_eval_new(saex_model *m, const saex_sae *const *saes, size_t n, c
 	ev->m = m;
 	ev->o = *o;
 	ev->V = (size_t)saex_model_config_of(m)->vocab;
+	ev->D = (size_t)saex_model_config_of(m)->d_model;
 	if (o->n_exclude) {
 		if (!(ev->exclude = malloc(o->n_exclude * sizeof *ev->exclude)))
 			goto oom;
@@ -179,7 +191,8 @@ static void eval_free_buffers(saex_eval *ev)
 	free(ev->count);
 	for (size_t k = 0; k < ev->n_hook; k++) {
 		free(ev->hook[k].x);
-		ev->hook[k].x = NULL;
+		free(ev->hook[k].resid);
+		ev->hook[k].x = ev->hook[k].resid = NULL;
 	}
 	ev->lp = ev->z = ev->f = ev->xhat = ev->xref = ev->norm = NULL;
 	ev->count = NULL;
@@ -225,7 +238,8 @@ static int eval_reserve(saex_eval *ev, size_t T)
 	          !(ev->xref = eval_array(T, ev->max_din, sizeof(float))) ||
 	          !(ev->norm = eval_array(T, 2, sizeof(float))) || !(ev->count = eval_array(T, 1, 1));
 	for (size_t k = 0; !bad && k < ev->n_hook; k++)
-		bad = !(ev->hook[k].x = eval_array(T, ev->hook[k].width, sizeof(float)));
+		bad = !(ev->hook[k].x = eval_array(T, ev->hook[k].width, sizeof(float))) ||
+		      (ev->hook[k].layer >= 0 && !(ev->hook[k].resid = eval_array(T, ev->D, sizeof(float))));
 	if (bad) {
 		eval_free_buffers(ev);
 		return -1;
@@ -272,28 +286,32 @@ static int write_hook(const char *name, float *act, size_t T, size_t width, void
 }
 
 /* The clean pass: logits into ev->lp, each hook point's activation into
- * its x. */
+ * its x and the residual entering its block into its resid. */
 static int eval_clean(saex_eval *ev, const uint32_t *ids, size_t T, char *err, size_t errlen)
 {
+	size_t n = 0;
 	for (size_t k = 0; k < ev->n_hook; k++) {
-		ev->cap_ctx[k] = (capture_ctx){ev->hook[k].x, ev->hook[k].width};
-		ev->capture[k] = (saex_hook){ev->hook[k].name, capture_hook, &ev->cap_ctx[k]};
+		eval_hook *h = &ev->hook[k];
+		ev->cap_ctx[n] = (capture_ctx){h->x, h->width};
+		ev->capture[n] = (saex_hook){h->name, capture_hook, &ev->cap_ctx[n]};
+		n++;
+		if (h->layer >= 0) {
+			ev->cap_ctx[n] = (capture_ctx){h->resid, ev->D};
+			ev->capture[n] = (saex_hook){h->resid_name, capture_hook, &ev->cap_ctx[n]};
+			n++;
+		}
 	}
 	saex_run_opts ro = SAEX_RUN_OPTS_INIT;
 	ro.hooks = ev->capture;
-	ro.n_hooks = ev->n_hook;
+	ro.n_hooks = n;
 	ro.logits = ev->lp;
 	return saex_model_forward(ev->m, ids, T, &ro, err, errlen);
 }
 
 /* A pass that differs from the clean one at hook point k, where w is
- * written; the logits go to ev->z.
- *
- * The pass is the same as the clean one up to that point. A model API
- * that resumes a pass from a hook point (the residual stream there and
- * the hooked activation, saved by the clean pass) would run only the rest:
- * for an SAE at blocks.9 of 12 layers about half the work of a pass. This
- * is the place to call it. */
+ * written; the logits go to ev->z. It is the clean pass up to that point,
+ * so it resumes at the hook's block from the clean pass's residual there
+ * (a hook_embed SAE's pass runs from the tokens). */
 static int eval_rerun(saex_eval *ev, size_t k, write_ctx *w, const uint32_t *ids, size_t T, char *err,
                       size_t errlen)
 {
@@ -302,6 +320,10 @@ static int eval_rerun(saex_eval *ev, size_t k, write_ctx *w, const uint32_t *ids
 	ro.hooks = &hk;
 	ro.n_hooks = 1;
 	ro.logits = ev->z;
+	if (ev->hook[k].layer >= 0) {
+		ro.start_layer = ev->hook[k].layer;
+		ro.start_resid = ev->hook[k].resid;
+	}
 	return saex_model_forward(ev->m, ids, T, &ro, err, errlen);
 }
 

@@ -411,6 +411,9 @@ static int fwd_check(const saex_model *m, const saex_kv *kv, const uint32_t *ids
 	if (kv && last != a->n_layers - 1)
 		return tensor_fail(err, errlen, "a run with a KV cache needs all %d layers, but it stops after layer %d",
 		                   a->n_layers, last);
+	if (o->start_resid && (kv || o->start_layer < 0 || o->start_layer > last))
+		return tensor_fail(err, errlen, "a run resumed at block %d needs no KV cache and a block from 0 to %d",
+		                   o->start_layer, last);
 	h->o = o;
 	h->end = (last + 1) * SAEX_HOOK_KINDS; /* past the last block run */
 	if (!(h->which = calloc(o->n_hooks ? o->n_hooks : 1, sizeof(int))))
@@ -423,6 +426,9 @@ static int fwd_check(const saex_model *m, const saex_kv *kv, const uint32_t *ids
 			return -1;
 		saex_hook_parse(o->hooks[i].name, &l, &k);
 		h->which[i] = l * SAEX_HOOK_KINDS + (int)k;
+		if (o->start_resid && h->which[i] < o->start_layer * SAEX_HOOK_KINDS + (int)SAEX_HOOK_RESID_PRE)
+			return tensor_fail(err, errlen, "hook %s is before block %d, where the run resumes", o->hooks[i].name,
+			                   o->start_layer);
 		/* Without logits or a cache to fill, nothing after the last hook
 		 * point can be seen: the pass ends there (a resid_pre hook of
 		 * layer L needs only the blocks before L). */
@@ -500,15 +506,21 @@ static int forward(saex_model *m, saex_kv *kv, const uint32_t *ids, size_t T, co
 		tensor_fail(err, errlen, "out of memory for a pass of %zu tokens", T);
 		goto out;
 	}
-	embed_job ej = {&f, ids, 0};
-	team_run(f.rows, embed_step, &ej);
-	if ((rc = fire(&f.h, 0, SAEX_HOOK_EMBED, f.x, T, f.D, err, errlen)) != 0)
-		goto out;
-	if (a->learned_pos) {
-		ej.pos = 1;
+	int l0 = 0;
+	if (o->start_resid) {
+		memcpy(f.x, o->start_resid, T * f.D * sizeof *f.x);
+		l0 = o->start_layer;
+	} else {
+		embed_job ej = {&f, ids, 0};
 		team_run(f.rows, embed_step, &ej);
+		if ((rc = fire(&f.h, 0, SAEX_HOOK_EMBED, f.x, T, f.D, err, errlen)) != 0)
+			goto out;
+		if (a->learned_pos) {
+			ej.pos = 1;
+			team_run(f.rows, embed_step, &ej);
+		}
 	}
-	for (int l = 0; l < a->n_layers && l * SAEX_HOOK_KINDS < f.h.end; l++)
+	for (int l = l0; l < a->n_layers && l * SAEX_HOOK_KINDS < f.h.end; l++)
 		if ((rc = block(&f, l)) != 0)
 			goto out;
 	if (o->logits)
