@@ -145,39 +145,34 @@ static int build_ckpt_load(const char *path, uint64_t key, uint64_t *done, doubl
 	return ok;
 }
 
-/* A token's text for the store: its bytes, with each byte that is not
- * valid UTF-8 on its own (part of a character split across tokens) as
- * U+FFFD, as SAEDashboard decodes tokens one by one; or "<ID>" for an id
- * the tokenizer does not have. */
+/* A token's text for the store, spelled as Neuronpedia's exports spell it
+ * (saex_tok_token_text), so that a built dashboard, an imported one and a
+ * live test look alike; a byte that is not valid UTF-8 becomes U+FFFD; an
+ * id the tokenizer does not have, "<ID>". */
 static store_str build_tok(const saex_tok *tok, uint32_t id, arena *a)
 {
-	size_t k = 0, i = 0;
-	const char *p = saex_tok_bytes(tok, id, &k);
-	uint32_t cp;
-	size_t l;
-	while (p && i < k && (l = saex_utf8_decode((const unsigned char *)p + i, k - i, &cp)) > 0)
-		i += l;
-	if (p && i == k)
-		return (store_str){p, k};
-	if (p) {
-		sb b = {0};
-		for (i = 0; i < k;) {
-			l = saex_utf8_decode((const unsigned char *)p + i, k - i, &cp);
-			if (l == 0) {
-				sb_adds(&b, "\xef\xbf\xbd");
-				i++;
-			} else {
-				sb_add(&b, p + i, l);
-				i += l;
-			}
-		}
-		store_str r = {arena_strndup(a, b.p, b.n), b.n};
-		sb_free(&b);
-		return r;
+	size_t k = 0;
+	char *p = saex_tok_token_text(tok, id, &k);
+	if (!p) {
+		char buf[32];
+		int n = snprintf(buf, sizeof buf, "<%u>", id);
+		return (store_str){arena_strndup(a, buf, (size_t)n), (size_t)n};
 	}
-	char buf[32];
-	int n = snprintf(buf, sizeof buf, "<%u>", id);
-	return (store_str){arena_strndup(a, buf, (size_t)n), (size_t)n};
+	sb b = {0};
+	for (size_t i = 0, l; i < k; i += l) {
+		uint32_t cp;
+		l = saex_utf8_decode((const unsigned char *)p + i, k - i, &cp);
+		if (l == 0) {
+			sb_adds(&b, "\xef\xbf\xbd");
+			l = 1;
+		} else {
+			sb_add(&b, p + i, l);
+		}
+	}
+	store_str r = {arena_strndup(a, b.p ? b.p : "", b.n), b.n};
+	sb_free(&b);
+	free(p);
+	return r;
 }
 
 typedef struct build_final {
