@@ -30,6 +30,7 @@ int cmd_generate(int argc, char **argv);
 int cmd_encode(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_sae(int argc, char **argv);
 
 /* The command table entry for name, or NULL. */
 const cli_cmd *cli_find(const char *name);

@@ -65,16 +65,9 @@ static int build_load(const char *cmd, const char *model, const char *sae, build
 		return cli_fail(cmd, CLI_DATA, "%s", err);
 	w->si = saex_sae_get_info(w->sae);
 	w->mc = saex_model_config_of(w->m);
-	saex_hook_kind k;
-	if (saex_hook_parse(w->si->hook_name, &w->layer, &k) || w->layer >= w->mc->n_layer)
-		return cli_fail(cmd, CLI_DATA,
-		                "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 "
-		                "to %d)",
-		                w->sae_dir, w->si->hook_name, w->mc->n_layer - 1);
-	size_t width = saex_model_hook_width(w->m, w->si->hook_name);
-	if ((int64_t)width != w->si->d_in)
-		return cli_fail(cmd, CLI_DATA, "%s/cfg.json: d_in %lld does not match the width %zu of %s",
-		                w->sae_dir, (long long)w->si->d_in, width, w->si->hook_name);
+	if (saex_sae_fits(w->sae, w->m, err, sizeof err))
+		return cli_fail(cmd, CLI_DATA, "%s: %s", w->sae_dir, err);
+	w->layer = w->si->layer;
 	return 0;
 }
 
@@ -211,7 +204,7 @@ typedef struct build_final {
 	const corpus *c;
 	saex_tok *tok;
 	const dash *d;
-	const float *unit;    /* [d_sae, d_in] unit decoder rows */
+	const float *unit;    /* [d_sae, d_out] unit decoder rows */
 	const float *wte;     /* [V, d] */
 	int progress;         /* a progress line on stderr */
 	double t_final, t_write;
@@ -276,9 +269,9 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	const build_opts *o = b->o;
 	const build_w *w = b->w;
 	int64_t D = w->si->d_sae;
-	size_t din = (size_t)w->si->d_in;
+	size_t dout = (size_t)w->si->d_out;
 	char *cfg = NULL;
-	{
+	if (w->si->format == SAEX_FMT_SAELENS) {
 		char *p = xasprintf("%s/cfg.json", w->sae_dir);
 		sb t = {0};
 		FILE *f = fopen(p, "rb");
@@ -320,8 +313,8 @@ static int build_write(build_final *b, store *s, saex_err *e)
 		size_t nb = (size_t)(D - r0 < BUILD_BLOCK ? D - r0 : BUILD_BLOCK);
 		double t0 = now_seconds();
 		long nc = 0;
-		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wte, V, lg, tm) != 0 ||
-		    (nc = dash_cosine(b->unit, (size_t)D, din, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
+		if (dash_logits(b->unit + (size_t)r0 * dout, nb, dout, b->wte, V, lg, tm) != 0 ||
+		    (nc = dash_cosine(b->unit, (size_t)D, dout, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
 		                      cv, tm)) < 0) {
 			rc = err_set(e, CLI_DATA, "out of memory computing logit effects");
 			break;
@@ -471,7 +464,7 @@ static int build_run(build_opts *o, build_w *w)
 			goto out;
 		}
 	}
-	size_t din = (size_t)w->si->d_in, D = (size_t)w->si->d_sae;
+	size_t din = (size_t)w->si->d_in, dout = (size_t)w->si->d_out, D = (size_t)w->si->d_sae;
 	const float *wte = build_wte(w, &wf, &wte_owned, &e);
 	if (!wte) {
 		cli_fail("build", CLI_DATA, "%s", e.msg);
@@ -482,11 +475,11 @@ static int build_run(build_opts *o, build_w *w)
 		goto out;
 	}
 	/* decoder rows: unit directions and the norms folded into activations */
-	unit = xmalloc(D * din * sizeof *unit);
+	unit = xmalloc(D * dout * sizeof *unit);
 	norms = xmalloc(D * sizeof *norms);
 	for (size_t i = 0; i < D; i++)
-		memcpy(unit + i * din, saex_sae_decoder_row(w->sae, (int64_t)i), din * sizeof *unit);
-	dash_unit_rows(unit, D, din, unit, norms);
+		saex_sae_decoder_row(w->sae, (int64_t)i, unit + i * dout);
+	dash_unit_rows(unit, D, dout, unit, norms);
 	d = dash_new((int64_t)D, norms, BUILD_SEED);
 
 	uint64_t key = build_key(o, w, &c), done = 0;
@@ -669,6 +662,11 @@ int cmd_build(int argc, char **argv)
 	if (rc == 0 && (int)o.ctx > w.mc->n_positions)
 		rc = cli_fail("build", CLI_USAGE, "--ctx %zu: the model's context is %d tokens", o.ctx,
 		              w.mc->n_positions);
+	if (rc == 0 && w.si->d_out != w.mc->n_embd) /* logit effects go through the unembedding */
+		rc = cli_fail("build", CLI_DATA,
+		              "%s: its decoder writes %lld values at %s, but logit effects need rows as wide as the "
+		              "residual stream (%d)", w.sae_dir, (long long)w.si->d_out, w.si->hook_name_out,
+		              w.mc->n_embd);
 	if (rc == 0) {
 		model_id = o.model_id ? xstrdup(o.model_id) : build_default_model_id(w.model_dir);
 		source_id = o.source_id ? xstrdup(o.source_id)

@@ -19,9 +19,13 @@
 void affine_cols(float *y, const float *x, const float *W, const float *b, size_t T, size_t k, size_t n,
                  size_t c0, size_t c1);
 
-/* The columns [c0, c1) of y [T, n] = x [T, k] @ Wt^T, Wt [n, k] row-major
- * (one row of Wt per output column: the tied unembedding, unit decoder
- * rows), without a bias; one row goes through sgemv as above. */
+/* The columns [c0, c1) of y [T, n] = x [T, k] @ Wt^T + b, Wt [n, k]
+ * row-major (one row of Wt per output column: the tied unembedding, unit
+ * decoder rows, encoders stored as [d_sae, d_in]); b NULL: no bias, and
+ * nothing written before the product. One row goes through sgemv as
+ * above. affine_cols_t is affine_cols_tb without a bias. */
+void affine_cols_tb(float *y, const float *x, const float *Wt, const float *b, size_t T, size_t k, size_t n,
+                    size_t c0, size_t c1);
 void affine_cols_t(float *y, const float *x, const float *Wt, size_t T, size_t k, size_t n, size_t c0, size_t c1);
 
 #endif
