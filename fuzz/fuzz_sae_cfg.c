@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	float f[2 * FZ_D_SAE], xhat[2 * FZ_D_IN], norm[4];
 	if (saex_sae_encode(s, x, 2, f, norm) != 0)
 		abort();
-	saex_sae_decode(s, f, 2, norm, xhat);
+	if (saex_sae_decode(s, f, 2, norm, xhat) != 0)
+		abort(); /* no memory: the harness cannot go on */
 	double l0, mse, ev;
 	saex_sae_metrics(x, xhat, 2, FZ_D_IN, f, FZ_D_SAE, &l0, &mse, &ev);
 	saex_sae_free(s);

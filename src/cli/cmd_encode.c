@@ -108,8 +108,7 @@ int cmd_encode(int argc, char **argv)
 		cli_fail("encode", CLI_DATA, "%s: out of memory", in);
 		goto out;
 	}
-	saex_sae_decode(s, f, n, norm, xh);
-	if (saex_sae_skip(s, x.data, n, xh)) {
+	if (saex_sae_decode(s, f, n, norm, xh) || saex_sae_skip(s, x.data, n, xh)) {
 		cli_fail("encode", CLI_DATA, "%s: out of memory", in);
 		goto out;
 	}

@@ -155,8 +155,12 @@ typedef struct saex_sae saex_sae;
 
 /* Loads the SAE folder dir (any layout above). NULL on failure with err
  * filled. The weights file stays mapped until saex_sae_free; F32 matrices
- * are read from the map in place (a stored params.npz costs no copy),
- * F16/BF16 ones converted to F32 at load. */
+ * are read from the map in place (opening a stored params.npz copies
+ * nothing), F16/BF16 ones converted to F32 at load. BLAS needs aligned
+ * floats, and NumPy does not align .npz members: an encoder that is not
+ * 4-byte aligned in its file is copied into aligned memory by the first
+ * encode (its pages in the map given back); unaligned decoder rows are
+ * read with memcpy as they are needed. */
 saex_sae *saex_sae_load(const char *dir, char *err, size_t errlen);
 /* Frees s (NULL allowed). */
 void saex_sae_free(saex_sae *s);
@@ -169,8 +173,9 @@ const saex_sae_info *saex_sae_get_info(const saex_sae *s);
  * for the identity. Returns 0, or -1 when memory runs out. */
 int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float *norm);
 /* Decodes f [n, d_sae] into xhat [n, d_out], skipping zero features. norm
- * is what saex_sae_encode wrote, or NULL. Without the skip connection. */
-void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat);
+ * is what saex_sae_encode wrote, or NULL. Without the skip connection.
+ * Returns 0, or -1 when memory runs out. */
+int saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat);
 /* Adds the skip connection of the inputs x [n, d_in] (as given to
  * saex_sae_encode) to out [n, d_out]: nothing when the SAE has none. A
  * transcoder's prediction is decode + skip. Returns 0, or -1 when memory

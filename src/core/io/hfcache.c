@@ -201,10 +201,12 @@ static const struct {
 	{"qwen2.5-7b-it", "Qwen/Qwen2.5-7B-Instruct", NULL},
 };
 
-/* The repositories name may be cached under, best first: up to 3 into c. */
-static int model_candidates(const char *name, char c[3][256])
+/* The repositories name may be cached under, best first: up to 3 into c;
+ * *known: whether the first is a repository saex knows (not just name). */
+static int model_candidates(const char *name, char c[3][256], int *known)
 {
 	int n = 0;
+	*known = 1;
 	if (strchr(name, '/')) {
 		snprintf(c[n++], 256, "%s", name);
 		return n;
@@ -226,6 +228,7 @@ static int model_candidates(const char *name, char c[3][256])
 			*p = (char)toupper((unsigned char)*p);
 		n++;
 	}
+	*known = n > 0;
 	snprintf(c[n++], 256, "%s", name); /* a cache folder of that very name */
 	return n;
 }
@@ -233,16 +236,15 @@ static int model_candidates(const char *name, char c[3][256])
 int saex_hf_model_repo(const char *name, char *repo, size_t n)
 {
 	char c[3][256];
-	int k = model_candidates(name, c);
-	if (k == 1 && !strchr(name, '/'))
-		return -1;
-	return (size_t)snprintf(repo, n, "%s", c[0]) < n ? 0 : -1;
+	int known;
+	model_candidates(name, c, &known);
+	return known && (size_t)snprintf(repo, n, "%s", c[0]) < n ? 0 : -1;
 }
 
 int saex_hf_find_model(const char *name, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char c[3][256], why[1024];
-	int k = model_candidates(name, c);
+	int known, k = model_candidates(name, c, &known);
 	for (int i = 0; i < k; i++) {
 		if (!*c[i] || strstr(c[i], ".."))
 			continue;
@@ -253,7 +255,7 @@ int saex_hf_find_model(const char *name, char *out, size_t outlen, char *err, si
 			return 0;
 		}
 	}
-	if (strchr(c[0], '/'))
+	if (known)
 		return tensor_fail(err, errlen, "the model %s is not in the Hugging Face cache: download it "
 		                   "(huggingface-cli download %s)", name, c[0]);
 	return tensor_fail(err, errlen, "the model %s is not in the Hugging Face cache, and saex does not know its "

@@ -12,6 +12,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 const char *saex_sae_arch_name(saex_sae_arch a)
 {
@@ -50,6 +52,8 @@ void saex_sae_free(saex_sae *s)
 	float *v[] = {s->b_enc, s->b_dec_in, s->b_dec_out, s->threshold, s->b_gate, s->b_mag, s->exp_r_mag, s->dec_norm};
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(v); i++)
 		free(v[i]);
+	free(s->enc_copy);
+	pthread_mutex_destroy(&s->lock);
 	saex_safetensors_close(s->st);
 	saex_npz_close(s->npz);
 	char *str[] = {s->hook, s->hook_out, s->model_name, s->arch_name, s->dir, s->weights};
@@ -196,10 +200,69 @@ void saex_sae_activate(const saex_sae *s, float *pre)
 	free(scratch);
 }
 
+/* ---------------------------------------------------------------- matrices */
+
+/* Gives the pages wholly inside [p, p + n) of the read-only map back to
+ * the kernel: they are read again from the file if ever touched. */
+static void drop_pages(const unsigned char *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (pg > 0 && b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The encoder for BLAS: in place when aligned, else the aligned copy the
+ * first call makes (NULL when memory runs out). The copy is the one state
+ * an encode changes, behind the SAE's lock. */
+static const float *enc_matrix(const saex_sae *cs)
+{
+	if (cs->enc.aligned)
+		return (const float *)(const void *)cs->enc.p;
+	saex_sae *s = (saex_sae *)cs;
+	pthread_mutex_lock(&s->lock);
+	if (!s->enc_copy) {
+		size_t n = (size_t)s->info.d_in * (size_t)s->info.d_sae * sizeof(float);
+		if ((s->enc_copy = malloc(n))) {
+			memcpy(s->enc_copy, s->enc.p, n);
+			drop_pages(s->enc.p, n);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return s->enc_copy;
+}
+
+/* Feature j's decoder row for BLAS: in place when the matrix is aligned
+ * (its values *inc apart), else copied into scratch [d_out]. */
+static const float *dec_row(const saex_sae *s, int64_t j, float *scratch, int *inc)
+{
+	size_t dout = (size_t)s->info.d_out, ds = (size_t)s->info.d_sae;
+	size_t off = s->dec.t ? (size_t)j : (size_t)j * dout;
+	*inc = s->dec.t ? (int)ds : 1;
+	if (s->dec.aligned)
+		return (const float *)(const void *)(s->dec.p + off * sizeof(float));
+	if (!s->dec.t)
+		memcpy(scratch, s->dec.p + off * sizeof(float), dout * sizeof(float));
+	else
+		for (size_t c = 0; c < dout; c++)
+			memcpy(scratch + c, s->dec.p + (c * ds + off) * sizeof(float), sizeof(float));
+	*inc = 1;
+	return scratch;
+}
+
+float sae_dec_norm(const saex_sae *s, int64_t j, float *scratch)
+{
+	int inc;
+	const float *row = dec_row(s, j, scratch, &inc);
+	return cblas_snrm2((int)s->info.d_out, row, inc);
+}
+
 /* ---------------------------------------------------------------- encode */
 
 typedef struct enc_job {
 	const saex_sae *s;
+	const float *W;   /* enc_matrix */
 	const float *xc;
 	float *f;
 	size_t n;
@@ -214,11 +277,10 @@ static void enc_gemm(void *ctx, int i, int nm)
 	const saex_sae *s = j->s;
 	size_t di = (size_t)s->info.d_in, ds = (size_t)s->info.d_sae, c0, c1;
 	team_share(ds, i, nm, 16, &c0, &c1);
-	const float *W = (const float *)(const void *)s->enc.p;
 	if (s->enc.t)
-		affine_cols_tb(j->f, j->xc, W, s->b_enc, j->n, di, ds, c0, c1);
+		affine_cols_tb(j->f, j->xc, j->W, s->b_enc, j->n, di, ds, c0, c1);
 	else
-		affine_cols(j->f, j->xc, W, s->b_enc, j->n, di, ds, c0, c1);
+		affine_cols(j->f, j->xc, j->W, s->b_enc, j->n, di, ds, c0, c1);
 }
 
 static void enc_act(void *ctx, int i, int nm)
@@ -280,9 +342,12 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 	int64_t di = s->info.d_in;
 	if (n == 0)
 		return 0;
+	const float *W = enc_matrix(s);
 	float *xc = malloc(n * (size_t)di * sizeof(float));
-	if (!xc)
+	if (!xc || !W) {
+		free(xc);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
 		float sc[2];
 		prepare_row(s, x + i * (size_t)di, xc + i * (size_t)di, sc);
@@ -303,7 +368,7 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 		free(xc);
 		return -1;
 	}
-	enc_job j = {s, xc, f, n, scratch};
+	enc_job j = {s, W, xc, f, n, scratch};
 	team_run(tm, enc_gemm, &j);
 	team_run(tm, enc_act, &j);
 	team_blas_end(tm);
@@ -314,17 +379,12 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 
 /* ---------------------------------------------------------------- decode */
 
-/* Where feature j's decoder row starts and the step between its values. */
-static const float *dec_row(const saex_sae *s, int64_t j, int *inc)
-{
-	size_t off = s->dec.t ? (size_t)j : (size_t)j * (size_t)s->info.d_out;
-	*inc = s->dec.t ? (int)s->info.d_sae : 1;
-	return (const float *)(const void *)(s->dec.p + off * sizeof(float));
-}
-
-void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat)
+int saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat)
 {
 	int64_t dout = s->info.d_out, ds = s->info.d_sae;
+	float *scratch = s->dec.aligned ? NULL : malloc((size_t)dout * sizeof *scratch);
+	if (!s->dec.aligned && !scratch)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const float *fi = f + i * (size_t)ds;
 		float *o = xhat + i * (size_t)dout;
@@ -333,7 +393,7 @@ void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *n
 			if (fi[j] == 0)
 				continue;
 			int inc;
-			const float *row = dec_row(s, j, &inc);
+			const float *row = dec_row(s, j, scratch, &inc);
 			float a = (s->dec_norm ? fi[j] / s->dec_norm[j] : fi[j]) * s->dec_mul;
 			cblas_saxpy((int)dout, a, row, inc, o, 1);
 		}
@@ -341,6 +401,8 @@ void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *n
 			for (int64_t c = 0; c < dout; c++)
 				o[c] = o[c] * norm[2 * i] + norm[2 * i + 1];
 	}
+	free(scratch);
+	return 0;
 }
 
 int saex_sae_skip(const saex_sae *s, const float *x, size_t n, float *out)
@@ -348,10 +410,18 @@ int saex_sae_skip(const saex_sae *s, const float *x, size_t n, float *out)
 	if (!s->skip.p || n == 0)
 		return 0;
 	int di = (int)s->info.d_in, dout = (int)s->info.d_out;
-	const float *W = (const float *)(const void *)s->skip.p;
+	float *copy = NULL;
+	if (!s->skip.aligned) { /* rare (safetensors align): a copy for this call */
+		size_t bytes = (size_t)di * (size_t)dout * sizeof(float);
+		if (!(copy = malloc(bytes)))
+			return -1;
+		memcpy(copy, s->skip.p, bytes);
+	}
+	const float *W = copy ? copy : (const float *)(const void *)s->skip.p;
 	/* W_skip [d_out, d_in] as x W^T, or [d_in, d_out] as x W */
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, s->skip.t ? CblasNoTrans : CblasTrans, (int)n, dout, di, 1.0f, x, di,
 	            W, s->skip.t ? dout : di, 1.0f, out, dout);
+	free(copy);
 	return 0;
 }
 
@@ -360,8 +430,9 @@ int saex_sae_decoder_row(const saex_sae *s, int64_t i, float *out)
 	if (i < 0 || i >= s->info.d_sae)
 		return -1;
 	int inc;
-	const float *row = dec_row(s, i, &inc);
-	cblas_scopy((int)s->info.d_out, row, inc, out, 1);
+	const float *row = dec_row(s, i, out, &inc);
+	if (row != out)
+		cblas_scopy((int)s->info.d_out, row, inc, out, 1);
 	if (s->dec_mul != 1)
 		cblas_sscal((int)s->info.d_out, s->dec_mul, out, 1);
 	return 0;

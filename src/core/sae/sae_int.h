@@ -8,11 +8,13 @@
  *   out = sum_j (f_j / dec_norm_j) * dec_mul * row_j(dec) + b_dec_out,
  *         then the normalisation undone; skip: + x W_skip.
  * The matrices stay where the loader found them: F32 little-endian data is
- * used in place in the file's map, at whatever byte offset the file put it
- * (NumPy's .npz members are not even 4-byte aligned), so they are only
- * ever read through BLAS (which loads unaligned) or memcpy, never
- * dereferenced as floats in saex's own code. They are kept as byte
- * pointers for that reason. Vectors (biases, thresholds) are small and
+ * used in place in the file's map, at whatever byte offset the file put it.
+ * NumPy's .npz members are not even 4-byte aligned, and BLAS kernels may
+ * assume floats are (OpenBLAS's scopy faults on such a pointer), so a
+ * matrix that is not aligned is read only with memcpy (decoder rows) or,
+ * the encoder, copied once into aligned memory by the first encode
+ * (enc_matrix), its pages in the map then given back. Matrices are kept as
+ * byte pointers for that reason. Vectors (biases, thresholds) are small and
  * always copied into aligned memory the SAE owns, with any folding the
  * publisher's loader does applied to the copy. */
 #ifndef SAEX_SAE_INT_H
@@ -20,12 +22,15 @@
 
 #include "saex.h"
 
+#include <pthread.h>
+
 #define SAE_MAX_OWNED 8
 
 /* A matrix as the file holds it. */
 typedef struct sae_mat {
 	const unsigned char *p;   /* F32 little-endian, any alignment; NULL when absent */
 	int t;                    /* 0: the layout saex_sae.h names; 1: its transpose */
+	int aligned;              /* p is float-aligned: BLAS may read it */
 } sae_mat;
 
 struct saex_sae {
@@ -47,6 +52,8 @@ struct saex_sae {
 	float scale_in, dec_mul;  /* folded normalisations: 1 when none */
 	float *owned[SAE_MAX_OWNED]; /* matrices converted to F32 (F16, BF16, big-endian hosts) */
 	int n_owned;
+	pthread_mutex_t lock;     /* guards enc_copy, made by the first encode */
+	float *enc_copy;          /* an aligned copy of an unaligned encoder */
 };
 
 /* ---------------------------------------------------------------- loading
@@ -83,6 +90,8 @@ int sae_open_weights(sae_ld *l, const char *path, int npz);
 /* After the tensors and the hooks: the per-feature decoder norms when
  * rescaling, the layer of each hook, the transcoder and skip facts. */
 int sae_finish(sae_ld *l);
+/* |W_dec[j]| (sae.c), scratch holding d_out floats. */
+float sae_dec_norm(const saex_sae *s, int64_t j, float *scratch);
 /* The layer of a hook name ("blocks.L." or hook_embed: 0), -1 when none. */
 int sae_hook_layer(const char *hook);
 

@@ -141,8 +141,10 @@ int sae_take_mat(sae_ld *l, const saex_tensor *t, int transposed, sae_mat *m)
 		l->s->info.dtype = t->dtype;
 	if (t->dtype == SAEX_F32 && tensor_host_le()) {
 		m->p = t->data; /* in the map, as the file aligns it */
+		m->aligned = ((uintptr_t)m->p & (sizeof(float) - 1)) == 0;
 		return 0;
 	}
+	m->aligned = 1;
 	l->s->info.zero_copy = 0;
 	float *p = own(l, (size_t)t->numel);
 	if (!p)
@@ -203,13 +205,15 @@ int sae_finish(sae_ld *l)
 	if (in->arch == SAEX_SAE_TOPK && in->k > in->d_sae)
 		return tensor_fail(l->err, l->errlen, "%s: 'k' %d exceeds d_sae %lld", s->dir, in->k, (long long)in->d_sae);
 	if (in->rescale_by_decoder_norm) {
-		/* |W_dec[j]|: read through BLAS, the matrix may be unaligned */
 		if (!(s->dec_norm = malloc((size_t)in->d_sae * sizeof *s->dec_norm)))
 			return tensor_fail(l->err, l->errlen, "%s: out of memory", l->wpath);
+		float *row = malloc((size_t)in->d_out * sizeof *row);
+		for (int64_t j = 0; row && j < in->d_sae; j++)
+			s->dec_norm[j] = sae_dec_norm(s, j, row);
+		free(row);
+		if (!row)
+			return tensor_fail(l->err, l->errlen, "%s: out of memory", l->wpath);
 		for (int64_t j = 0; j < in->d_sae; j++) {
-			const float *base = (const float *)(const void *)s->dec.p;
-			s->dec_norm[j] = s->dec.t ? cblas_snrm2((int)in->d_out, base + j, (int)in->d_sae)
-			                          : cblas_snrm2((int)in->d_out, base + j * in->d_out, 1);
 			if (!(s->dec_norm[j] > 0))
 				return tensor_fail(l->err, l->errlen, "%s: feature %lld's decoder row has norm 0: "
 				                   "rescale_acts_by_decoder_norm cannot divide by it", l->wpath, (long long)j);
@@ -528,6 +532,7 @@ saex_sae *saex_sae_load(const char *dir, char *err, size_t errlen)
 		tensor_fail(err, errlen, "%s: out of memory", dir);
 		return NULL;
 	}
+	pthread_mutex_init(&s->lock, NULL);
 	s->scale_in = s->dec_mul = 1;
 	s->info.scale_in = 1;
 	s->info.layer = s->info.layer_out = -1;

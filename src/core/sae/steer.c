@@ -200,14 +200,14 @@ static int clamp_sae(const saex_steer *s, const saex_sae *sae, const char *name,
 	float *f = malloc(T * ds * sizeof *f), *norm = malloc(2 * T * sizeof *norm);
 	float *r0 = malloc(T * w * sizeof *r0), *r1 = malloc(T * w * sizeof *r1);
 	int rc = -1;
-	if (!f || !norm || !r0 || !r1 || saex_sae_encode(sae, x, T, f, norm))
+	if (!f || !norm || !r0 || !r1 || saex_sae_encode(sae, x, T, f, norm) || saex_sae_decode(sae, f, T, norm, r0))
 		goto out;
-	saex_sae_decode(sae, f, T, norm, r0);
 	for (size_t i = 0; i < s->n; i++)
 		if (s->e[i].sae == sae && at_hook(&s->e[i], name))
 			for (size_t t = 0; t < T; t++)
 				f[t * ds + (size_t)s->e[i].feature] = s->e[i].strength * s->multiplier;
-	saex_sae_decode(sae, f, T, norm, r1);
+	if (saex_sae_decode(sae, f, T, norm, r1))
+		goto out;
 	for (size_t i = 0; i < T * w; i++)
 		out[i] += r1[i] - r0[i];
 	rc = 0;
