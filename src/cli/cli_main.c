@@ -94,8 +94,9 @@ static const cli_cmd cli_cmds[] = {
 	 "                    ([T, 4d] for mlp.hook_post); repeat --hook/--save pairs\n"
 	 "  --logits FILE.npy write the logits, [T, vocab]; without it the run stops\n"
 	 "                    after the last layer a --hook needs\n"
-	 "  --sae SAEDIR      a SAELens SAE (as for encode) at its own hook, which must\n"
-	 "                    be a hook of the model with width d_in; each token line\n"
+	 "  --sae SAEDIR      an SAE or transcoder (any layout of saex sae --help) at\n"
+	 "                    its hook (a transcoder's input hook), which must be a\n"
+	 "                    hook of the model with width d_in; each token line\n"
 	 "                    ends with its top features as INDEX:VALUE\n"
 	 "  --top K           how many features a token shows (5), largest first\n"
 	 "  --steer SAEDIR:FEATURE:STRENGTH, --multiplier M, --method add|clamp\n"
@@ -125,8 +126,9 @@ static const cli_cmd cli_cmds[] = {
 	 "  --freq-penalty F  with T > 0, subtract F times each token's count in the\n"
 	 "                    sequence so far from its logit (TransformerLens's rule)\n"
 	 "  --steer SAEDIR:FEATURE:STRENGTH\n"
-	 "                    add STRENGTH x the feature's decoder row at the SAE's\n"
-	 "                    hook (repeat for several features and SAEs)\n"
+	 "                    add STRENGTH x the feature's decoder row where the\n"
+	 "                    SAE writes (a transcoder's output hook); repeat for\n"
+	 "                    several features and SAEs\n"
 	 "  --multiplier M    multiplies every strength (1)\n"
 	 "  --method add|clamp  add (the default), or clamp: encode, set the\n"
 	 "                    feature's activation to STRENGTH x M, decode, and keep\n"
@@ -185,7 +187,8 @@ static const cli_cmd cli_cmds[] = {
 	 "the weights live is recorded (as saex attach does). Interrupted, a rerun\n"
 	 "continues from the checkpoint DB.build and ends with the same result.\n"
 	 "  --model DIR       the model folder (as for run), with its tokenizer\n"
-	 "  --sae SAEDIR      the SAELens folder; its hook must be a hook of the model\n"
+	 "  --sae SAEDIR      the SAE (any layout of saex sae --help); its hook must be\n"
+	 "                    a hook of the model, its decoder as wide as the model\n"
 	 "  --corpus FILE     JSONL with a \"text\" field (.jsonl, or a first byte '{'),\n"
 	 "                    or plain text: paragraphs between blank lines when it\n"
 	 "                    has any, else one document a line. Each document is\n"
@@ -201,11 +204,14 @@ static const cli_cmd cli_cmds[] = {
 	 "  --json            the summary with timings as JSON"},
 	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR",
 	 "Record where the weights of a source in DB live, for live tests and\n"
-	 "steering. The folders must load and agree (the SAE's hook is a hook of the\n"
-	 "model, with width d_in); their absolute paths are stored.\n"
+	 "steering. The folders must load and agree (the SAE's hooks are hooks of the\n"
+	 "model, with widths d_in and d_out); their absolute paths are stored.\n"
 	 "  SOURCE            model/source, or a source id that only one model has\n"
-	 "  --model DIR       the model folder (as for run)\n"
-	 "  --sae SAEDIR      the SAELens folder"},
+	 "  --model DIR       the model folder, a cache name, or the name SAEs and\n"
+	 "                    Neuronpedia give it (gemma-2-2b, gpt2-small)\n"
+	 "  --sae SAEDIR      the SAE folder, ORG/NAME/FOLDER in the cache, or a SAELens\n"
+	 "                    RELEASE/SAE_ID (gemma-scope-2b-pt-res-canonical/\n"
+	 "                    layer_20/width_16k/canonical)"},
 };
 
 const cli_cmd *cli_find(const char *name)
@@ -263,9 +269,9 @@ static void cli_help(FILE *f)
 	        "Exit status: 0 success, 1 usage error or id not found, 2 bad data.\n"
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
 	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default),\n"
-	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name), OPENBLAS_CORETYPE /\n"
-	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex), OPENBLAS_NUM_THREADS\n"
-	        "(threads to compute with; default one per processor).\n");
+	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name: saex sae --help),\n"
+	        "OPENBLAS_CORETYPE / SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex),\n"
+	        "OPENBLAS_NUM_THREADS (threads to compute with; default one per processor).\n");
 }
 
 static char **cli_argv; /* main's, for blas_tune_reexec */

@@ -59,6 +59,7 @@ static json_t *info_json(const saex_sae_info *in, const double thr[3], const cha
 	json_object_set_new(d, "d_out", json_integer(in->d_out));
 	json_object_set_new(d, "dtype", json_string(saex_dtype_name(in->dtype)));
 	json_object_set_new(d, "zero_copy", json_boolean(in->zero_copy));
+	json_object_set_new(d, "encoder_unaligned", json_boolean(in->enc_unaligned));
 	json_object_set_new(d, "normalize_activations", json_string(saex_sae_norm_name(in->norm)));
 	json_object_set_new(d, "normalisation", json_string(norm));
 	json_object_set_new(d, "scale_in", cli_json_f32(in->scale_in));
@@ -90,8 +91,9 @@ static void info_text(const saex_sae_info *in, const double thr[3], const char *
 	sb o = {0};
 	char buf[512];
 	line(&o, &cs, "SAE", in->path);
-	snprintf(buf, sizeof buf, "%s%s", saex_sae_format_name(in->format),
-	         in->zero_copy ? " (the weights read in place)" : " (the weights converted to F32)");
+	snprintf(buf, sizeof buf, "%s%s%s", saex_sae_format_name(in->format),
+	         in->zero_copy ? " (the weights read in place" : " (the weights converted to F32",
+	         in->enc_unaligned ? "; the encoder, unaligned in the file, copied at the first encode)" : ")");
 	line(&o, &cs, "format", buf);
 	sb_printf(&o, "%-14s %s%s (as published: ", "architecture", saex_sae_arch_name(in->arch),
 	          in->transcoder ? " transcoder" : "");

@@ -147,6 +147,8 @@ typedef struct saex_sae_info {
 	saex_dtype dtype;            /* the weights' dtype in the file */
 	int zero_copy;               /* the matrices are read in place from the
 	                              * file's map (F32), not converted copies */
+	int enc_unaligned;           /* the encoder is not 4-byte aligned in its
+	                              * file: the first encode copies it */
 	const char *path;            /* the folder loaded */
 	const char *weights;         /* its weights file */
 } saex_sae_info;

@@ -198,6 +198,7 @@ int sae_finish(sae_ld *l)
 	saex_sae *s = l->s;
 	saex_sae_info *in = &s->info;
 	in->skip = s->skip.p != NULL;
+	in->enc_unaligned = !s->enc.aligned;
 	in->transcoder = in->transcoder || strcmp(s->hook, s->hook_out) != 0 || in->d_out != in->d_in;
 	if (in->layer < 0)
 		in->layer = sae_hook_layer(s->hook);
