@@ -24,11 +24,12 @@
  * For each: saex_sae_load's time and VmRSS before and after it (the bar: a
  * stored params.npz costs no copy, RSS after load about the pages read:
  * the vectors it copies); the first encode (which copies an unaligned
- * encoder once: BLAS needs aligned floats); then --reps (9) encodes of
- * --rows (128) random rows and --reps bare cblas_sgemm of the same shapes
- * (the same transposition, aligned buffers), each block after half a
- * second's rest and two warm-ups: medians, and encode / sgemm (bar <=
- * 1.15). Then the open itself: saex_npz_open of the Gemma Scope file
+ * encoder once: BLAS needs aligned floats); then, after half a second's
+ * rest and two warm-up pairs, --reps (9) pairs of an encode of --rows (128)
+ * random rows and a bare cblas_sgemm of the same shapes (the same
+ * transposition, aligned buffers) right after it: medians of each, and the
+ * median of the pairs' encode / sgemm (bar <= 1.15). Pairs, not two blocks:
+ * a neighbour's load then falls on both sides of a ratio alike. Then the open itself: saex_npz_open of the Gemma Scope file
  * against saex_safetensors_open of the same five tensors (median of
  * 3 x --reps each, warm page cache: both files were just written; bar <=
  * 2), and what each open adds to VmRSS.
@@ -353,7 +354,7 @@ static int bs_write(const bs_layout *L, int ds, const char *root, char *dir, siz
 /* ---------------------------------------------------------------- measuring */
 
 typedef struct bs_res {
-	double load_ms, first_ms, enc_ms, gemm_ms;
+	double load_ms, first_ms, enc_ms, gemm_ms, ratio;
 	long rss_before, rss_load, rss_first;
 	double l0;
 } bs_res;
@@ -378,7 +379,8 @@ static int bs_run(const bs_layout *L, const char *dir, int ds, int rows, int rep
 	float *W = bs_alloc((size_t)di * ds * 4), *c = bs_alloc((size_t)rows * ds * 4);
 	bs_fill(x, (size_t)rows * di, 2.0f, &seed);
 	bs_fill(W, (size_t)di * ds, 1.0f / sqrtf((float)di), &seed);
-	double *te = malloc(sizeof(double) * (size_t)reps), *tg = malloc(sizeof(double) * (size_t)reps);
+	double *te = bs_alloc(sizeof(double) * (size_t)reps), *tg = bs_alloc(sizeof(double) * (size_t)reps);
+	double *tr = bs_alloc(sizeof(double) * (size_t)reps);
 	t0 = bs_now();
 	int rc = saex_sae_encode(s, x, (size_t)rows, f, NULL);
 	r->first_ms = (bs_now() - t0) * 1e3;
@@ -387,22 +389,21 @@ static int bs_run(const bs_layout *L, const char *dir, int ds, int rows, int rep
 	for (int k = -2; !rc && k < reps; k++) {
 		double a = bs_now();
 		rc = saex_sae_encode(s, x, (size_t)rows, f, NULL);
-		if (k >= 0)
-			te[k] = bs_now() - a;
-	}
-	bs_rest();
-	for (int k = -2; !rc && k < reps; k++) {
-		double a = bs_now();
+		double b = bs_now();
 		if (L->trans)
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, ds, di, 1.0f, x, di, W, di, 0.0f, c, ds);
 		else
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, ds, di, 1.0f, x, di, W, ds, 0.0f, c, ds);
-		if (k >= 0)
-			tg[k] = bs_now() - a;
+		if (k >= 0) {
+			te[k] = b - a;
+			tg[k] = bs_now() - b;
+			tr[k] = te[k] / tg[k];
+		}
 	}
 	if (!rc) {
 		r->enc_ms = bs_median(te, (size_t)reps) * 1e3;
 		r->gemm_ms = bs_median(tg, (size_t)reps) * 1e3;
+		r->ratio = bs_median(tr, (size_t)reps);
 		size_t nz = 0;
 		for (size_t i = 0; i < (size_t)rows * ds; i++)
 			nz += f[i] != 0;
@@ -411,6 +412,7 @@ static int bs_run(const bs_layout *L, const char *dir, int ds, int rows, int rep
 		fprintf(stderr, "bench_sae: %s: encode: out of memory\n", L->name);
 	free(te);
 	free(tg);
+	free(tr);
 	free(x);
 	free(f);
 	free(W);
@@ -533,7 +535,7 @@ int main(int argc, char **argv)
 			bs_rm(root);
 			return 2;
 		}
-		double ratio = r.enc_ms / r.gemm_ms;
+		double ratio = r.ratio;
 		worst = ratio > worst ? ratio : worst;
 		printf("%-12s %5d %8.1f %7.1fMB %7.1fms %7.1fMB %7.1fms %7.1fms %8.3fx %7.1f %s\n", L->name, L->d_in,
 		       r.load_ms, (r.rss_load - r.rss_before) / 1024.0, r.first_ms, (r.rss_first - r.rss_before) / 1024.0,

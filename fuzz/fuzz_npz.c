@@ -14,15 +14,20 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* The Gemma Scope folder, made again when missing (a scratch folder in a
+ * shared /dev/shm has been seen to vanish during a long run). */
 static const char *fz_sae_dir(void)
 {
 	static char dir[1024];
-	if (!dir[0]) {
-		const char *parts[] = {"gemma-scope-2b-pt-res", "gemma-scope-2b-pt-res/layer_0",
-		                       "gemma-scope-2b-pt-res/layer_0/width_8", "gemma-scope-2b-pt-res/layer_0/width_8/l0"};
+	const char *parts[] = {"gemma-scope-2b-pt-res", "gemma-scope-2b-pt-res/layer_0",
+	                       "gemma-scope-2b-pt-res/layer_0/width_8", "gemma-scope-2b-pt-res/layer_0/width_8/l0"};
+	struct stat st;
+	if (!dir[0])
+		snprintf(dir, sizeof dir, "%s", fz_path(parts[3]));
+	if (stat(dir, &st) != 0) {
+		mkdir(fz_dir(), 0700);
 		for (size_t i = 0; i < sizeof parts / sizeof *parts; i++)
 			mkdir(fz_path(parts[i]), 0755);
-		snprintf(dir, sizeof dir, "%s", fz_path(parts[3]));
 	}
 	return dir;
 }

@@ -18,13 +18,9 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* Deflate cannot expand data by more than about 1032:1: no member (and no
  * sum of them) may state more than that many bytes per byte of the file. */
@@ -296,40 +292,24 @@ static int read_members(saex_npz *z, char *err, size_t errlen)
 
 saex_npz *saex_npz_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	void *map;
+	size_t size;
+	if (tensor_map_file(path, &map, &size, err, errlen))
 		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-		tensor_fail(err, errlen, "%s: %s", path,
-		            fstat(fd, &st) != 0 ? strerror(e) : S_ISDIR(st.st_mode) ? "is a folder, not a file"
-		                                                                     : "not a regular file");
-		close(fd);
+	if (!map) {
+		tensor_fail(err, errlen, "%s: an empty file is not a zip archive (.npz)", path);
 		return NULL;
 	}
 	saex_npz *z = calloc(1, sizeof *z);
 	if (!z || !(z->path = strdup(path))) {
 		free(z);
-		close(fd);
+		munmap(map, size);
 		tensor_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	z->size = (size_t)st.st_size;
-	if (z->size) {
-		void *m = mmap(NULL, z->size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m == MAP_FAILED) {
-			tensor_fail(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
-			z->size = 0;
-		} else
-			z->map = m;
-	}
-	close(fd);
-	if (!z->map || read_members(z, err, errlen)) {
-		if (!z->map && !st.st_size)
-			tensor_fail(err, errlen, "%s: an empty file is not a zip archive (.npz)", path);
+	z->map = map;
+	z->size = size;
+	if (read_members(z, err, errlen)) {
 		saex_npz_close(z);
 		return NULL;
 	}

@@ -24,6 +24,12 @@ void tensor_shape_str(sb *b, int ndim, const int64_t *shape);
  * either does not fit in 64 bits (or in size_t). */
 int tensor_numel(int ndim, const int64_t *shape, size_t elem, uint64_t *numel, size_t *nbytes);
 
+/* Maps the regular file at path read-only (MAP_PRIVATE): *map and *size, or
+ * NULL and 0 for an empty file. -1 with "path: reason" in err when it
+ * cannot be opened, is not a regular file (a folder says so) or cannot be
+ * mapped. The caller munmaps a non-NULL *map. */
+int tensor_map_file(const char *path, void **map, size_t *size, char *err, size_t errlen);
+
 /* Little-endian loads and stores that work at any alignment. */
 uint16_t tensor_le16(const unsigned char *p);
 uint32_t tensor_le32(const unsigned char *p);
