@@ -104,6 +104,53 @@ put("npy", "f4-3d-spaced", npy("<f4", [2, 1, 2], f32([1, 2, 3, 4]), version=3, s
 put("npy", "fortran", npy("<f4", [2, 2], f32([1, 2, 3, 4]), fortran=True))
 put("npy", "f8-refused", npy("<f8", [2], struct.pack("<2d", 1, 2)))
 
+# ------------------------------------------------------------ npz (Gemma Scope params.npz, d_in 4, d_sae 8)
+def zip_archive(members, zip64=False):
+    """A zip as numpy's savez writes one; members (name, bytes, method)."""
+    import zlib
+    out, central = b"", []
+    for name, data, method in members:
+        nm, crc = name.encode(), zlib.crc32(data)
+        comp = data if method == 0 else zlib.compress(data, 6)[2:-4]
+        extra = struct.pack("<HHQQ", 1, 16, len(data), len(comp))
+        central.append((nm, method, crc, len(data), len(comp), len(out)))
+        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, method, 0, 0x21, crc, len(comp), len(data), len(nm),
+                           len(extra)) + nm + extra + comp
+    cd = b""
+    for nm, method, crc, size, csize, off in central:
+        ex = struct.pack("<HHQQQ", 1, 24, size, csize, off) if zip64 else b""
+        big = 0xFFFFFFFF if zip64 else None
+        cd += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, method, 0, 0x21, crc, big or csize,
+                          big or size, len(nm), len(ex), 0, 0, 0, 0, big or off) + nm + ex
+    n = len(central)
+    tail = b""
+    if zip64:
+        tail += struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, n, n, len(cd), len(out))
+        tail += struct.pack("<IIQI", 0x07064B50, 0, len(out) + len(cd), 1)
+        tail += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    else:
+        tail += struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, n, n, len(cd), len(out), 0)
+    return out + cd + tail
+
+
+def gemma_scope(method=0, lower=False, zip64=False):
+    shapes = [("W_dec", [8, 4]), ("W_enc", [4, 8]), ("b_dec", [4]), ("b_enc", [8]), ("threshold", [8])]
+    ms = []
+    for i, (name, shape) in enumerate(shapes):
+        n = 1
+        for s in shape:
+            n *= s
+        if lower and name.startswith("W_"):
+            name = "w_" + name[2:]
+        ms.append((name + ".npy", npy("<f4", shape, f32([((k * 5 + i) % 9 - 4) / 8 for k in range(n)])), method))
+    return zip_archive(ms, zip64)
+
+
+put("npz", "stored", gemma_scope())
+put("npz", "deflated", gemma_scope(method=8))
+put("npz", "zip64-lower", gemma_scope(lower=True, zip64=True))
+put("npz", "one-member", zip_archive([("a.npy", npy("<f2", [3], f16([1, 2, 3])), 0)]))
+
 # ------------------------------------------------------------ SAE cfg.json (d_in 4, d_sae 8)
 v6 = {"architecture": "jumprelu", "d_in": 4, "d_sae": 8, "dtype": "float32", "device": "cpu",
       "apply_b_dec_to_input": False, "normalize_activations": "none",
@@ -137,6 +184,14 @@ put("sae_cfg", "gated-rescale", json.dumps({"architecture": "gated", "d_in": 4, 
 put("sae_cfg", "expected-average", json.dumps({"d_in": 4, "d_sae": 8, "architecture": None,
                                                "normalize_activations": "expected_average_only_in",
                                                "hook_layer": 2}))
+
+tc = {"architecture": "jumprelu_skip_transcoder", "d_in": 4, "d_sae": 8, "d_out": 4, "apply_b_dec_to_input": False,
+      "metadata": {"hook_name": "blocks.0.ln2.hook_normalized", "hook_name_out": "blocks.0.hook_mlp_out"}}
+put("sae_cfg", "v6-transcoder", json.dumps(tc))
+put("sae_cfg", "v6-topk-rescale", json.dumps(dict(v6k, rescale_acts_by_decoder_norm=True)))
+put("sae_cfg", "batchtopk-scaled", json.dumps({"architecture": "batchtopk", "d_in": 4, "d_sae": 8,
+                                               "normalize_activations": "expected_average_only_in",
+                                               "norm_scaling_factor": 2.5, "reshape_activations": "hook_z"}))
 
 # ------------------------------------------------------------ model config.json (tiny GPT-2)
 hf = {"activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"],

@@ -66,36 +66,36 @@ class Rng:
         return (r >> 11) * 2.0 ** -53
 
 
-def load_sae(d):
-    with open(os.path.join(d, "cfg.json")) as f:
-        cfg = json.load(f)
-    t = sae_ref.read_safetensors(os.path.join(d, "sae_weights.safetensors"))
-    hook = (cfg.get("metadata") or {}).get("hook_name") or cfg.get("hook_point")
-    return cfg, t, hook
-
-
-def steering(specs, mult, method):
-    """{hook: function(x)} for the forward pass."""
+def steering(specs, mult, method, forward, wt, cfg, ids):
+    """{hook: function(x)} for the forward pass over ids: every entry where
+    its SAE writes (sae_ref.Sae.hook_out). A transcoder's clamp encodes what
+    its input hook holds in the unsteered pass, which is what the steered
+    pass holds there as long as nothing is steered before that hook (the
+    tests steer nothing else then)."""
     by_hook = {}
     for spec in specs:
         d, feat, strength = spec.rsplit(":", 2)
-        cfg, t, hook = load_sae(d)
-        by_hook.setdefault(hook, []).append((d, cfg, t, int(feat), float(strength) * mult))
+        sae = sae_ref.Sae(d)
+        by_hook.setdefault(sae.hook_out, []).append((d, sae, int(feat), float(strength) * mult))
+    base = None
+    if method == "clamp" and any(e[1].transcoder for es in by_hook.values() for e in es):
+        base, _ = forward(wt, cfg, ids)
 
     def make(entries):
         def f(x):
             if method == "add":
-                for _, _, t, feat, v in entries:
-                    x = x + v * t["W_dec"][feat].astype(np.float64)
+                for _, sae, feat, v in entries:
+                    x = x + v * sae.rows[feat]
                 return x
             done = []
-            for d, cfg, t, _, _ in entries:  # each SAE once, in order
+            for d, sae, _, _ in entries:  # each SAE once, in order
                 if d in done:
                     continue
                 done.append(d)
-                clamp = {e[3]: e[4] for e in entries if e[0] == d}
-                _, r0, _ = sae_ref.reference(cfg, t, x)
-                _, r1, _ = sae_ref.reference(cfg, t, x, clamp)
+                clamp = {e[2]: e[3] for e in entries if e[0] == d}
+                xin = base[sae.hook] if sae.transcoder else x
+                _, r0, _ = sae.run(xin)
+                _, r1, _ = sae.run(xin, clamp)
                 x = x + r1 - r0
             return x
         return f
@@ -142,10 +142,11 @@ def main():
         i += 2
     temp, seed, fp = float(o["--temperature"]), int(o["--seed"]), float(o["--freq-penalty"])
     forward, cfg, wt, vocab = model_of(model)
-    st = steering(specs, float(o["--multiplier"]), o["--method"])
     if cmd == "logits":
+        st = steering(specs, float(o["--multiplier"]), o["--method"], forward, wt, cfg, seq)
         return cmd_logits(forward, seq, a[2], cfg, wt, st)
     plen = int(a[2])
+    st = steering(specs, float(o["--multiplier"]), o["--method"], forward, wt, cfg, seq[:-1])
     _, logits = forward(wt, cfg, seq[:-1], st)
     rng = Rng(seed)
     counts = np.zeros(vocab)

@@ -53,25 +53,52 @@ void core_free(ui_core *c)
 	free(c);
 }
 
-/* No weights attached: the source's Hugging Face repository and folder
- * (from its export) in the local Hugging Face cache, and the model its
- * cfg.json names (model_name, e.g. "gpt2") there too. 0 with the folders
- * in m and s (bufsize bytes each), or -1 with err. */
+/* The model of a source found in the cache: the one its SAE names, else
+ * the source's own (its Neuronpedia id, its TransformerLens name). 0 with
+ * the folder in m, or -1 with err naming the repository to download. */
+static int core_hf_model(const char *const names[3], char *m, size_t bufsize, char *err, size_t errlen)
+{
+	char why[SAEX_ERR_LEN], repo[256] = "";
+	for (int i = 0; i < 3; i++) {
+		if (!names[i] || !*names[i])
+			continue;
+		if (saex_hf_find_model(names[i], m, bufsize, why, sizeof why) == 0)
+			return 0;
+		if (!repo[0])
+			saex_hf_model_repo(names[i], repo, sizeof repo);
+	}
+	if (repo[0])
+		snprintf(err, errlen, "its model is not in the Hugging Face cache: download %s (huggingface-cli download "
+		         "%s), or attach weights (saex attach DB SOURCE --model DIR --sae DIR)", repo, repo);
+	else
+		snprintf(err, errlen, "no weights attached, and saex does not know the Hugging Face repository of its model "
+		         "%s: saex attach DB SOURCE --model DIR --sae DIR", names[0] && *names[0] ? names[0] : names[1]);
+	return -1;
+}
+
+/* No weights attached: the source's SAE in the local Hugging Face cache
+ * (the repository and folder its export names) and its model there too
+ * (core_hf_model). 0 with the folders in m and s (bufsize bytes each), or
+ * -1 with err saying exactly what to download. */
 static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t bufsize, char *err, size_t errlen)
 {
-	static const char how[] = "no weights attached to this SAE (saex attach DB SOURCE --model DIR --sae DIR)";
 	arena mem = {0};
-	char *repo, *folder, spec[2048], why[SAEX_ERR_LEN];
+	store_source_facts f;
+	char spec[2048], why[SAEX_ERR_LEN];
 	saex_err e = {{0}, 0};
 	int rc = -1;
-	if (store_source_hf(db, source_id, &mem, &repo, &folder, &e) || !repo || !*repo) {
-		snprintf(err, errlen, "%s", how);
+	if (store_source_facts_get(db, source_id, &mem, &f, &e) || !f.hf_repo || !*f.hf_repo) {
+		snprintf(err, errlen, "no weights attached to this SAE, and its export names no Hugging Face repository "
+		         "(saex attach DB SOURCE --model DIR --sae DIR)");
 		goto out;
 	}
-	snprintf(spec, sizeof spec, "%s%s%s", repo, folder && *folder ? "/" : "", folder && *folder ? folder : "");
+	int folder = f.hf_folder && *f.hf_folder;
+	snprintf(spec, sizeof spec, "%s%s%s", f.hf_repo, folder ? "/" : "", folder ? f.hf_folder : "");
 	if (saex_hf_resolve(spec, s, bufsize, why, sizeof why)) {
-		snprintf(err, errlen, "its SAE %s is not in the Hugging Face cache, and no weights are attached (saex "
-		         "attach DB SOURCE --model DIR --sae DIR): %s", spec, why);
+		snprintf(err, errlen, "its SAE is not in the Hugging Face cache: download %s%s%s (huggingface-cli download "
+		         "%s%s%s%s), or attach weights (saex attach DB SOURCE --model DIR --sae DIR)", f.hf_repo,
+		         folder ? ", folder " : "", folder ? f.hf_folder : "", f.hf_repo, folder ? " --include '" : "",
+		         folder ? f.hf_folder : "", folder ? "/*'" : "");
 		goto out;
 	}
 	saex_sae *sae = saex_sae_load(s, why, sizeof why);
@@ -79,14 +106,8 @@ static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t b
 		snprintf(err, errlen, "%s", why);
 		goto out;
 	}
-	const char *mname = saex_sae_get_info(sae)->model_name;
-	if (!*mname)
-		snprintf(err, errlen, "%s; %s/cfg.json names no model_name to find the model by", how, s);
-	else if (saex_hf_resolve(mname, m, bufsize, why, sizeof why))
-		snprintf(err, errlen, "its model %s (cfg.json's model_name) is not in the Hugging Face cache, and no "
-		         "weights are attached (saex attach DB SOURCE --model DIR --sae DIR): %s", mname, why);
-	else
-		rc = 0;
+	const char *names[3] = {saex_sae_get_info(sae)->model_name, f.model, f.tlens_id};
+	rc = core_hf_model(names, m, bufsize, err, errlen);
 	saex_sae_free(sae);
 out:
 	arena_free(&mem);
@@ -128,13 +149,15 @@ int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *
 	s->tok = saex_tok_load(s->model_dir, why, sizeof why); /* optional: --ids only without it */
 	const saex_sae_info *in = saex_sae_get_info(s->sae);
 	s->dec_norm = xmalloc((size_t)in->d_sae * sizeof *s->dec_norm);
+	float *row = xmalloc((size_t)in->d_out * sizeof *row);
 	for (int64_t i = 0; i < in->d_sae; i++) {
-		const float *row = saex_sae_decoder_row(s->sae, i);
+		saex_sae_decoder_row(s->sae, i, row);
 		double q = 0;
-		for (int64_t j = 0; j < in->d_in; j++)
+		for (int64_t j = 0; j < in->d_out; j++)
 			q += (double)row[j] * row[j];
 		s->dec_norm[i] = sqrt(q);
 	}
+	free(row);
 	c->src = xrealloc(c->src, (c->n + 1) * sizeof *c->src);
 	c->src[c->n++] = s;
 	*out = s;

@@ -31,6 +31,7 @@ int cmd_encode(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_sae(int argc, char **argv);
 
 /* The command table entry for name, or NULL. */
 const cli_cmd *cli_find(const char *name);
@@ -84,8 +85,11 @@ int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *
                const char *text, int no_bos, struct saex_tok **tok, uint32_t **ids, size_t *n);
 
 /* A --model or --sae argument: a folder, a Hugging Face cache folder or a
- * name in the cache (saex_hf_resolve) written to out. 0, or the exit
- * status (CLI_DATA) after printing the error. */
+ * name in the cache (saex_hf_resolve, Gemma Scope's .../canonical
+ * included), a SAELens RELEASE/SAE_ID whose repository saex knows, or a
+ * model by the name SAEs and Neuronpedia give it (saex_hf_find_model:
+ * gpt2-small, gemma-2-2b), written to out. 0, or the exit status
+ * (CLI_DATA) after printing the error, which says what to download. */
 int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen);
 
 /* --model and --sae of build, attach and eval: resolved (cli_resolve),

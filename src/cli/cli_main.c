@@ -109,8 +109,9 @@ static const cli_cmd cli_cmds[] = {
 	 "                    parallel blocks have no hook_resid_mid\n"
 	 "  --logits FILE.npy write the logits, [T, vocab]; without it the run stops\n"
 	 "                    after the last layer a --hook needs\n"
-	 "  --sae SAEDIR      a SAELens SAE (as for encode) at its own hook, which must\n"
-	 "                    be a hook of the model with width d_in; each token line\n"
+	 "  --sae SAEDIR      an SAE or transcoder (any layout of saex sae --help) at\n"
+	 "                    its hook (a transcoder's input hook), which must be a\n"
+	 "                    hook of the model with width d_in; each token line\n"
 	 "                    ends with its top features as INDEX:VALUE\n"
 	 "  --top K           how many features a token shows (5), largest first\n"
 	 "  --steer SAEDIR:FEATURE:STRENGTH, --multiplier M, --method add|clamp\n"
@@ -143,8 +144,9 @@ static const cli_cmd cli_cmds[] = {
 	 "  --freq-penalty F  with T > 0, subtract F times each token's count in the\n"
 	 "                    sequence so far from its logit (TransformerLens's rule)\n"
 	 "  --steer SAEDIR:FEATURE:STRENGTH\n"
-	 "                    add STRENGTH x the feature's decoder row at the SAE's\n"
-	 "                    hook (repeat for several features and SAEs)\n"
+	 "                    add STRENGTH x the feature's decoder row where the\n"
+	 "                    SAE writes (a transcoder's output hook); repeat for\n"
+	 "                    several features and SAEs\n"
 	 "  --multiplier M    multiplies every strength (1)\n"
 	 "  --method add|clamp  add (the default), or clamp: encode, set the\n"
 	 "                    feature's activation to STRENGTH x M, decode, and keep\n"
@@ -153,19 +155,43 @@ static const cli_cmd cli_cmds[] = {
 	 "  --json            {\"default\":{\"ids\":[...],\"text\":\"...\"}} and with --steer\n"
 	 "                    \"steered\" alike: ids holds the prompt (with BOS) and the\n"
 	 "                    new tokens, text their bytes"},
-	{"encode", cmd_encode, "encode --sae SAEDIR --in X.npy --out F.npy [--recon R.npy] [--json]",
-	 "Encode activations with a SAELens SAE and write the feature activations.\n"
-	 "SAEDIR holds cfg.json (v6 or the older flat form) and\n"
-	 "sae_weights.safetensors; architectures standard, topk, jumprelu, gated;\n"
-	 "normalize_activations none, constant_norm_rescale, layer_norm,\n"
-	 "expected_average_only_in (its factor is folded into the weights: identity).\n"
-	 "Prints the rows, L0, MSE and explained variance of the reconstruction.\n"
-	 "  --sae SAEDIR      the SAELens folder\n"
-	 "  --in X.npy        float32 activations [n, d_in] (or [d_in])\n"
+	{"encode", cmd_encode, "encode --sae SAEDIR --in X.npy --out F.npy [--recon R.npy] [--target Y.npy] [--json]",
+	 "Encode activations with an SAE or transcoder and write the feature activations.\n"
+	 "SAEDIR is any layout saex sae reads (saex sae --help): SAELens, Gemma Scope,\n"
+	 "Gemma Scope 2, Llama Scope or sparsify. Prints the rows, L0, and the MSE and\n"
+	 "explained variance of the reconstruction.\n"
+	 "  --sae SAEDIR      the SAE folder, a cache folder or ORG/NAME/FOLDER\n"
+	 "  --in X.npy        float32 activations at its hook, [n, d_in] (or [d_in])\n"
 	 "  --out F.npy       write the feature activations, float32 [n, d_sae]\n"
-	 "  --recon R.npy     write the reconstruction, float32 [n, d_in]\n"
-	 "  --json            {\"n\",\"architecture\",\"d_in\",\"d_sae\",\"l0\",\"mse\",\n"
-	 "                    \"explained_variance\"}"},
+	 "  --recon R.npy     write the reconstruction, float32 [n, d_out] (a\n"
+	 "                    transcoder's prediction of its output hook, skip included)\n"
+	 "  --target Y.npy    what the reconstruction is measured against, [n, d_out]\n"
+	 "                    (default: X for an SAE; a transcoder needs it for MSE)\n"
+	 "  --json            {\"n\",\"format\",\"architecture\",\"d_in\",\"d_sae\",\"d_out\",\n"
+	 "                    \"l0\",\"mse\",\"explained_variance\"}"},
+	{"sae", cmd_sae, "sae info SAE [--json]",
+	 "What saex understood of an SAE or transcoder: its layout, architecture, the\n"
+	 "hook it reads (and the one a transcoder writes), d_in, d_sae, d_out, the\n"
+	 "weights' dtype and whether they are read in place, the normalisation and any\n"
+	 "folded factor, k or the thresholds' min/median/max, its files and the model\n"
+	 "it expects: check a download before a long build. Layouts, told by the files:\n"
+	 "  SAELens           cfg.json + sae_weights.safetensors: standard, topk (with\n"
+	 "                    rescale_acts_by_decoder_norm), jumprelu, gated, batchtopk,\n"
+	 "                    matryoshka_batchtopk, transcoder, jumprelu_transcoder,\n"
+	 "                    skip_transcoder; normalize_activations (a\n"
+	 "                    norm_scaling_factor in cfg.json is folded); v6 or flat cfg\n"
+	 "  Gemma Scope       params.npz in google/gemma-scope-SIZE-pt-KIND's folders\n"
+	 "                    (layer_L/width_W/average_l0_N, embedding/...): the hook\n"
+	 "                    from KIND (res, mlp, att, transcoders) and the path\n"
+	 "  Gemma Scope 2     config.json + params.safetensors (hf_hook_point_in/out)\n"
+	 "  Llama Scope       hyperparams.json + checkpoints/final.safetensors,\n"
+	 "                    dataset-wise normalisation folded as SAELens does\n"
+	 "  sparsify          cfg.json + sae.safetensors, one folder per hookpoint\n"
+	 "                    (layers.L, layers.L.mlp, embed_tokens); transcoders too\n"
+	 "  SAE               a folder, a Hugging Face cache folder, or ORG/NAME/FOLDER\n"
+	 "                    in the cache; a Gemma Scope .../width_W/canonical is the\n"
+	 "                    cached average_l0_N folder with N nearest 100\n"
+	 "  --json            machine-readable output"},
 	{"build", cmd_build,
 	 "build DB --model DIR --sae SAEDIR --corpus FILE [--prompts N] [--ctx T]\n"
 	 "          [--source-id ID] [--model-id NAME] [--checkpoint-every S] [--eval] [--json] [-v] [--quiet]",
@@ -179,7 +205,8 @@ static const cli_cmd cli_cmds[] = {
 	 "the weights live is recorded (as saex attach does). Interrupted, a rerun\n"
 	 "continues from the checkpoint DB.build and ends with the same result.\n"
 	 "  --model DIR       the model folder (as for run), with its tokenizer\n"
-	 "  --sae SAEDIR      the SAELens folder; its hook must be a hook of the model\n"
+	 "  --sae SAEDIR      the SAE (any layout of saex sae --help); its hook must be\n"
+	 "                    a hook of the model, its decoder as wide as the model\n"
 	 "  --corpus FILE     JSONL with a \"text\" field (.jsonl, or a first byte '{'),\n"
 	 "                    or plain text: paragraphs between blank lines when it\n"
 	 "                    has any, else one document a line. Each document is\n"
@@ -227,11 +254,14 @@ static const cli_cmd cli_cmds[] = {
 	 "                    density and mean activation when active"},
 	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR",
 	 "Record where the weights of a source in DB live, for live tests and\n"
-	 "steering. The folders must load and agree (the SAE's hook is a hook of the\n"
-	 "model, with width d_in); their absolute paths are stored.\n"
+	 "steering. The folders must load and agree (the SAE's hooks are hooks of the\n"
+	 "model, with widths d_in and d_out); their absolute paths are stored.\n"
 	 "  SOURCE            model/source, or a source id that only one model has\n"
-	 "  --model DIR       the model folder (as for run)\n"
-	 "  --sae SAEDIR      the SAELens folder"},
+	 "  --model DIR       the model folder, a cache name, or the name SAEs and\n"
+	 "                    Neuronpedia give it (gemma-2-2b, gpt2-small)\n"
+	 "  --sae SAEDIR      the SAE folder, ORG/NAME/FOLDER in the cache, or a SAELens\n"
+	 "                    RELEASE/SAE_ID (gemma-scope-2b-pt-res-canonical/\n"
+	 "                    layer_20/width_16k/canonical)"},
 };
 
 const cli_cmd *cli_find(const char *name)
@@ -289,9 +319,9 @@ static void cli_help(FILE *f)
 	        "Exit status: 0 success, 1 usage error or id not found, 2 bad data.\n"
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
 	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default),\n"
-	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name), OPENBLAS_CORETYPE /\n"
-	        "SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex), OPENBLAS_NUM_THREADS\n"
-	        "(threads to compute with; default one per processor).\n");
+	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name: saex sae --help),\n"
+	        "OPENBLAS_CORETYPE / SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex),\n"
+	        "OPENBLAS_NUM_THREADS (threads to compute with; default one per processor).\n");
 }
 
 static char **cli_argv; /* main's, for blas_tune_reexec */

@@ -39,10 +39,34 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 
 int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
 {
-	char err[SAEX_ERR_LEN];
-	if (saex_hf_resolve(name, out, outlen, err, sizeof err))
-		return cli_fail(cmd, CLI_DATA, "%s", err);
-	return 0;
+	char err[SAEX_ERR_LEN], why[SAEX_ERR_LEN], repo[512], folder[512], spec[1100];
+	if (saex_hf_resolve(name, out, outlen, err, sizeof err) == 0)
+		return 0;
+	/* a SAELens RELEASE/SAE_ID whose repository and folder saex knows */
+	const char *slash = strchr(name, '/');
+	char release[256];
+	if (slash && (size_t)(slash - name) < sizeof release) {
+		snprintf(release, sizeof release, "%.*s", (int)(slash - name), name);
+		if (saex_hf_saelens_location(release, slash + 1, repo, sizeof repo, folder, sizeof folder) == 0) {
+			snprintf(spec, sizeof spec, "%s/%s", repo, folder);
+			if (saex_hf_resolve(spec, out, outlen, why, sizeof why) == 0)
+				return 0;
+			size_t fl = strlen(folder);
+			if (fl > 10 && !strcmp(folder + fl - 10, "/canonical"))
+				return cli_fail(cmd, CLI_DATA, "%s: SAELens's %s is in %s: download its %.*s/average_l0_N folder "
+				                "with N nearest 100 (huggingface-cli download %s --include '%.*s/average_l0_N/*')",
+				                name, release, repo, (int)fl - 10, folder, repo, (int)fl - 10, folder);
+			return cli_fail(cmd, CLI_DATA, "%s: SAELens's %s in the Hugging Face cache is %s, folder %s, which is "
+			                "not there: download it (huggingface-cli download %s --include '%s/*')", name, release,
+			                repo, folder, repo, folder);
+		}
+	}
+	/* a model by the name SAEs or Neuronpedia give it (gpt2-small, gemma-2-2b) */
+	if (saex_hf_find_model(name, out, outlen, why, sizeof why) == 0)
+		return 0;
+	if (saex_hf_model_repo(name, repo, sizeof repo) == 0 && strcmp(repo, name))
+		return cli_fail(cmd, CLI_DATA, "%s; %s", err, why);
+	return cli_fail(cmd, CLI_DATA, "%s", err);
 }
 
 /* name resolved (cli_resolve) and made absolute into dir. */
@@ -81,7 +105,7 @@ int cli_load_sae(const char *cmd, const char *name, const saex_model *m, char *d
 	if (!(*s = saex_sae_load(dir, err, sizeof err)))
 		return cli_fail(cmd, CLI_DATA, "%s", err);
 	if (saex_sae_fits(*s, m, err, sizeof err))
-		return cli_fail(cmd, CLI_DATA, "%s/cfg.json: %s", dir, err);
+		return cli_fail(cmd, CLI_DATA, "%s: %s", dir, err);
 	return 0;
 }
 

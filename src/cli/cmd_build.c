@@ -57,8 +57,7 @@ static int build_load(const char *cmd, const char *model, const char *sae, build
 		return rc;
 	w->si = saex_sae_get_info(w->sae);
 	w->mc = saex_model_config_of(w->m);
-	saex_hook_kind k;
-	saex_hook_parse(w->si->hook_name, &w->layer, &k);
+	w->layer = w->si->layer;
 	return 0;
 }
 
@@ -181,7 +180,7 @@ typedef struct build_final {
 	const corpus *c;
 	saex_tok *tok;
 	const dash *d;
-	const float *unit;    /* [d_sae, d_in] unit decoder rows */
+	const float *unit;    /* [d_sae, d_out] unit decoder rows */
 	const saex_tensor *wu; /* W_U [V, d] (saex_model_unembed) */
 	int progress;         /* a progress line on stderr */
 	double t_final, t_write;
@@ -241,9 +240,9 @@ static int build_write(build_final *b, store *s, saex_err *e)
 	const build_opts *o = b->o;
 	const build_w *w = b->w;
 	int64_t D = w->si->d_sae;
-	size_t din = (size_t)w->si->d_in;
+	size_t dout = (size_t)w->si->d_out;
 	char *cfg = NULL;
-	{
+	if (w->si->format == SAEX_FMT_SAELENS) {
 		char *p = xasprintf("%s/cfg.json", w->sae_dir);
 		sb t = {0};
 		FILE *f = fopen(p, "rb");
@@ -286,8 +285,8 @@ static int build_write(build_final *b, store *s, saex_err *e)
 		size_t nb = (size_t)(D - r0 < BUILD_BLOCK ? D - r0 : BUILD_BLOCK);
 		double t0 = now_seconds();
 		long nc = 0;
-		if (dash_logits(b->unit + (size_t)r0 * din, nb, din, b->wu, lg, tm) != 0 ||
-		    (nc = dash_cosine(b->unit, (size_t)D, din, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
+		if (dash_logits(b->unit + (size_t)r0 * dout, nb, dout, b->wu, lg, tm) != 0 ||
+		    (nc = dash_cosine(b->unit, (size_t)D, dout, (size_t)r0, (size_t)r0 + nb, DASH_COS, ci,
 		                      cv, tm)) < 0) {
 			rc = err_set(e, CLI_DATA, "out of memory computing logit effects");
 			break;
@@ -567,17 +566,17 @@ static int build_run(build_opts *o, build_w *w)
 		cli_fail("build", CLI_DATA, "%s", e.msg);
 		goto out;
 	}
-	size_t din = (size_t)w->si->d_in, D = (size_t)w->si->d_sae;
+	size_t din = (size_t)w->si->d_in, dout = (size_t)w->si->d_out, D = (size_t)w->si->d_sae;
 	if ((rc = store_open(&s, o->db, STORE_WRITE, &e))) {
 		rc = cli_fail("build", cli_status(rc), "%s", e.msg);
 		goto out;
 	}
 	/* decoder rows: unit directions and the norms folded into activations */
-	unit = xmalloc(D * din * sizeof *unit);
+	unit = xmalloc(D * dout * sizeof *unit);
 	norms = xmalloc(D * sizeof *norms);
 	for (size_t i = 0; i < D; i++)
-		memcpy(unit + i * din, saex_sae_decoder_row(w->sae, (int64_t)i), din * sizeof *unit);
-	dash_unit_rows(unit, D, din, unit, norms);
+		saex_sae_decoder_row(w->sae, (int64_t)i, unit + i * dout);
+	dash_unit_rows(unit, D, dout, unit, norms);
 	b.o = o;
 	b.w = w;
 	b.c = &c;
@@ -707,6 +706,11 @@ int cmd_build(int argc, char **argv)
 	if (rc == 0 && (int)o.ctx > w.mc->n_ctx)
 		rc = cli_fail("build", CLI_USAGE, "--ctx %zu: the model's context is %d tokens", o.ctx,
 		              w.mc->n_ctx);
+	if (rc == 0 && w.si->d_out != w.mc->d_model) /* logit effects go through the unembedding */
+		rc = cli_fail("build", CLI_DATA,
+		              "%s: its decoder writes %lld values at %s, but logit effects need rows as wide as the "
+		              "residual stream (%d)", w.sae_dir, (long long)w.si->d_out, w.si->hook_name_out,
+		              w.mc->d_model);
 	if (rc == 0) {
 		model_id = o.model_id ? xstrdup(o.model_id) : cli_default_model_id(w.model_dir);
 		source_id = o.source_id ? xstrdup(o.source_id) : cli_default_source_id(w.sae, w.sae_dir);

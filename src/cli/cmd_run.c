@@ -189,20 +189,11 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		const saex_sae_info *si = saex_sae_get_info(sae);
-		int l;
-		saex_hook_kind k;
-		if (saex_hook_parse(si->hook_name, &l, &k) || l >= c->n_layers) {
-			rc = cli_fail("run", CLI_DATA,
-			              "%s/cfg.json: the SAE's hook '%s' is not a hook of the model (layers 0 to %d)", sae_dir,
-			              si->hook_name, c->n_layers - 1);
+		if (saex_sae_fits(sae, m, err, sizeof err)) {
+			rc = cli_fail("run", CLI_DATA, "%s: %s", sae_dir, err);
 			goto out;
 		}
-		size_t w = saex_model_hook_width(m, si->hook_name);
-		if ((int64_t)w != si->d_in) {
-			rc = cli_fail("run", CLI_DATA, "%s/cfg.json: d_in %lld does not match the width %zu of %s", sae_dir,
-			              (long long)si->d_in, w, si->hook_name);
-			goto out;
-		}
+		int l = si->layer;
 		if (l > max_layer)
 			max_layer = l;
 		sae_act.hook = si->hook_name;

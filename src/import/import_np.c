@@ -1,6 +1,7 @@
 /* import_np.c - Neuronpedia export rows (FORMATS.md §1) into the store. */
 #include "config.h"
 #include "import.h"
+#include "saex.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -317,6 +318,14 @@ static int np_catalog(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
 			r.name = c->o->source;
 		if ((rc = np_need(r.model, "modelId", e)) || (rc = np_need(r.name, "id", e)))
 			return rc;
+		/* No repository named: the one its SAELens release lays out, if any */
+		const char *rel = np_str(row, "saelensRelease"), *sid = np_str(row, "saelensSaeId");
+		char repo[512], folder[512];
+		if ((!r.hf_repo_id || !*r.hf_repo_id) && rel && sid &&
+		    saex_hf_saelens_location(rel, sid, repo, sizeof repo, folder, sizeof folder) == 0) {
+			r.hf_repo_id = arena_strdup(a, repo);
+			r.hf_folder_id = arena_strdup(a, folder);
+		}
 		/* Hook and width from the SAELens config (v6 nests the hook). */
 		json_t *cfg = json_object_get(row, "saelensConfig");
 		json_t *parsed = NULL;

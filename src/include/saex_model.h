@@ -281,8 +281,10 @@ double saex_rng_next(uint64_t state[4]);
  * newest one; otherwise NAME ("gpt2", "ORG/NAME", optionally followed by
  * "/SUBFOLDER") is looked up as models--ORG--NAME in $HF_HUB_CACHE, else
  * $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else
- * ~/.cache/huggingface/hub. Writes the folder to out (outlen bytes) and
- * returns 0, or returns -1 with err saying where it looked. */
+ * ~/.cache/huggingface/hub. A last component "canonical" that is not a
+ * folder is Gemma Scope's canonical SAE (saex_sae.h, "names"). Writes the
+ * folder to out (outlen bytes) and returns 0, or returns -1 with err saying
+ * where it looked. */
 int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_t errlen);
 
 /* The numerics of the forward pass, exposed for tests.

@@ -89,6 +89,43 @@ const char *saex_safetensors_meta(const saex_safetensors *f, const char *key);
  * memory cannot be had. */
 const float *saex_tensor_f32(const saex_tensor *t, float **owned);
 
+/* ---------------------------------------------------------------- .npz
+ * A .npz file (NumPy's savez and savez_compressed; Gemma Scope's
+ * params.npz) is a zip archive of .npy members. saex_npz_open maps the file
+ * read-only and checks all of it before returning: the zip (read with
+ * libarchive; ZIP64 archives and members over 4 GiB included), at most
+ * 4096 members, each named NAME.npy (printable, no '..' and no leading
+ * '/'; the tensor is called NAME), not encrypted, lying within the file,
+ * no two stored ones sharing a byte and no two sharing a name, each a .npy
+ * array as saex_npy_read takes them ('<f4' or '<f2', C order) whose data
+ * fills the member exactly.
+ * A STORED member is used in place: its tensor's data points into the map
+ * (no copy; pages are read when touched) and is not CRC-checked, which
+ * would read it all. Its data may lie at any byte offset (NumPy does not
+ * align members): read it with memcpy, BLAS, or saex_tensor_f32, which
+ * copies data that is not 4-byte aligned. Any other member (DEFLATED) is
+ * read once, at open, into memory the npz owns, with its CRC checked; all
+ * such members together may state at most 1032 bytes (deflate's limit) per
+ * byte of the file, and inflating more or fewer bytes than a member states
+ * is an error (a zip bomb stops one block past its stated size). */
+typedef struct saex_npz saex_npz;
+
+/* Opens and checks path. NULL on failure (err filled, naming the file and
+ * the member). Close with saex_npz_close. */
+saex_npz *saex_npz_open(const char *path, char *err, size_t errlen);
+/* Unmaps the file and frees the inflated members; every pointer borrowed
+ * from it becomes invalid. NULL is allowed. */
+void saex_npz_close(saex_npz *z);
+/* The path as given to open (borrowed). */
+const char *saex_npz_path(const saex_npz *z);
+/* Number of members; member i (0 <= i < count) in the zip's order; the
+ * member named name (without .npy), or NULL. Borrowed. */
+size_t saex_npz_count(const saex_npz *z);
+const saex_tensor *saex_npz_tensor(const saex_npz *z, size_t i);
+const saex_tensor *saex_npz_find(const saex_npz *z, const char *name);
+/* 1 when member i was STORED (its data is in the map), 0 otherwise. */
+int saex_npz_stored(const saex_npz *z, size_t i);
+
 /* ---------------------------------------------------------------- .npy
  * Reads .npy files of format version 1.0, 2.0 or 3.0 holding float32
  * ('<f4') or float16 ('<f2', converted) in C order; 'fortran_order': True,

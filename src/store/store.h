@@ -144,9 +144,15 @@ int store_weights_put(store *s, int64_t source_id, const char *model_dir, const 
 /* The one source that has the SAE folder sae_dir attached: its row id and
  * names; STORE_NOTFOUND when no source, or more than one, has it. */
 int store_weights_source(store *s, const char *sae_dir, int64_t *source_id, saex_fid *names, saex_err *e);
-/* A source's Hugging Face repository and folder as its export gave them
- * (hfRepoId, hfFolderId); NULL each when unknown. Strings in the arena. */
-int store_source_hf(store *s, int64_t source_id, arena *a, char **repo, char **folder, saex_err *e);
+/* What a source's export says of where its weights are: the Hugging Face
+ * repository and folder (hfRepoId, hfFolderId, or what its
+ * saelensRelease/saelensSaeId name at import), and its model's Neuronpedia
+ * id and TransformerLens name. NULL each when unknown; strings in the
+ * arena. */
+typedef struct store_source_facts {
+	char *hf_repo, *hf_folder, *model, *tlens_id;
+} store_source_facts;
+int store_source_facts_get(store *s, int64_t source_id, arena *a, store_source_facts *out, saex_err *e);
 /* STORE_NOTFOUND when none is attached; strings in the arena */
 int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
                       saex_err *e);

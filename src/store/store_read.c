@@ -826,18 +826,22 @@ int store_weights_source(store *s, const char *sae_dir, int64_t *source_id, saex
 	return 0;
 }
 
-int store_source_hf(store *s, int64_t source_id, arena *a, char **repo, char **folder, saex_err *e)
+int store_source_facts_get(store *s, int64_t source_id, arena *a, store_source_facts *out, saex_err *e)
 {
-	*repo = *folder = NULL;
+	memset(out, 0, sizeof *out);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT hf_repo_id, hf_folder_id FROM source WHERE id = ?1", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT s.hf_repo_id, s.hf_folder_id, m.name, m.tlens_id FROM source s "
+	                       "JOIN model m ON m.id = s.model_id WHERE s.id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
 		return store_fail(s, e, "cannot read the source");
 	sqlite3_bind_int64(st, 1, source_id);
 	int rc = sqlite3_step(st), ret = 0;
 	if (rc == SQLITE_ROW) {
-		*repo = store_col_text(st, 0, a);
-		*folder = store_col_text(st, 1, a);
+		out->hf_repo = store_col_text(st, 0, a);
+		out->hf_folder = store_col_text(st, 1, a);
+		out->model = store_col_text(st, 2, a);
+		out->tlens_id = store_col_text(st, 3, a);
 	} else if (rc == SQLITE_DONE) {
 		ret = err_set(e, STORE_NOTFOUND, "%s: no source %lld", s->path, (long long)source_id);
 	} else {

@@ -166,11 +166,88 @@ static int np_dict(npy_parser *p, npy_hdr *h)
 	return 0;
 }
 
+int tensor_npy_prefix(const unsigned char *pre, size_t have, uint64_t total, const char *what, size_t *dict_off,
+                      size_t *dict_len, char *err, size_t errlen)
+{
+	if (have < 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
+		return tensor_fail(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", what);
+	int major = pre[6], minor = pre[7];
+	if ((major != 1 && major != 2 && major != 3) || minor != 0)
+		return tensor_fail(err, errlen, "%s: .npy format version %d.%d is not supported (saex reads 1.0, 2.0 "
+		                   "and 3.0)", what, major, minor);
+	size_t prefix = major == 1 ? 10 : 12;
+	if (have < prefix)
+		return tensor_fail(err, errlen, "%s: truncated .npy header", what);
+	size_t hlen = major == 1 ? tensor_le16(pre + 8) : tensor_le32(pre + 8);
+	if (total < prefix || hlen > total - prefix)
+		return tensor_fail(err, errlen, "%s: header length %zu runs past the end of the file (%llu bytes)", what,
+		                   hlen, (unsigned long long)total);
+	*dict_off = prefix;
+	*dict_len = hlen;
+	return 0;
+}
+
+int tensor_npy_dict(const char *dict, size_t len, const char *what, tensor_npy *out, char *err, size_t errlen)
+{
+	npy_hdr h = {{0}, -1, -1, {0}};
+	npy_parser p = {dict, dict + len, what, err, errlen};
+	if (np_dict(&p, &h))
+		return -1;
+	if (strcmp(h.descr, "<f4") == 0)
+		out->dtype = SAEX_F32;
+	else if (strcmp(h.descr, "<f2") == 0)
+		out->dtype = SAEX_F16;
+	else if (strcmp(h.descr, ">f4") == 0 || strcmp(h.descr, ">f2") == 0)
+		return tensor_fail(err, errlen, "%s: dtype '%s' is big-endian; saex reads little-endian '<f4' and '<f2'",
+		                   what, h.descr);
+	else
+		return tensor_fail(err, errlen, "%s: dtype '%s' is not supported (saex reads float32 '<f4' and float16 "
+		                   "'<f2')", what, h.descr);
+	if (h.fortran)
+		return tensor_fail(err, errlen, "%s: the array is in Fortran order; saex reads C order "
+		                   "(numpy.ascontiguousarray before saving)", what);
+	out->ndim = h.ndim;
+	memcpy(out->shape, h.shape, sizeof h.shape);
+	size_t fbytes;
+	if (tensor_numel(h.ndim, h.shape, saex_dtype_size(out->dtype), &out->numel, &out->nbytes) != 0 ||
+	    __builtin_mul_overflow((size_t)out->numel, sizeof(float), &fbytes)) {
+		sb s = {0};
+		tensor_shape_str(&s, h.ndim, h.shape);
+		tensor_fail(err, errlen, "%s: shape %s is too large", what, s.p);
+		sb_free(&s);
+		return -1;
+	}
+	return 0;
+}
+
 static int np_read_fail(FILE *f, saex_npy *out, int rc)
 {
 	if (f)
 		fclose(f);
 	saex_npy_free(out);
+	return rc;
+}
+
+/* The header of the open file f (st_size bytes) into *h; the file is left
+ * at the first byte of the data. */
+static int np_read_header(FILE *f, const char *path, uint64_t size, tensor_npy *h, char *err, size_t errlen)
+{
+	unsigned char pre[12];
+	size_t have = fread(pre, 1, 10, f), off, len;
+	if (have == 10 && memcmp(pre, "\x93NUMPY", 6) == 0 && pre[6] != 1)
+		have += fread(pre + 10, 1, 2, f);
+	if (tensor_npy_prefix(pre, have, size, path, &off, &len, err, errlen))
+		return -1;
+	char *dict = malloc(len + 1);
+	if (!dict)
+		return tensor_fail(err, errlen, "%s: out of memory for a header of %zu bytes", path, len);
+	int rc = -1;
+	if (fread(dict, 1, len, f) != len)
+		tensor_fail(err, errlen, "%s: truncated .npy header", path);
+	else
+		rc = tensor_npy_dict(dict, len, path, h, err, errlen);
+	free(dict);
+	h->data_off = off + len;
 	return rc;
 }
 
@@ -183,95 +260,41 @@ int saex_npy_read(const char *path, saex_npy *out, char *err, size_t errlen)
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
 		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: not a regular file", path));
-	unsigned char pre[12];
-	if (fread(pre, 1, 10, f) != 10 || memcmp(pre, "\x93NUMPY", 6) != 0)
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: not a .npy file (no \\x93NUMPY magic)", path));
-	int major = pre[6], minor = pre[7];
-	size_t hlen, prefix;
-	if (major == 1) {
-		hlen = tensor_le16(pre + 8);
-		prefix = 10;
-	} else if (major == 2 || major == 3) {
-		if (fread(pre + 10, 1, 2, f) != 2)
-			return np_read_fail(f, out, tensor_fail(err, errlen, "%s: truncated .npy header", path));
-		hlen = tensor_le32(pre + 8);
-		prefix = 12;
-	} else {
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: .npy format version %d.%d is not supported "
-		                                        "(saex reads 1.0, 2.0 and 3.0)", path, major, minor));
-	}
-	if (minor != 0)
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: .npy format version %d.%d is not supported "
-		                                        "(saex reads 1.0, 2.0 and 3.0)", path, major, minor));
-	if ((uint64_t)st.st_size < prefix || hlen > (uint64_t)st.st_size - prefix)
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: header length %zu runs past the end of "
-		                                        "the file (%lld bytes)", path, hlen, (long long)st.st_size));
-	char *hdr = xmalloc(hlen + 1);
-	if (fread(hdr, 1, hlen, f) != hlen) {
-		free(hdr);
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: truncated .npy header", path));
-	}
-	hdr[hlen] = 0;
-	npy_hdr h = {{0}, -1, -1, {0}};
-	npy_parser p = {hdr, hdr + hlen, path, err, errlen};
-	int rc = np_dict(&p, &h);
-	free(hdr);
-	if (rc)
+	tensor_npy h;
+	if (np_read_header(f, path, (uint64_t)st.st_size, &h, err, errlen))
 		return np_read_fail(f, out, -1);
-	saex_dtype dt;
-	if (strcmp(h.descr, "<f4") == 0)
-		dt = SAEX_F32;
-	else if (strcmp(h.descr, "<f2") == 0)
-		dt = SAEX_F16;
-	else if (strcmp(h.descr, ">f4") == 0 || strcmp(h.descr, ">f2") == 0)
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: dtype '%s' is big-endian; saex reads "
-		                                        "little-endian '<f4' and '<f2'", path, h.descr));
-	else
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: dtype '%s' is not supported (saex reads "
-		                                        "float32 '<f4' and float16 '<f2')", path, h.descr));
-	if (h.fortran)
-		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: the array is in Fortran order; saex "
-		                                        "reads C order (numpy.ascontiguousarray before saving)", path));
-	sb s = {0};
-	tensor_shape_str(&s, h.ndim, h.shape);
-	uint64_t numel;
-	size_t nbytes, fbytes;
-	if (tensor_numel(h.ndim, h.shape, saex_dtype_size(dt), &numel, &nbytes) != 0 ||
-	    __builtin_mul_overflow((size_t)numel, sizeof(float), &fbytes)) {
-		tensor_fail(err, errlen, "%s: shape %s is too large", path, s.p);
+	uint64_t have = (uint64_t)st.st_size - h.data_off;
+	if (have != h.nbytes) {
+		sb s = {0};
+		tensor_shape_str(&s, h.ndim, h.shape);
+		tensor_fail(err, errlen, "%s: the file holds %llu bytes of data but shape %s %s needs %zu%s", path,
+		            (unsigned long long)have, s.p, h.dtype == SAEX_F32 ? "<f4" : "<f2", h.nbytes,
+		            have < h.nbytes ? " (is it truncated?)" : "");
 		sb_free(&s);
 		return np_read_fail(f, out, -1);
 	}
-	uint64_t have = (uint64_t)st.st_size - prefix - hlen;
-	if (have != nbytes) {
-		tensor_fail(err, errlen, "%s: the file holds %llu bytes of data but shape %s %s needs %zu%s",
-		            path, (unsigned long long)have, s.p, h.descr, nbytes,
-		            have < nbytes ? " (is it truncated?)" : "");
-		sb_free(&s);
-		return np_read_fail(f, out, -1);
-	}
-	sb_free(&s);
+	size_t fbytes = (size_t)h.numel * sizeof(float);
 	out->data = malloc(fbytes ? fbytes : 1);
-	void *raw = dt == SAEX_F32 ? (void *)out->data : malloc(nbytes ? nbytes : 1);
+	void *raw = h.dtype == SAEX_F32 ? (void *)out->data : malloc(h.nbytes ? h.nbytes : 1);
 	if (!out->data || !raw) {
 		if (raw != out->data)
 			free(raw);
 		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: out of memory for %zu bytes", path, fbytes));
 	}
-	if (fread(raw, 1, nbytes, f) != nbytes) {
+	if (fread(raw, 1, h.nbytes, f) != h.nbytes) {
 		if (raw != out->data)
 			free(raw);
 		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: read error: %s", path,
 		                                        ferror(f) ? strerror(errno) : "file shrank"));
 	}
-	if (dt != SAEX_F32 || !tensor_host_le())
-		tensor_to_f32(out->data, raw, numel, dt);
+	if (h.dtype != SAEX_F32 || !tensor_host_le())
+		tensor_to_f32(out->data, raw, h.numel, h.dtype);
 	if (raw != out->data)
 		free(raw);
 	fclose(f);
 	out->ndim = h.ndim;
 	memcpy(out->shape, h.shape, sizeof h.shape);
-	out->numel = numel;
+	out->numel = h.numel;
 	return 0;
 }
 

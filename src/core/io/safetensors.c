@@ -6,13 +6,10 @@
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 /* The safetensors format caps the header at 100 MB. */
 #define ST_MAX_HEADER 100000000ull
@@ -228,35 +225,14 @@ out:
 
 saex_safetensors *saex_safetensors_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	void *map;
+	size_t size;
+	if (tensor_map_file(path, &map, &size, err, errlen))
 		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-		tensor_fail(err, errlen, "%s: %s", path,
-		            fstat(fd, &st) != 0 ? strerror(e)
-		            : S_ISDIR(st.st_mode) ? "is a folder, not a file" : "not a regular file");
-		close(fd);
-		return NULL;
-	}
 	saex_safetensors *f = xcalloc(1, sizeof *f);
 	f->path = xstrdup(path);
-	f->size = (size_t)st.st_size;
-	if (f->size > 0) {
-		void *m = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
-		if (m == MAP_FAILED) {
-			tensor_fail(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
-			close(fd);
-			f->size = 0;
-			saex_safetensors_close(f);
-			return NULL;
-		}
-		f->map = m;
-	}
-	close(fd);
+	f->map = map;
+	f->size = size;
 	if (st_parse(f, err, errlen) != 0) {
 		saex_safetensors_close(f);
 		return NULL;

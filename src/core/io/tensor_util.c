@@ -3,8 +3,13 @@
 #include "tensor_util.h"
 #include "saex.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int tensor_fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -52,6 +57,35 @@ uint32_t tensor_le32(const unsigned char *p)
 uint64_t tensor_le64(const unsigned char *p)
 {
 	return (uint64_t)tensor_le32(p) | ((uint64_t)tensor_le32(p + 4) << 32);
+}
+
+int tensor_map_file(const char *path, void **map, size_t *size, char *err, size_t errlen)
+{
+	*map = NULL;
+	*size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	struct stat st;
+	int rc = -1;
+	if (fstat(fd, &st) != 0)
+		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		tensor_fail(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a folder, not a file" : "not a regular file");
+	else if (st.st_size == 0)
+		rc = 0;
+	else {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED)
+			tensor_fail(err, errlen, "%s: cannot map the file: %s", path, strerror(errno));
+		else {
+			*map = m;
+			*size = (size_t)st.st_size;
+			rc = 0;
+		}
+	}
+	close(fd);
+	return rc;
 }
 
 int tensor_host_le(void)

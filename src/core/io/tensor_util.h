@@ -24,6 +24,12 @@ void tensor_shape_str(sb *b, int ndim, const int64_t *shape);
  * either does not fit in 64 bits (or in size_t). */
 int tensor_numel(int ndim, const int64_t *shape, size_t elem, uint64_t *numel, size_t *nbytes);
 
+/* Maps the regular file at path read-only (MAP_PRIVATE): *map and *size, or
+ * NULL and 0 for an empty file. -1 with "path: reason" in err when it
+ * cannot be opened, is not a regular file (a folder says so) or cannot be
+ * mapped. The caller munmaps a non-NULL *map. */
+int tensor_map_file(const char *path, void **map, size_t *size, char *err, size_t errlen);
+
 /* Little-endian loads and stores that work at any alignment. */
 uint16_t tensor_le16(const unsigned char *p);
 uint32_t tensor_le32(const unsigned char *p);
@@ -34,5 +40,25 @@ void tensor_to_f32(float *dst, const void *src, uint64_t n, saex_dtype t);
 
 /* 1 on a little-endian host. */
 int tensor_host_le(void);
+
+/* .npy headers (npy.c), for .npy files and the members of .npz files.
+ * tensor_npy_prefix: the first have (10 to 12) bytes pre of an array of
+ * total bytes: the \x93NUMPY magic and version 1.0, 2.0 or 3.0; sets
+ * *dict_off and *dict_len, where the header dict lies (within total).
+ * tensor_npy_dict: the dict's len bytes: exactly descr ('<f4' or '<f2'),
+ * fortran_order (False) and shape, which must multiply without overflow;
+ * fills *out but its data_off. what names the file (or file and member) in
+ * messages. Both return 0, or -1 with err filled. */
+typedef struct tensor_npy {
+	saex_dtype dtype;
+	int ndim;
+	int64_t shape[SAEX_MAX_DIMS];
+	uint64_t numel;
+	size_t nbytes;         /* numel * dtype size */
+	size_t data_off;       /* the data's offset from the start of the array */
+} tensor_npy;
+int tensor_npy_prefix(const unsigned char *pre, size_t have, uint64_t total, const char *what, size_t *dict_off,
+                      size_t *dict_len, char *err, size_t errlen);
+int tensor_npy_dict(const char *dict, size_t len, const char *what, tensor_npy *out, char *err, size_t errlen);
 
 #endif

@@ -1,44 +1,46 @@
-/* sae.c - SAELens sparse autoencoders: load, encode, decode, metrics. */
+/* sae.c - SAEs and transcoders once loaded (sae_int.h): encode, decode,
+ * the skip connection, decoder rows, metrics. The formulas are in
+ * saex_sae.h; the loaders in sae_load.c and sae_pub.c. */
 #include "config.h"
 #include "saex.h"
-#include "util.h"
+#include "sae_int.h"
 #include "tensor_util.h"
 #include "affine.h"
 #include "team.h"
 
 #include <cblas.h>
-#include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct saex_sae {
-	saex_sae_info info;
-	char *hook, *model_name;
-	saex_safetensors *st;
-	const float *W_enc, *W_dec, *b_enc, *b_dec, *threshold, *b_gate, *b_mag, *r_mag;
-	float *exp_r_mag;
-	float *owned[8];
-	int n_owned;
-};
+#include <sys/mman.h>
+#include <unistd.h>
 
 const char *saex_sae_arch_name(saex_sae_arch a)
 {
-	static const char *const n[] = {"standard", "topk", "jumprelu", "gated"};
-	return (unsigned)a < 4 ? n[a] : "?";
+	static const char *const n[] = {"standard", "topk", "jumprelu", "gated", "groupmax"};
+	return (unsigned)a < SAEX_ARRAY_LEN(n) ? n[a] : "?";
 }
 
 const char *saex_sae_norm_name(saex_sae_norm a)
 {
 	static const char *const n[] = {"none", "constant_norm_rescale", "layer_norm", "expected_average_only_in"};
-	return (unsigned)a < 4 ? n[a] : "?";
+	return (unsigned)a < SAEX_ARRAY_LEN(n) ? n[a] : "?";
+}
+
+const char *saex_sae_format_name(saex_sae_format f)
+{
+	static const char *const n[] = {"SAELens", "Gemma Scope", "Gemma Scope 2", "Llama Scope", "sparsify"};
+	return (unsigned)f < SAEX_ARRAY_LEN(n) ? n[f] : "?";
 }
 
 const saex_sae_info *saex_sae_get_info(const saex_sae *s)
 {
 	return &s->info;
+}
+
+const float *saex_sae_threshold(const saex_sae *s)
+{
+	return s->info.arch == SAEX_SAE_JUMPRELU ? s->threshold : NULL;
 }
 
 void saex_sae_free(saex_sae *s)
@@ -47,259 +49,31 @@ void saex_sae_free(saex_sae *s)
 		return;
 	for (int i = 0; i < s->n_owned; i++)
 		free(s->owned[i]);
-	free(s->exp_r_mag);
+	float *v[] = {s->b_enc, s->b_dec_in, s->b_dec_out, s->threshold, s->b_gate, s->b_mag, s->exp_r_mag, s->dec_norm};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(v); i++)
+		free(v[i]);
+	free(s->enc_copy);
+	pthread_mutex_destroy(&s->lock);
 	saex_safetensors_close(s->st);
-	free(s->hook);
-	free(s->model_name);
+	saex_npz_close(s->npz);
+	char *str[] = {s->hook, s->hook_out, s->model_name, s->arch_name, s->dir, s->weights};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(str); i++)
+		free(str[i]);
 	free(s);
 }
 
-/* A positive integer field; 0 when absent, -1 on a bad value. */
-static int cfg_pos(json_t *root, const char *key, int64_t *out, const char *path, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(root, key);
-	*out = 0;
-	if (!v || json_is_null(v))
-		return 0;
-	double d = json_is_integer(v) ? (double)json_integer_value(v) : json_is_real(v) ? json_real_value(v) : -1;
-	if (d < 1 || d > (double)(1 << 30) || d != floor(d)) {
-		tensor_fail(err, errlen, "%s: '%s' must be a positive integer", path, key);
-		return -1;
-	}
-	*out = (int64_t)d;
-	return 0;
-}
+/* ---------------------------------------------------------------- activations */
 
-static int cfg_bool(json_t *root, const char *key, int dflt, int *out, const char *path, char *err, size_t errlen)
-{
-	json_t *v = json_object_get(root, key);
-	if (!v || json_is_null(v)) {
-		*out = dflt;
-		return 0;
-	}
-	if (!json_is_boolean(v)) {
-		tensor_fail(err, errlen, "%s: '%s' must be true or false", path, key);
-		return -1;
-	}
-	*out = json_is_true(v);
-	return 0;
-}
-
-static const char *cfg_str(json_t *root, json_t *meta, const char *key)
-{
-	json_t *v = meta ? json_object_get(meta, key) : NULL;
-	if (!v || !json_is_string(v))
-		v = json_object_get(root, key);
-	return v && json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static int cww_in(json_t *o)
-{
-	if (!o || !json_is_object(o))
-		return 0;
-	if (json_is_true(json_object_get(o, "center_writing_weights")))
-		return 1;
-	json_t *k = json_object_get(o, "model_from_pretrained_kwargs");
-	return k && json_is_object(k) && json_is_true(json_object_get(k, "center_writing_weights"));
-}
-
-static int load_cfg(saex_sae *s, const char *dir, char *err, size_t errlen)
-{
-	char *path = xasprintf("%s/cfg.json", dir);
-	json_t *root = tensor_json_object(path, err, errlen);
-	saex_sae_info *in = &s->info;
-	int rc = -1;
-	if (!root)
-		goto out;
-	json_t *meta = json_object_get(root, "metadata");
-	if (meta && !json_is_object(meta))
-		meta = NULL;
-	if (cfg_pos(root, "d_in", &in->d_in, path, err, errlen) ||
-	    cfg_pos(root, "d_sae", &in->d_sae, path, err, errlen))
-		goto out;
-	if (!in->d_in || !in->d_sae) {
-		tensor_fail(err, errlen, "%s: '%s' is missing", path, in->d_in ? "d_sae" : "d_in");
-		goto out;
-	}
-	if (cfg_bool(root, "apply_b_dec_to_input", 1, &in->apply_b_dec_to_input, path, err, errlen))
-		goto out;
-	/* architecture */
-	json_t *a = json_object_get(root, "architecture");
-	const char *arch = "standard";
-	if (a && !json_is_null(a)) {
-		if (!json_is_string(a)) {
-			tensor_fail(err, errlen, "%s: 'architecture' must be a string", path);
-			goto out;
-		}
-		arch = json_string_value(a);
-	}
-	if (!strcmp(arch, "standard"))
-		in->arch = SAEX_SAE_STANDARD;
-	else if (!strcmp(arch, "topk"))
-		in->arch = SAEX_SAE_TOPK;
-	else if (!strcmp(arch, "jumprelu"))
-		in->arch = SAEX_SAE_JUMPRELU;
-	else if (!strcmp(arch, "gated"))
-		in->arch = SAEX_SAE_GATED;
-	else {
-		tensor_fail(err, errlen, "%s: architecture '%s' is not supported (standard, topk, jumprelu, gated)", path, arch);
-		goto out;
-	}
-	json_t *af = json_object_get(root, "activation_fn_str");
-	if (af && json_is_string(af)) {
-		const char *fn = json_string_value(af);
-		if (!strcmp(fn, "topk")) {
-			if (in->arch == SAEX_SAE_STANDARD)
-				in->arch = SAEX_SAE_TOPK;
-		} else if (strcmp(fn, "relu") != 0) {
-			tensor_fail(err, errlen, "%s: activation_fn_str '%s' is not supported (relu, topk)", path, fn);
-			goto out;
-		}
-	}
-	if (in->arch == SAEX_SAE_TOPK) {
-		int64_t k = 0;
-		if (cfg_pos(root, "k", &k, path, err, errlen))
-			goto out;
-		json_t *kw = json_object_get(root, "activation_fn_kwargs");
-		if (!k && kw && json_is_object(kw) && cfg_pos(kw, "k", &k, path, err, errlen))
-			goto out;
-		if (!k) {
-			tensor_fail(err, errlen, "%s: a topk SAE needs 'k' (or activation_fn_kwargs.k)", path);
-			goto out;
-		}
-		if (k > in->d_sae) {
-			tensor_fail(err, errlen, "%s: 'k' %lld exceeds d_sae %lld", path, (long long)k, (long long)in->d_sae);
-			goto out;
-		}
-		in->k = (int)k;
-	}
-	/* normalisation */
-	json_t *nv = json_object_get(root, "normalize_activations");
-	in->norm = SAEX_NORM_NONE;
-	if (nv && json_is_boolean(nv))
-		in->norm = json_is_true(nv) ? SAEX_NORM_EXPECTED_AVERAGE_ONLY_IN : SAEX_NORM_NONE;
-	else if (nv && json_is_string(nv)) {
-		const char *ns = json_string_value(nv);
-		if (!strcmp(ns, "none"))
-			in->norm = SAEX_NORM_NONE;
-		else if (!strcmp(ns, "constant_norm_rescale"))
-			in->norm = SAEX_NORM_CONSTANT_NORM_RESCALE;
-		else if (!strcmp(ns, "layer_norm"))
-			in->norm = SAEX_NORM_LAYER_NORM;
-		else if (!strcmp(ns, "expected_average_only_in"))
-			in->norm = SAEX_NORM_EXPECTED_AVERAGE_ONLY_IN;
-		else {
-			tensor_fail(err, errlen, "%s: normalize_activations '%s' is not supported", path, ns);
-			goto out;
-		}
-	} else if (nv && !json_is_null(nv)) {
-		tensor_fail(err, errlen, "%s: 'normalize_activations' must be a string or a boolean", path);
-		goto out;
-	}
-	in->center_writing_weights = cww_in(root) || cww_in(meta);
-	/* hook */
-	const char *hook = cfg_str(root, meta, "hook_name");
-	if (!hook)
-		hook = cfg_str(root, meta, "hook_point");
-	s->hook = xasprintf("%s", hook ? hook : "");
-	in->hook_name = s->hook;
-	const char *mname = cfg_str(root, meta, "model_name");
-	s->model_name = xasprintf("%s", mname ? mname : "");
-	in->model_name = s->model_name;
-	in->layer = -1;
-	json_t *hl = json_object_get(root, "hook_point_layer");
-	if (!hl)
-		hl = json_object_get(root, "hook_layer");
-	if (hl && json_is_integer(hl) && json_integer_value(hl) >= 0 && json_integer_value(hl) < (1 << 20))
-		in->layer = (int)json_integer_value(hl);
-	else if (!strncmp(s->hook, "blocks.", 7)) {
-		char *e;
-		long l = strtol(s->hook + 7, &e, 10);
-		if (e != s->hook + 7 && *e == '.' && l >= 0 && l < (1 << 20))
-			in->layer = (int)l;
-	}
-	rc = 0;
-out:
-	json_decref(root);
-	free(path);
-	return rc;
-}
-
-static int get_t(saex_sae *s, const char *path, const char *name, int ndim, int64_t d0, int64_t d1,
-                 const float **out, char *err, size_t errlen)
-{
-	const saex_tensor *t = saex_safetensors_find(s->st, name);
-	if (!t) {
-		tensor_fail(err, errlen, "%s: tensor '%s' is missing (a %s SAE needs it)", path, name,
-		       saex_sae_arch_name(s->info.arch));
-		return -1;
-	}
-	int ok = t->ndim == ndim && t->shape[0] == d0 && (ndim < 2 || t->shape[1] == d1);
-	if (!ok) {
-		char got[128] = "", *p = got;
-		for (int i = 0; i < t->ndim && p < got + 100; i++)
-			p += snprintf(p, (size_t)(got + sizeof got - p), "%s%lld", i ? ", " : "", (long long)t->shape[i]);
-		if (ndim == 2)
-			tensor_fail(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld, %lld] (d_in %lld, d_sae %lld in cfg.json)",
-			       path, name, got, (long long)d0, (long long)d1, (long long)s->info.d_in,
-			       (long long)s->info.d_sae);
-		else
-			tensor_fail(err, errlen, "%s: tensor '%s' has shape [%s], wanted [%lld]", path, name, got, (long long)d0);
-		return -1;
-	}
-	float *owned = NULL;
-	*out = saex_tensor_f32(t, &owned);
-	if (!*out) {
-		tensor_fail(err, errlen, "%s: tensor '%s': out of memory", path, name);
-		return -1;
-	}
-	if (owned)
-		s->owned[s->n_owned++] = owned;
-	return 0;
-}
-
-saex_sae *saex_sae_load(const char *dir, char *err, size_t errlen)
-{
-	saex_sae *s = xcalloc(1, sizeof *s);
-	char *path = NULL;
-	if (load_cfg(s, dir, err, errlen))
-		goto fail;
-	path = xasprintf("%s/sae_weights.safetensors", dir);
-	s->st = saex_safetensors_open(path, err, errlen);
-	if (!s->st)
-		goto fail;
-	int64_t di = s->info.d_in, ds = s->info.d_sae;
-	if (get_t(s, path, "W_enc", 2, di, ds, &s->W_enc, err, errlen) ||
-	    get_t(s, path, "W_dec", 2, ds, di, &s->W_dec, err, errlen) ||
-	    get_t(s, path, "b_dec", 1, di, 0, &s->b_dec, err, errlen))
-		goto fail;
-	if (s->info.arch == SAEX_SAE_GATED) {
-		if (get_t(s, path, "b_gate", 1, ds, 0, &s->b_gate, err, errlen) ||
-		    get_t(s, path, "b_mag", 1, ds, 0, &s->b_mag, err, errlen) ||
-		    get_t(s, path, "r_mag", 1, ds, 0, &s->r_mag, err, errlen))
-			goto fail;
-		s->exp_r_mag = xmalloc((size_t)ds * sizeof(float));
-		for (int64_t j = 0; j < ds; j++)
-			s->exp_r_mag[j] = expf(s->r_mag[j]);
-	} else if (get_t(s, path, "b_enc", 1, ds, 0, &s->b_enc, err, errlen))
-		goto fail;
-	if (s->info.arch == SAEX_SAE_JUMPRELU && get_t(s, path, "threshold", 1, ds, 0, &s->threshold, err, errlen))
-		goto fail;
-	free(path);
-	return s;
-fail:
-	free(path);
-	saex_sae_free(s);
-	return NULL;
-}
-
-/* Is (a, ia) ranked before (b, ib)? Larger first, then the lower index. */
+/* Is (a, ia) ranked before (b, ib)? Larger first, then the lower index:
+ * the one rule for top-k ties. */
 static int before(float a, int64_t ia, float b, int64_t ib)
 {
 	return a > b || (a == b && ia < ib);
 }
 
-static void topk_row(float *pre, int64_t d, int k, int64_t *heap)
+/* pre keeps its k best (by before()) ReLU'd, the rest 0. heap and keep
+ * have room for k. */
+static void topk_row(float *pre, int64_t d, int k, int64_t *heap, float *keep)
 {
 	/* heap: a min-heap (by rank) of the k best seen so far */
 	int n = 0;
@@ -309,13 +83,12 @@ static void topk_row(float *pre, int64_t d, int k, int64_t *heap)
 			heap[c] = j;
 			while (c > 0) {
 				int p = (c - 1) / 2;
-				if (before(pre[heap[p]], heap[p], pre[heap[c]], heap[c])) {
-					int64_t t = heap[p];
-					heap[p] = heap[c];
-					heap[c] = t;
-					c = p;
-				} else
+				if (!before(pre[heap[p]], heap[p], pre[heap[c]], heap[c]))
 					break;
+				int64_t t = heap[p];
+				heap[p] = heap[c];
+				heap[c] = t;
+				c = p;
 			}
 		} else if (before(pre[j], j, pre[heap[0]], heap[0])) {
 			heap[0] = j;
@@ -335,13 +108,11 @@ static void topk_row(float *pre, int64_t d, int k, int64_t *heap)
 			}
 		}
 	}
-	float *keep = xmalloc((size_t)n * sizeof(float));
 	for (int i = 0; i < n; i++)
 		keep[i] = pre[heap[i]] > 0 ? pre[heap[i]] : 0;
 	memset(pre, 0, (size_t)d * sizeof(float));
 	for (int i = 0; i < n; i++)
 		pre[heap[i]] = keep[i];
-	free(keep);
 }
 
 /* pre[j] = pre[j] > 0 ? pre[j] : 0 (NaN and -0 give +0), without
@@ -368,9 +139,30 @@ static void relu_row(float *pre, int64_t d)
 		pre[j] = pre[j] > 0 ? pre[j] : 0;
 }
 
-static void activate(const saex_sae *s, float *pre, int64_t *heap)
+/* sparsify's group-max: ReLU, then k equal groups each keep their largest
+ * (the first on a tie), the rest 0. */
+static void groupmax_row(float *pre, int64_t d, int k)
+{
+	int64_t g = d / k;
+	relu_row(pre, d);
+	for (int64_t a = 0; a < d; a += g) {
+		int64_t best = a;
+		for (int64_t j = a + 1; j < a + g; j++)
+			if (pre[j] > pre[best])
+				best = j;
+		for (int64_t j = a; j < a + g; j++)
+			if (j != best)
+				pre[j] = 0;
+	}
+}
+
+/* The activation of one row; scratch has room for k indices and k floats. */
+static void activate(const saex_sae *s, float *pre, int64_t *scratch)
 {
 	int64_t d = s->info.d_sae;
+	if (s->dec_norm) /* rescale_acts_by_decoder_norm */
+		for (int64_t j = 0; j < d; j++)
+			pre[j] *= s->dec_norm[j];
 	switch (s->info.arch) {
 	case SAEX_SAE_STANDARD:
 		relu_row(pre, d);
@@ -380,7 +172,10 @@ static void activate(const saex_sae *s, float *pre, int64_t *heap)
 			pre[j] = pre[j] > s->threshold[j] && pre[j] > 0 ? pre[j] : 0;
 		break;
 	case SAEX_SAE_TOPK:
-		topk_row(pre, d, s->info.k, heap);
+		topk_row(pre, d, s->info.k, scratch, (float *)(scratch + s->info.k));
+		break;
+	case SAEX_SAE_GROUPMAX:
+		groupmax_row(pre, d, s->info.k);
 		break;
 	case SAEX_SAE_GATED:
 		for (int64_t j = 0; j < d; j++) {
@@ -391,29 +186,101 @@ static void activate(const saex_sae *s, float *pre, int64_t *heap)
 	}
 }
 
+/* Scratch per row for activate: k indices and k floats. */
+static size_t scratch_len(const saex_sae *s)
+{
+	return 2 * (size_t)s->info.k + 1;
+}
+
 void saex_sae_activate(const saex_sae *s, float *pre)
 {
-	int64_t *heap = s->info.arch == SAEX_SAE_TOPK ? xmalloc((size_t)s->info.k * sizeof(int64_t)) : NULL;
-	activate(s, pre, heap);
-	free(heap);
+	int64_t *scratch = malloc(scratch_len(s) * sizeof *scratch);
+	if (scratch) /* without memory (a test helper): pre stays as it is */
+		activate(s, pre, scratch);
+	free(scratch);
 }
+
+/* ---------------------------------------------------------------- matrices */
+
+/* Gives the pages wholly inside [p, p + n) of the read-only map back to
+ * the kernel: they are read again from the file if ever touched. */
+static void drop_pages(const unsigned char *p, size_t n)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + (uintptr_t)pg - 1) & ~((uintptr_t)pg - 1);
+	uintptr_t b = ((uintptr_t)p + n) & ~((uintptr_t)pg - 1);
+	if (pg > 0 && b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
+/* The encoder for BLAS: in place when aligned, else the aligned copy the
+ * first call makes (NULL when memory runs out). The copy is the one state
+ * an encode changes, behind the SAE's lock. */
+static const float *enc_matrix(const saex_sae *cs)
+{
+	if (cs->enc.aligned)
+		return (const float *)(const void *)cs->enc.p;
+	saex_sae *s = (saex_sae *)cs;
+	pthread_mutex_lock(&s->lock);
+	if (!s->enc_copy) {
+		size_t n = (size_t)s->info.d_in * (size_t)s->info.d_sae * sizeof(float);
+		if ((s->enc_copy = malloc(n))) {
+			memcpy(s->enc_copy, s->enc.p, n);
+			drop_pages(s->enc.p, n);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return s->enc_copy;
+}
+
+/* Feature j's decoder row for BLAS: in place when the matrix is aligned
+ * (its values *inc apart), else copied into scratch [d_out]. */
+static const float *dec_row(const saex_sae *s, int64_t j, float *scratch, int *inc)
+{
+	size_t dout = (size_t)s->info.d_out, ds = (size_t)s->info.d_sae;
+	size_t off = s->dec.t ? (size_t)j : (size_t)j * dout;
+	*inc = s->dec.t ? (int)ds : 1;
+	if (s->dec.aligned)
+		return (const float *)(const void *)(s->dec.p + off * sizeof(float));
+	if (!s->dec.t)
+		memcpy(scratch, s->dec.p + off * sizeof(float), dout * sizeof(float));
+	else
+		for (size_t c = 0; c < dout; c++)
+			memcpy(scratch + c, s->dec.p + (c * ds + off) * sizeof(float), sizeof(float));
+	*inc = 1;
+	return scratch;
+}
+
+float sae_dec_norm(const saex_sae *s, int64_t j, float *scratch)
+{
+	int inc;
+	const float *row = dec_row(s, j, scratch, &inc);
+	return cblas_snrm2((int)s->info.d_out, row, inc);
+}
+
+/* ---------------------------------------------------------------- encode */
 
 typedef struct enc_job {
 	const saex_sae *s;
+	const float *W;   /* enc_matrix */
 	const float *xc;
 	float *f;
 	size_t n;
-	int64_t *heaps; /* k + 1 for each member */
+	int64_t *scratch; /* scratch_len for each member */
 } enc_job;
 
-/* The member's share of the columns of f = xc W_enc + b_enc (affine.h). */
+/* The member's share of the columns of f = xc enc + b_enc (affine.h). The
+ * matrix is read by BLAS only: it may be unaligned in the file's map. */
 static void enc_gemm(void *ctx, int i, int nm)
 {
 	const enc_job *j = ctx;
 	const saex_sae *s = j->s;
 	size_t di = (size_t)s->info.d_in, ds = (size_t)s->info.d_sae, c0, c1;
 	team_share(ds, i, nm, 16, &c0, &c1);
-	affine_cols(j->f, j->xc, s->W_enc, s->b_enc, j->n, di, ds, c0, c1);
+	if (s->enc.t)
+		affine_cols_tb(j->f, j->xc, j->W, s->b_enc, j->n, di, ds, c0, c1);
+	else
+		affine_cols(j->f, j->xc, j->W, s->b_enc, j->n, di, ds, c0, c1);
 }
 
 static void enc_act(void *ctx, int i, int nm)
@@ -422,7 +289,52 @@ static void enc_act(void *ctx, int i, int nm)
 	size_t ds = (size_t)j->s->info.d_sae, r0, r1;
 	team_share(j->n, i, nm, 1, &r0, &r1);
 	for (size_t r = r0; r < r1; r++)
-		activate(j->s, j->f + r * ds, j->heaps + (size_t)i * ((size_t)j->s->info.k + 1));
+		activate(j->s, j->f + r * ds, j->scratch + (size_t)i * scratch_len(j->s));
+}
+
+/* Row x into r, prepared for the product (saex_sae.h steps 0 to 2); the
+ * normalisation's scale and shift into sc[0..1]. */
+static void prepare_row(const saex_sae *s, const float *x, float *r, float *sc)
+{
+	int64_t di = s->info.d_in;
+	double mean = 0;
+	if (s->info.center_writing_weights) {
+		for (int64_t j = 0; j < di; j++)
+			mean += x[j];
+		mean /= (double)di;
+	}
+	for (int64_t j = 0; j < di; j++)
+		r[j] = (float)(x[j] - mean);
+	float scale = 1, shift = 0;
+	if (s->info.norm == SAEX_NORM_CONSTANT_NORM_RESCALE) {
+		double ss = 0;
+		for (int64_t j = 0; j < di; j++)
+			ss += (double)r[j] * r[j];
+		double c = ss > 0 ? sqrt((double)di) / sqrt(ss) : 1.0;
+		for (int64_t j = 0; j < di; j++)
+			r[j] = (float)(r[j] * c);
+		scale = (float)(1.0 / c);
+	} else if (s->info.norm == SAEX_NORM_LAYER_NORM) {
+		double mu = 0, var = 0;
+		for (int64_t j = 0; j < di; j++)
+			mu += r[j];
+		mu /= (double)di;
+		for (int64_t j = 0; j < di; j++)
+			var += (r[j] - mu) * (r[j] - mu);
+		double sd = di > 1 ? sqrt(var / (double)(di - 1)) : 0;
+		for (int64_t j = 0; j < di; j++)
+			r[j] = (float)((r[j] - mu) / (sd + 1e-5));
+		scale = (float)sd;
+		shift = (float)mu;
+	}
+	if (s->scale_in != 1)
+		for (int64_t j = 0; j < di; j++)
+			r[j] *= s->scale_in;
+	if (s->b_dec_in)
+		for (int64_t j = 0; j < di; j++)
+			r[j] -= s->b_dec_in[j];
+	sc[0] = scale;
+	sc[1] = shift;
 }
 
 int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float *norm)
@@ -430,47 +342,19 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 	int64_t di = s->info.d_in;
 	if (n == 0)
 		return 0;
+	const float *W = enc_matrix(s);
 	float *xc = malloc(n * (size_t)di * sizeof(float));
-	if (!xc)
+	if (!xc || !W) {
+		free(xc);
 		return -1;
+	}
 	for (size_t i = 0; i < n; i++) {
-		const float *xi = x + i * (size_t)di;
-		float *r = xc + i * (size_t)di;
-		double mean = 0;
-		for (int64_t j = 0; j < di; j++)
-			mean += xi[j];
-		mean /= (double)di;
-		for (int64_t j = 0; j < di; j++)
-			r[j] = s->info.center_writing_weights ? (float)(xi[j] - mean) : xi[j];
-		float scale = 1, shift = 0;
-		if (s->info.norm == SAEX_NORM_CONSTANT_NORM_RESCALE) {
-			double ss = 0;
-			for (int64_t j = 0; j < di; j++)
-				ss += (double)r[j] * r[j];
-			double c = ss > 0 ? sqrt((double)di) / sqrt(ss) : 1.0;
-			for (int64_t j = 0; j < di; j++)
-				r[j] = (float)(r[j] * c);
-			scale = (float)(1.0 / c);
-		} else if (s->info.norm == SAEX_NORM_LAYER_NORM) {
-			double mu = 0, var = 0;
-			for (int64_t j = 0; j < di; j++)
-				mu += r[j];
-			mu /= (double)di;
-			for (int64_t j = 0; j < di; j++)
-				var += (r[j] - mu) * (r[j] - mu);
-			double sd = di > 1 ? sqrt(var / (double)(di - 1)) : 0;
-			for (int64_t j = 0; j < di; j++)
-				r[j] = (float)((r[j] - mu) / (sd + 1e-5));
-			scale = (float)sd;
-			shift = (float)mu;
-		}
+		float sc[2];
+		prepare_row(s, x + i * (size_t)di, xc + i * (size_t)di, sc);
 		if (norm) {
-			norm[2 * i] = scale;
-			norm[2 * i + 1] = shift;
+			norm[2 * i] = sc[0];
+			norm[2 * i + 1] = sc[1];
 		}
-		if (s->info.apply_b_dec_to_input)
-			for (int64_t j = 0; j < di; j++)
-				r[j] -= s->b_dec[j];
 	}
 	/* Several rows: split among a team (team.h), output columns for the
 	 * product, rows for the activation (a top-k needs whole rows). A model
@@ -478,39 +362,80 @@ int saex_sae_encode(const saex_sae *s, const float *x, size_t n, float *f, float
 	 * the way of the next run, as in saex build's loop. */
 	team *tm = n > 1 ? team_blas_start() : NULL;
 	int members = tm ? team_size(tm) : 1;
-	int64_t *heaps = malloc((size_t)members * ((size_t)s->info.k + 1) * sizeof(int64_t));
-	if (!heaps) {
+	int64_t *scratch = malloc((size_t)members * scratch_len(s) * sizeof *scratch);
+	if (!scratch) {
 		team_blas_end(tm);
 		free(xc);
 		return -1;
 	}
-	enc_job j = {s, xc, f, n, heaps};
+	enc_job j = {s, W, xc, f, n, scratch};
 	team_run(tm, enc_gemm, &j);
 	team_run(tm, enc_act, &j);
 	team_blas_end(tm);
-	free(heaps);
+	free(scratch);
 	free(xc);
 	return 0;
 }
 
-void saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat)
+/* ---------------------------------------------------------------- decode */
+
+int saex_sae_decode(const saex_sae *s, const float *f, size_t n, const float *norm, float *xhat)
 {
-	int64_t di = s->info.d_in, ds = s->info.d_sae;
+	int64_t dout = s->info.d_out, ds = s->info.d_sae;
+	float *scratch = s->dec.aligned ? NULL : malloc((size_t)dout * sizeof *scratch);
+	if (!s->dec.aligned && !scratch)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const float *fi = f + i * (size_t)ds;
-		float *o = xhat + i * (size_t)di;
-		memcpy(o, s->b_dec, (size_t)di * sizeof(float));
+		float *o = xhat + i * (size_t)dout;
+		memcpy(o, s->b_dec_out, (size_t)dout * sizeof(float));
 		for (int64_t j = 0; j < ds; j++) {
 			if (fi[j] == 0)
 				continue;
-			const float *w = s->W_dec + j * di;
-			for (int64_t c = 0; c < di; c++)
-				o[c] += fi[j] * w[c];
+			int inc;
+			const float *row = dec_row(s, j, scratch, &inc);
+			float a = (s->dec_norm ? fi[j] / s->dec_norm[j] : fi[j]) * s->dec_mul;
+			cblas_saxpy((int)dout, a, row, inc, o, 1);
 		}
-		if (norm && (norm[2 * i] != 1 || norm[2 * i + 1] != 0))
-			for (int64_t c = 0; c < di; c++)
+		if (norm && !s->info.transcoder && (norm[2 * i] != 1 || norm[2 * i + 1] != 0))
+			for (int64_t c = 0; c < dout; c++)
 				o[c] = o[c] * norm[2 * i] + norm[2 * i + 1];
 	}
+	free(scratch);
+	return 0;
+}
+
+int saex_sae_skip(const saex_sae *s, const float *x, size_t n, float *out)
+{
+	if (!s->skip.p || n == 0)
+		return 0;
+	int di = (int)s->info.d_in, dout = (int)s->info.d_out;
+	float *copy = NULL;
+	if (!s->skip.aligned) { /* rare (safetensors align): a copy for this call */
+		size_t bytes = (size_t)di * (size_t)dout * sizeof(float);
+		if (!(copy = malloc(bytes)))
+			return -1;
+		memcpy(copy, s->skip.p, bytes);
+	}
+	const float *W = copy ? copy : (const float *)(const void *)s->skip.p;
+	/* W_skip [d_out, d_in] as x W^T, or [d_in, d_out] as x W */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, s->skip.t ? CblasNoTrans : CblasTrans, (int)n, dout, di, 1.0f, x, di,
+	            W, s->skip.t ? dout : di, 1.0f, out, dout);
+	free(copy);
+	return 0;
+}
+
+int saex_sae_decoder_row(const saex_sae *s, int64_t i, float *out)
+{
+	if (i < 0 || i >= s->info.d_sae)
+		return -1;
+	int inc;
+	const float *row = dec_row(s, i, out, &inc);
+	if (row != out)
+		cblas_scopy((int)s->info.d_out, row, inc, out, 1);
+	if (s->dec_mul != 1)
+		cblas_sscal((int)s->info.d_out, s->dec_mul, out, 1);
+	return 0;
 }
 
 void saex_sae_metrics(const float *x, const float *xhat, size_t n, int64_t d, const float *f,
@@ -538,9 +463,4 @@ void saex_sae_metrics(const float *x, const float *xhat, size_t n, int64_t d, co
 		*mse = n && d ? se / ((double)n * (double)d) : 0;
 	if (ev)
 		*ev = tv > 0 ? 1 - se / tv : NAN;
-}
-
-const float *saex_sae_decoder_row(const saex_sae *s, int64_t i)
-{
-	return i >= 0 && i < s->info.d_sae ? s->W_dec + i * s->info.d_in : NULL;
 }

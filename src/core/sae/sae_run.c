@@ -9,20 +9,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Why an SAE has no hook, by how its layout names hooks. */
+static int no_hook(const saex_sae_info *in, char *err, size_t errlen)
+{
+	switch (in->format) {
+	case SAEX_FMT_GEMMA_SCOPE:
+		return tensor_fail(err, errlen, "%s: a Gemma Scope params.npz takes its hook from its repository's name "
+		                   "in its path (gemma-scope-2b-pt-res, -mlp, -att or -transcoders, then layer_L/ or "
+		                   "embedding/), and this path has none: keep the repository's folders", in->path);
+	case SAEX_FMT_SPARSIFY:
+		return tensor_fail(err, errlen, "%s: the sparsify hookpoint (the folder's name) is not one saex knows "
+		                   "(embed_tokens, layers.L, layers.L.mlp, layers.L.self_attn)", in->path);
+	default:
+		return tensor_fail(err, errlen, "%s names no hook", in->path);
+	}
+}
+
+/* Hook name of m, width wide; layer and kind out. */
+static int hook_fits(const saex_model *m, const char *what, const char *hook, int64_t width, int *layer,
+                     saex_hook_kind *kind, char *err, size_t errlen)
+{
+	int n_layer = saex_model_config_of(m)->n_layers;
+	if (saex_hook_parse(hook, layer, kind) || *layer >= n_layer)
+		return tensor_fail(err, errlen, "the SAE's %s '%s' is not a hook of the model (layers 0 to %d)", what, hook,
+		                   n_layer - 1);
+	size_t w = saex_model_hook_width(m, hook);
+	if ((int64_t)w != width)
+		return tensor_fail(err, errlen, "the SAE's %s %lld does not match the width %zu of %s",
+		                   strcmp(what, "hook") ? "d_out" : "d_in", (long long)width, w, hook);
+	return 0;
+}
+
 int saex_sae_fits(const saex_sae *s, const saex_model *m, char *err, size_t errlen)
 {
 	const saex_sae_info *in = saex_sae_get_info(s);
-	int layer;
-	saex_hook_kind kind;
+	int layer, layer_out;
+	saex_hook_kind kind, kind_out;
 	if (!in->hook_name || !*in->hook_name)
-		return tensor_fail(err, errlen, "the SAE's cfg.json names no hook");
-	if (saex_hook_parse(in->hook_name, &layer, &kind) || layer >= saex_model_config_of(m)->n_layers)
-		return tensor_fail(err, errlen, "the SAE's hook '%s' is not a hook of the model (layers 0 to %d)",
-		                   in->hook_name, saex_model_config_of(m)->n_layers - 1);
-	size_t w = saex_model_hook_width(m, in->hook_name);
-	if ((int64_t)w != in->d_in)
-		return tensor_fail(err, errlen, "the SAE's d_in %lld does not match the width %zu of %s",
-		                   (long long)in->d_in, w, in->hook_name);
+		return no_hook(in, err, errlen);
+	if (hook_fits(m, "hook", in->hook_name, in->d_in, &layer, &kind, err, errlen))
+		return -1;
+	if (!in->transcoder)
+		return 0;
+	if (hook_fits(m, "output hook", in->hook_name_out, in->d_out, &layer_out, &kind_out, err, errlen))
+		return -1;
+	if (layer_out < layer || (layer_out == layer && kind_out <= kind))
+		return tensor_fail(err, errlen, "the transcoder writes at %s, which the model computes before %s, "
+		                   "where it reads", in->hook_name_out, in->hook_name);
 	return 0;
 }
 
