@@ -275,6 +275,7 @@ void store_drop_write_caches(store *s)
 	for (size_t i = 0; i < s->n_src; i++) {
 		free(s->src[i].model);
 		free(s->src[i].name);
+		free(s->src[i].x_idx);
 	}
 	free(s->src);
 	s->src = NULL;
