@@ -352,6 +352,13 @@ START_TEST(feature_pages)
 	ck_assert_int_eq(store_feature_page(s, src, NULL, 7, 1, 100, page, &n, &e), 0);
 	ck_assert_uint_eq(n, 3); /* 6, 3, 0 */
 	ck_assert_int_eq(page[0].index, 6);
+	/* the explanation map, read a slice at a time (as the list's idle
+	 * moments do) before the first filter */
+	int steps = 0, more;
+	while ((more = store_filter_warm(s, src, 1000, &e)) == 1)
+		steps++;
+	ck_assert_int_eq(more, 0);
+	ck_assert_int_eq(steps, (N + (N + 6) / 7) / 1000);
 	/* a rare word: counted, the other source's rows left out */
 	store_filter *f;
 	ck_assert_int_eq(store_filter_new(s, src, "golden", &f, &e), 0);

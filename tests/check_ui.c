@@ -3,6 +3,7 @@
 #include "config.h"
 #include "testutil.h"
 #include "app.h"
+#include "widgets.h"
 
 #include <locale.h>
 #include <stdlib.h>
@@ -864,6 +865,24 @@ START_TEST(cut_marks)
 }
 END_TEST
 
+/* Issue 14 item 16: a character a tokenizer split over byte tokens (GPT-2
+ * spells an emoji as two) shows as the character, not as escaped bytes,
+ * coloured by the hotter part; a lone part stays escaped. */
+START_TEST(tokens_as_text)
+{
+	grid *g = grid_new(2, 40, 0);
+	store_str tok[] = {{"\xf0\x9f", 2}, {"\x98\x80", 2}, {"\xe2\x96\x81" "ok", 5}, {"\xe6\xa1", 2}, {"x", 1}};
+	float val[] = {0, 5, 0, 0, 0};
+	ui_tokens_in in = {tok, val, 0, 5, -1, -1, 10, 1, 0, SAEX_ESC_NL_ARROW};
+	ck_assert_int_eq(ui_tokens(g, NULL, 0, 40, &in), 1);
+	char *t = grid_row_text(g, 0);
+	ck_assert_str_eq(t, "    \xf0\x9f\x98\x80 ok\\xe6\\xa1x");
+	free(t);
+	ck_assert_int_eq(grid_style_at(g, 0, 4), ST_HEAT0 + 4);
+	grid_free(g);
+}
+END_TEST
+
 START_TEST(grid_widths)
 {
 	grid *g = grid_new(2, 10, 0);
@@ -991,6 +1010,7 @@ int main(void)
 	tcase_add_test(tc, paste);
 	tcase_add_test(tc, copy_checked);
 	tcase_add_test(tc, cut_marks);
+	tcase_add_test(tc, tokens_as_text);
 	tcase_add_test(tc, grid_widths);
 	tcase_add_test(tc, grid_clusters);
 	tcase_add_test(tc, grid_wrapping);

@@ -34,6 +34,7 @@ typedef struct view_features {
 	int at_start, at_end;
 	int sel, top;                  /* into win */
 	int body;                      /* rows of the last frame */
+	int warm;                      /* 1 once the filter's map is read (fl_tick) */
 } view_features;
 
 static int fl_cmp_index(const void *pa, const void *pb)
@@ -394,6 +395,19 @@ static int fl_step(view *vv, app *a, int dir, saex_fid *out)
 	return 0;
 }
 
+/* Between keys: reads the source's explanation map a slice at a time, so
+ * that the first filter does not wait for it (about 2 ms a slice). */
+static int fl_tick(view *vv, app *a)
+{
+	view_features *v = (view_features *)vv;
+	saex_err e = {{0}, 0};
+	if (v->warm || !a->db)
+		return 0;
+	if (store_filter_warm(a->db, v->source_id, 25000, &e) != 1)
+		v->warm = 1;
+	return !v->warm;
+}
+
 static void fl_free(view *vv)
 {
 	view_features *v = (view_features *)vv;
@@ -419,7 +433,7 @@ static const view_key fl_keys[] = {
 	{ACT_NONE, NULL},
 };
 
-const view_ops view_features_ops = {"features", fl_draw, fl_handle, fl_free, fl_click, NULL, fl_keys, fl_step};
+const view_ops view_features_ops = {"features", fl_draw, fl_handle, fl_free, fl_click, fl_tick, fl_keys, fl_step};
 
 view *view_features_new(app *a, int64_t source_id, const saex_fid *names)
 {

@@ -10,7 +10,10 @@
  * failures; the message goes into *e, naming the database file.
  *
  * Ownership: results are allocated from the caller's arena and live until
- * arena_free. The store owns its token caches. */
+ * arena_free. The store owns its token caches.
+ *
+ * Threads: a store is used by one thread at a time (its SQLite connection
+ * has no mutex of its own). */
 #ifndef SAEX_STORE_H
 #define SAEX_STORE_H
 
@@ -288,6 +291,10 @@ typedef struct store_filter {
 } store_filter;
 int store_filter_new(store *s, int64_t source_id, const char *words, store_filter **out, saex_err *e);
 void store_filter_free(store_filter *f);
+/* Reads up to `rows` more of the source's explanation map, so that a view
+ * can spread its cost over idle moments before the first filter: 1 while
+ * more remains, 0 when it is done, STORE_EBAD on failure. */
+int store_filter_warm(store *s, int64_t source_id, size_t rows, saex_err *e);
 /* A page of a source's feature list in index order, from a row's index:
  * up to max rows with an index above `from` (desc: below it, descending),
  * only those that filter f keeps when f is not NULL. Use INT64_MIN and

@@ -33,6 +33,7 @@ typedef struct store_srcinfo {
 	                                      * source's; NULL before (or when an index does not
 	                                      * fit 32 bits) */
 	int x_map;                           /* 0 not built, 1 built, -1 cannot be */
+	sqlite3_stmt *x_st;                  /* reading x_idx, when under way */
 	uint32_t x_max;                      /* the largest index in x_idx */
 } store_srcinfo;
 

@@ -459,44 +459,83 @@ static int idx_cmp(const void *pa, const void *pb)
 	return x < y ? -1 : x > y;
 }
 
-/* The source's map from explanation row id to feature index (x_idx), read
- * once through the explanation index: about 35 ns a row, so that a filter
- * then costs what FTS5 takes to list its matches. -1 when it cannot be
- * made (an index of 2^32 or more: the filter then joins instead),
- * STORE_EBAD when the database fails. */
-static int store_expl_map(store *s, store_srcinfo *si, saex_err *e)
+/* Ends the building of a source's map: built (x_map 1), or given up
+ * (x_map -1, memory freed: an index of 2^32 or more, too many ids). */
+static void store_expl_map_end(store_srcinfo *si, int built)
+{
+	sqlite3_finalize(si->x_st);
+	si->x_st = NULL;
+	si->x_map = built ? 1 : -1;
+	if (!built) {
+		free(si->x_idx);
+		si->x_idx = NULL;
+	}
+}
+
+/* Reads up to `rows` more rows of the source's map from explanation row id
+ * to feature index (x_idx), through the explanation index: about 35 ns a
+ * row, so that a filter then costs what FTS5 takes to list its matches.
+ * 1 while more remains, 0 when the map is built or cannot be (x_map -1: an
+ * index of 2^32 or more; the filter then joins instead), STORE_EBAD when
+ * the database fails. */
+static int store_expl_map_step(store *s, store_srcinfo *si, size_t rows, saex_err *e)
 {
 	if (si->x_map)
-		return si->x_map > 0 ? 0 : -1;
-	si->x_map = -1;
-	size_t n = si->x_hi >= si->x_lo ? (size_t)(si->x_hi - si->x_lo + 1) : 0;
-	if (n > ((size_t)1 << 31) || !(si->x_idx = malloc((n ? n : 1) * sizeof *si->x_idx)))
-		return -1;
-	memset(si->x_idx, 0xff, n * sizeof *si->x_idx);
-	sqlite3_stmt *st;
-	int rc, fits = 1;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, idx FROM explanation WHERE source_id = ?1", -1, &st, NULL) != SQLITE_OK) {
-		free(si->x_idx);
-		si->x_idx = NULL;
-		return store_fail(s, e, "cannot read explanations");
+		return 0;
+	if (!si->x_st) {
+		size_t n = si->x_hi >= si->x_lo ? (size_t)(si->x_hi - si->x_lo + 1) : 0;
+		if (n > ((size_t)1 << 31) || !(si->x_idx = malloc((n ? n : 1) * sizeof *si->x_idx))) {
+			store_expl_map_end(si, 0);
+			return 0;
+		}
+		memset(si->x_idx, 0xff, n * sizeof *si->x_idx);
+		if (sqlite3_prepare_v2(s->db, "SELECT id, idx FROM explanation WHERE source_id = ?1", -1, &si->x_st,
+		                       NULL) != SQLITE_OK) {
+			store_expl_map_end(si, 0);
+			si->x_map = 0; /* try again another time */
+			return store_fail(s, e, "cannot read explanations");
+		}
+		sqlite3_bind_int64(si->x_st, 1, si->id);
 	}
-	sqlite3_bind_int64(st, 1, si->id);
-	while (fits && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0), idx = sqlite3_column_int64(st, 1);
-		fits = id >= si->x_lo && id <= si->x_hi && idx >= 0 && idx < UINT32_MAX;
-		if (fits)
-			si->x_idx[id - si->x_lo] = (uint32_t)idx;
-		if (fits && (uint32_t)idx > si->x_max)
+	for (size_t k = 0; k < rows; k++) {
+		int rc = sqlite3_step(si->x_st);
+		if (rc == SQLITE_DONE) {
+			store_expl_map_end(si, 1);
+			return 0;
+		}
+		if (rc != SQLITE_ROW) {
+			int ret = store_fail(s, e, "cannot read explanations");
+			store_expl_map_end(si, 0);
+			si->x_map = 0;
+			return ret;
+		}
+		int64_t id = sqlite3_column_int64(si->x_st, 0), idx = sqlite3_column_int64(si->x_st, 1);
+		if (id < si->x_lo || id > si->x_hi || idx < 0 || idx >= UINT32_MAX) {
+			store_expl_map_end(si, 0);
+			return 0;
+		}
+		si->x_idx[id - si->x_lo] = (uint32_t)idx;
+		if ((uint32_t)idx > si->x_max)
 			si->x_max = (uint32_t)idx;
 	}
-	sqlite3_finalize(st);
-	if (!fits || rc != SQLITE_DONE) {
-		free(si->x_idx);
-		si->x_idx = NULL;
-		return fits ? store_fail(s, e, "cannot read explanations") : -1;
-	}
-	si->x_map = 1;
-	return 0;
+	return 1;
+}
+
+/* The whole map: 0 when built, -1 when it cannot be, STORE_EBAD. */
+static int store_expl_map(store *s, store_srcinfo *si, saex_err *e)
+{
+	int rc;
+	while ((rc = store_expl_map_step(s, si, 1 << 20, e)) == 1)
+		;
+	return rc ? rc : si->x_map > 0 ? 0 : -1;
+}
+
+int store_filter_warm(store *s, int64_t source_id, size_t rows, saex_err *e)
+{
+	store_srcinfo *si = store_srcinfo_get(s, source_id, e);
+	if (!si || store_expl_range(s, si, e))
+		return STORE_EBAD;
+	return store_expl_map_step(s, si, rows, e);
 }
 
 /* Appends an index to the filter's list. */
