@@ -185,6 +185,68 @@ static void bu_paste(app *a, grid *g, int key, double *paste, double *typed)
 	free(line);
 }
 
+/* The list reads the source's explanation map between keys (its ticks,
+ * run here as idle moments would); then the first filter and n filters of
+ * the database's own words, each followed by a PgDn; v holds n samples.
+ * The p99s (ms) into *f. */
+typedef struct bu_filter_figs {
+	double wall, cpu, pgdn;
+} bu_filter_figs;
+
+static void bu_filters(app *a, grid *g, store *s, int64_t src, int64_t n_feat, int n, double *v, bu_filter_figs *f)
+{
+	bu_word *words;
+	size_t nw = bu_words(s, src, n_feat, &words);
+	printf("filter words: %zu distinct in 3000 explanations; commonest:", nw);
+	for (size_t i = 0; i < nw && i < 5; i++)
+		printf(" %s", words[i].w);
+	printf("\n");
+	double tmax = 0, ttot = 0;
+	int nt = 0;
+	for (view *tv = app_top(a); tv->ops->tick;) {
+		double t1 = bu_now();
+		int more = tv->ops->tick(tv, a);
+		double dt = bu_now() - t1;
+		ttot += dt;
+		tmax = dt > tmax ? dt : tmax;
+		nt++;
+		if (!more)
+			break;
+	}
+	printf("explanation map        %7.3f ms in %d steps between keys, the longest %.3f ms\n", ttot * 1e3, nt,
+	       tmax * 1e3);
+	app_key(a, 'f');
+	bu_type(a, nw ? words[0].w : "of");
+	double first = bu_key(a, g, '\n');
+	printf("first filter           %7.3f ms  (\"%s\")\n", first * 1e3, nw ? words[0].w : "of");
+	char q[80], worst[80] = "";
+	double *pg = calloc((size_t)n, sizeof *pg), *cpu = calloc((size_t)n, sizeof *cpu), wmax = 0;
+	for (int k = 0; k < n && nw; k++) {
+		bu_query(words, nw, q, sizeof q);
+		app_key(a, 'f');
+		app_key(a, 0x15);
+		bu_type(a, q);
+		double c0 = bu_clock(CLOCK_PROCESS_CPUTIME_ID);
+		v[k] = bu_key(a, g, '\n');
+		cpu[k] = bu_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		if (v[k] > wmax) {
+			wmax = v[k];
+			snprintf(worst, sizeof worst, "%s", q);
+		}
+		pg[k] = bu_key(a, g, KEY_NPAGE);
+	}
+	f->wall = bu_report("filter (f WORDS Enter)", v, n, 50);
+	printf("                       slowest: \"%s\"\n", worst);
+	f->cpu = bu_report("... its CPU time", cpu, n, 50);
+	f->pgdn = bu_report("filtered list PgDn", pg, n, 16);
+	free(cpu);
+	free(pg);
+	free(words);
+	app_key(a, 'f');
+	app_key(a, 0x15);
+	app_key(a, '\n');
+}
+
 typedef struct bu_opts {
 	int keys, opens, filters;
 	const char *db, *live_db, *live_id;
@@ -311,57 +373,8 @@ int main(int argc, char **argv)
 	double dash_keys_p99 = bu_report("dashboard keys", v, o.keys, 16);
 	app_key(a, KEY_BACKSPACE);
 
-	bu_word *words;
-	size_t nw = bu_words(s, src, n_feat, &words);
-	printf("filter words: %zu distinct in 3000 explanations; commonest:", nw);
-	for (size_t i = 0; i < nw && i < 5; i++)
-		printf(" %s", words[i].w);
-	printf("\n");
-	char q[80], worst[80] = "";
-	double *pg = calloc((size_t)o.filters, sizeof *pg), *cpu = calloc((size_t)o.filters, sizeof *cpu), wmax = 0;
-	/* the list reads the source's explanation map between keys (ticks);
-	 * then the first filter of the source */
-	double tmax = 0, ttot = 0;
-	int nt = 0;
-	for (view *tv = app_top(a); tv->ops->tick;) {
-		double t1 = bu_now();
-		int more = tv->ops->tick(tv, a);
-		double dt = bu_now() - t1;
-		ttot += dt;
-		tmax = dt > tmax ? dt : tmax;
-		nt++;
-		if (!more)
-			break;
-	}
-	printf("explanation map        %7.3f ms in %d steps between keys, the longest %.3f ms\n", ttot * 1e3, nt,
-	       tmax * 1e3);
-	app_key(a, 'f');
-	bu_type(a, words[0].w);
-	double first_filter = bu_key(a, g, '\n');
-	printf("first filter           %7.3f ms  (\"%s\")\n", first_filter * 1e3, words[0].w);
-	for (int k = 0; k < o.filters && nw; k++) {
-		bu_query(words, nw, q, sizeof q);
-		app_key(a, 'f');
-		app_key(a, 0x15);
-		bu_type(a, q);
-		double c0 = bu_clock(CLOCK_PROCESS_CPUTIME_ID);
-		v[k] = bu_key(a, g, '\n');
-		cpu[k] = bu_clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
-		if (v[k] > wmax) {
-			wmax = v[k];
-			snprintf(worst, sizeof worst, "%s", q);
-		}
-		pg[k] = bu_key(a, g, KEY_NPAGE);
-	}
-	double filter = bu_report("filter (f WORDS Enter)", v, o.filters, 50);
-	printf("                       slowest: \"%s\"\n", worst);
-	double filter_cpu = bu_report("... its CPU time", cpu, o.filters, 50);
-	free(cpu);
-	double filter_pg = bu_report("filtered list PgDn", pg, o.filters, 16);
-	free(pg);
-	app_key(a, 'f');
-	app_key(a, 0x15);
-	app_key(a, '\n');
+	bu_filter_figs ff;
+	bu_filters(a, g, s, src, n_feat, o.filters, v, &ff);
 
 	double paste, typed, lpaste = -1, ltyped = -1;
 	bu_paste(a, g, '/', &paste, &typed);
@@ -373,9 +386,8 @@ int main(int argc, char **argv)
 	printf("RESULT first_frame_ms=%.3f list_open_p99_ms=%.3f list_keys_p99_ms=%.3f dashboard_p99_ms=%.3f "
 	       "dashboard_keys_p99_ms=%.3f filter_p99_ms=%.3f filtered_pgdn_p99_ms=%.3f paste_cpu_ms=%.3f "
 	       "typed_cpu_ms=%.3f live_paste_cpu_ms=%.3f live_typed_cpu_ms=%.3f filter_cpu_p99_ms=%.3f\n",
-	       first * 1e3, list_open, scroll, dash, dash_keys_p99, filter, filter_pg, paste * 1e3, typed * 1e3,
-	       lpaste * 1e3, ltyped * 1e3, filter_cpu);
-	free(words);
+	       first * 1e3, list_open, scroll, dash, dash_keys_p99, ff.wall, ff.pgdn, paste * 1e3, typed * 1e3,
+	       lpaste * 1e3, ltyped * 1e3, ff.cpu);
 	free(v);
 	grid_free(g);
 	app_free(a);

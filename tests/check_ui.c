@@ -738,7 +738,7 @@ START_TEST(next_in_list)
 	app_key(a, 'n');
 	ck_assert(screen_has(a, g, "saex real.db  gemma-2-2b/5-rivers/249"));
 	app_key(a, 'n');
-	ck_assert(screen_has(a, g, "no next feature in the features this dashboard came from"));
+	ck_assert(screen_has(a, g, "no next feature in the list this dashboard came from"));
 	app_key(a, 0x107 /* KEY_BACKSPACE */);
 	ck_assert(screen_has(a, g, "     249 ")); /* the list's selection followed */
 	app_free(a);

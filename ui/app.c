@@ -447,8 +447,7 @@ int app_step(app *a, view *v, const saex_fid *from, int dir, saex_fid *out)
 	if (below && below->ops->step) {
 		if (below->ops->step(below, a, dir, out) == 0)
 			return 0;
-		app_status(a, 0, "no %s feature in the %s this dashboard came from", dir > 0 ? "next" : "previous",
-		           below->ops->name);
+		app_status(a, 0, "no %s feature in the list this dashboard came from", dir > 0 ? "next" : "previous");
 		return -1;
 	}
 	/* Not opened from a list: the SAE's next feature that exists. */

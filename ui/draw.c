@@ -194,6 +194,16 @@ void draw_grid(const grid *g)
 }
 
 static sb draw_pasted;
+/* The most of a paste kept (more than a prompt holds); the rest is read
+ * and dropped, so a huge paste costs no memory. */
+#define DRAW_PASTE_MAX (1 << 20)
+
+/* Appends n bytes to the paste, as far as DRAW_PASTE_MAX. */
+static void draw_paste_add(const char *p, size_t n)
+{
+	if (draw_pasted.n + n <= DRAW_PASTE_MAX)
+		sb_add(&draw_pasted, p, n);
+}
 
 /* Reads a bracketed paste's bytes up to its closing sequence (keypad off,
  * so nothing inside it becomes a key); a terminal that stops sending for a
@@ -214,12 +224,13 @@ static void draw_read_paste(void)
 				break;
 			continue;
 		}
-		sb_add(&draw_pasted, end, matched); /* a partial match was text */
+		draw_paste_add(end, matched); /* a partial match was text */
 		matched = 0;
-		if ((char)c == end[0])
+		char ch = (char)c;
+		if (ch == end[0])
 			matched = 1;
 		else
-			sb_addc(&draw_pasted, (char)c);
+			draw_paste_add(&ch, 1);
 	}
 	timeout(-1);
 	keypad(stdscr, TRUE);

@@ -386,9 +386,9 @@ static int fl_step(view *vv, app *a, int dir, saex_fid *out)
 	view_features *v = (view_features *)vv;
 	if (!v->n)
 		return -1;
-	int old = v->sel;
+	int64_t before = v->win[v->sel].index;
 	fl_move(v, a, dir);
-	if (v->sel == old && v->win[old].index == v->win[v->sel].index)
+	if (v->win[v->sel].index == before)
 		return -1;
 	*out = v->names;
 	out->index = v->win[v->sel].index;

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "core.h"
 #include "steer.h"
+#include "widgets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,15 +54,21 @@ static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 		grid_printf(g, r++, 2, -1, ST_DIM, "none yet: press S on a dashboard or a search result");
 	int rows = (int)s->n < 8 ? (int)s->n : 8;
 	list_scroll(v->sel, &v->top, rows);
-	for (int i = 0; i < rows && v->top + i < (int)s->n; i++, r++) {
+	char ids[8][3 * SAEX_ID_MAX];
+	const char *idp[8];
+	int shown = 0;
+	for (int i = 0; i < rows && v->top + i < (int)s->n; i++, shown++) {
+		saex_fid_format(&s->f[v->top + i].id, ids[i], sizeof ids[i]);
+		idp[i] = ids[i];
+	}
+	int idw = ui_id_width(g, idp, (size_t)shown, 10, cols / 2);
+	for (int i = 0; i < shown; i++, r++) {
 		const steer_feat *f = &s->f[v->top + i];
 		int st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
 		if (st == ST_SELECTED)
 			grid_fill(g, r, 0, cols, st);
-		char id[3 * SAEX_ID_MAX];
-		saex_fid_format(&f->id, id, sizeof id);
-		int w = grid_text(g, r, 2, 34, st, id, strlen(id), 0);
-		w = 2 + (w < 34 ? 34 : w) + 1;
+		ui_id(g, r, 2, idw, st, idp[i]);
+		int w = 2 + idw + 1;
 		w += grid_printf(g, r, w, -1, st, "%+9.2f  (max %.2f)  ", (double)f->strength, f->max_act);
 		if (f->expl)
 			grid_text(g, r, w, -1, st == ST_SELECTED ? st : ST_DIM, f->expl, strlen(f->expl), SAEX_ESC_NL_ARROW);
