@@ -151,8 +151,9 @@ int store_source_hf(store *s, int64_t source_id, arena *a, char **repo, char **f
  * and agrees with what the database knows of the source: its hook (or the
  * layer its id names), its d_sae and feature indexes, its model's d_model,
  * and the model's TransformerLens name against cfg.json's model_name (when
- * both are known). 0 when they fit; -1 with why ("hook blocks.1... (the
- * source's: blocks.9...), d_sae 32 (24,576)") when not; STORE_EBAD when
+ * both are known). 0 when they fit; -1 with why ("hook blocks.1.hook_resid_pre
+ * (the source's: blocks.9.hook_resid_pre), d_sae 32 (the source's:
+ * 24576)") when not; STORE_EBAD when
  * the database cannot be read (why holds the message). The one rule, for
  * saex attach and for the explorer before a live test or steering. */
 int store_weights_fit(store *s, int64_t source_id, const saex_sae *sae, const saex_model *m, char *why,
