@@ -6,6 +6,7 @@
 #include "widgets.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -677,6 +678,19 @@ START_TEST(dashboard_text)
 	ck_assert(screen_has(a, g, "  what someone says or thinks, in news and fiction alike,"));
 	ck_assert(screen_has(a, g, "  over many lines of text  (oai_token-act-pair, gpt-4o-mini)"));
 	ck_assert(screen_has(a, g, "     120 \xe2\x94\xa4"));   /* the count scale */
+	/* the activation histogram's 8 bins take the width (6 columns a bin
+	 * at most): 48 columns from column 10, to 57 */
+	int found = 0;
+	for (int r = 0; r < g->rows && !found; r++) {
+		char *row = grid_row_text(g, r);
+		if (!strncmp(row, "       0 \xe2\x94\xa4", 12)) {
+			ck_assert_str_ne(g->cell[r * 60 + 57].ch, " ");
+			ck_assert_str_eq(g->cell[r * 60 + 58].ch, " ");
+			found = 1;
+		}
+		free(row);
+	}
+	ck_assert(found);
 	ck_assert(screen_has(a, g, "Logit histogram"));
 	ck_assert(screen_has(a, g, "Neuron alignment  494 0.072  464 0.071"));
 	ck_assert(screen_has(a, g, "Correlated neurons  561 r 0.067"));
@@ -883,6 +897,33 @@ START_TEST(tokens_as_text)
 }
 END_TEST
 
+/* Issue 14 item 12: a histogram uses the width (50 bins over 89 columns)
+ * and has a count scale; merged when narrower (200 bins over 29). */
+START_TEST(histogram_width)
+{
+	float h[200], v[200];
+	for (int i = 0; i < 200; i++) {
+		h[i] = (float)(200 - i);
+		v[i] = (float)i;
+	}
+	grid *g = grid_new(6, 100, 0);
+	ck_assert_int_eq(ui_histogram(g, 0, 100, h, v, 50, NAN, NULL), 5);
+	char *t = grid_row_text(g, 0);
+	ck_assert(!strncmp(t, "     200 \xe2\x94\xa4", 12));
+	free(t);
+	ck_assert_str_ne(g->cell[3 * 100 + 98].ch, " "); /* the last column of the room */
+	ck_assert_str_eq(g->cell[3 * 100 + 99].ch, " ");
+	grid_free(g);
+	g = grid_new(6, 40, 0);
+	ui_histogram(g, 0, 40, h, v, 200, NAN, NULL);
+	t = grid_row_text(g, 0);
+	ck_assert_ptr_nonnull(strstr(t, "\xe2\x94\xa4")); /* the summed heights' scale */
+	free(t);
+	ck_assert_str_ne(g->cell[3 * 40 + 38].ch, " ");
+	grid_free(g);
+}
+END_TEST
+
 START_TEST(grid_widths)
 {
 	grid *g = grid_new(2, 10, 0);
@@ -1011,6 +1052,7 @@ int main(void)
 	tcase_add_test(tc, copy_checked);
 	tcase_add_test(tc, cut_marks);
 	tcase_add_test(tc, tokens_as_text);
+	tcase_add_test(tc, histogram_width);
 	tcase_add_test(tc, grid_widths);
 	tcase_add_test(tc, grid_clusters);
 	tcase_add_test(tc, grid_wrapping);

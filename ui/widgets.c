@@ -130,17 +130,18 @@ int ui_histogram(grid *g, int r, int cols, const float *h, const float *v, size_
 	int room = cols - x0 - 1;
 	if (room < 1)
 		room = 1;
-	/* columns per bin, or bins per column when they are more than the room */
-	int bw = room >= (int)n ? room / (int)n : 1, per = room >= (int)n ? 1 : ((int)n + room - 1) / room;
-	bw = bw > 6 ? 6 : bw;
-	int ncol = ((int)n + per - 1) / per;
+	/* every column of the room (6 a bin at most): column c shows the bins
+	 * [c n / ncol, (c + 1) n / ncol), one bin over a column or two when
+	 * the room is wider, several bins summed when it is narrower */
+	int ncol = room < (int)n * 6 ? room : (int)n * 6;
 	float *col = malloc((size_t)ncol * sizeof *col), peak = 0;
 	if (!col)
 		return 5 + !isnan(mark);
 	for (int c = 0; c < ncol; c++) {
+		size_t b0 = (size_t)c * n / (size_t)ncol, b1 = (size_t)(c + 1) * n / (size_t)ncol;
 		col[c] = 0;
-		for (int k = 0; k < per && (size_t)(c * per + k) < n; k++)
-			col[c] += h[c * per + k];
+		for (size_t b = b0; b < (b1 > b0 ? b1 : b0 + 1); b++)
+			col[c] += h[b];
 		peak = col[c] > peak ? col[c] : peak;
 	}
 	ui_count(top, sizeof top, peak);
@@ -155,13 +156,12 @@ int ui_histogram(grid *g, int r, int cols, const float *h, const float *v, size_
 				e8 = 1;
 			e8 = e8 < 0 ? 0 : e8 > 8 ? 8 : e8;
 			const char *b = g->ascii ? ascii[e8] : blocks[e8];
-			for (int k = 0; k < bw; k++)
-				grid_text(g, r, x0 + c * bw + k, 1, ST_BAR, b, strlen(b), 0);
+			grid_text(g, r, x0 + c, 1, ST_BAR, b, strlen(b), 0);
 		}
 	}
 	free(col);
 	/* values under the first, middle and last bins */
-	int span = ncol * bw;
+	int span = ncol;
 	char lo[32], mid[32], hi[32];
 	snprintf(lo, sizeof lo, "%.3g", (double)v[0]);
 	snprintf(mid, sizeof mid, "%.3g", (double)v[n / 2]);
@@ -179,7 +179,14 @@ int ui_histogram(grid *g, int r, int cols, const float *h, const float *v, size_
 		for (size_t i = 1; i < n; i++)
 			if (fabs(v[i] - mark) < fabs(v[best] - mark))
 				best = i;
-		int x = x0 + (int)best / per * bw;
+		int x = x0;
+		for (int c = 0; c < ncol; c++) { /* the first column showing best's bin */
+			size_t b0 = (size_t)c * n / (size_t)ncol, b1 = (size_t)(c + 1) * n / (size_t)ncol;
+			if (best >= b0 && best < (b1 > b0 ? b1 : b0 + 1)) {
+				x = x0 + c;
+				break;
+			}
+		}
 		const char *up = g->ascii ? "^" : "\xe2\x96\xb2";
 		grid_text(g, r, x, 1, ST_MAXTOKEN, up, strlen(up), 0);
 		grid_text(g, r, x + 2, cols - x - 2, ST_MAXTOKEN, label, strlen(label), 0);
