@@ -103,21 +103,15 @@ static const char *iv_expl(view_infer *v, app *a, infer_hit *h)
 	return h->expl;
 }
 
-/* The selected hit's activation at token j of the text, and its largest
- * over the text (for the colours); 0 when nothing is selected. */
-static float iv_value(const view_infer *v, size_t j, float *max)
+/* The selected hit's activation at token j of the text (0 when nothing is
+ * selected). */
+static float iv_value(const view_infer *v, size_t j)
 {
-	if (!v->n_hits || v->sel < 0 || (size_t)v->sel >= v->n_hits) {
-		*max = 0;
+	if (!v->n_hits || v->sel < 0 || (size_t)v->sel >= v->n_hits)
 		return 0;
-	}
 	const infer_hit *h = &v->hits[v->sel];
 	const infer_src *is = &v->s[h->src];
-	size_t d = (size_t)is->x.d_sae;
-	*max = 0;
-	for (size_t k = is->x.t.bos ? 1 : 0; k < is->x.t.n; k++)
-		*max = is->x.f[k * d + (size_t)h->index] > *max ? is->x.f[k * d + (size_t)h->index] : *max;
-	return is->x.f[j * d + (size_t)h->index];
+	return is->x.f[j * (size_t)is->x.d_sae + (size_t)h->index];
 }
 
 /* The text's tokens, the chosen one marked, coloured by the selected
@@ -127,6 +121,9 @@ static int iv_tokens(view_infer *v, grid *g, int r, int end)
 	const core_test *t = &v->s[0].x.t;
 	int col = 0, r0 = r, cols = g->cols;
 	unsigned fl = SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN;
+	float mx = 0; /* the selected feature's largest activation on the text */
+	for (size_t k = t->bos ? 1 : 0; k < t->n; k++)
+		mx = iv_value(v, k) > mx ? iv_value(v, k) : mx;
 	col += grid_printf(g, r, col, -1, v->token < 0 ? ST_CURSOR : ST_DIM, "[all]") + 1;
 	for (size_t k = t->bos ? 1 : 0; k < t->n && r < end; k++) {
 		int w = grid_width(g, t->tok[k], t->tok_len[k], fl);
@@ -136,8 +133,7 @@ static int iv_tokens(view_infer *v, grid *g, int r, int end)
 			if (r >= end)
 				break;
 		}
-		float mx, val = iv_value(v, k, &mx);
-		int st = (long)k == v->token ? ST_CURSOR : ui_heat(val, mx);
+		int st = (long)k == v->token ? ST_CURSOR : ui_heat(iv_value(v, k), mx);
 		if (st == ST_NORMAL && k % 2)
 			st = ST_TOKEN_ALT;
 		col += grid_text(g, r, col, cols - col, st, t->tok[k], t->tok_len[k], fl);

@@ -256,9 +256,9 @@ int store_user_list_items(store_user *u, const char *list, arena *a, store_list_
 }
 
 /* Runs one statement with text parameters ?1.. (NULL binds NULL) and an
- * integer ?9 (when idx >= 0); *changes gets the rows it changed. */
+ * integer ?9 (when idx >= 0). */
 static int store_user_exec(store_user *u, const char *sql, const char *const *text, size_t n, int64_t idx,
-                           int *changes, const char *what, saex_err *e)
+                           const char *what, saex_err *e)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -269,11 +269,7 @@ static int store_user_exec(store_user *u, const char *sql, const char *const *te
 		sqlite3_bind_int64(st, 9, idx);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_user_fail(u, e, what);
-	if (changes)
-		*changes = sqlite3_changes(u->db);
-	return 0;
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, what);
 }
 
 int store_user_list_remove(store_user *u, const char *list, const saex_fid *id, saex_err *e)
@@ -284,7 +280,7 @@ int store_user_list_remove(store_user *u, const char *list, const saex_fid *id, 
 	return store_user_exec(u,
 	                       "DELETE FROM list_item WHERE list_id = (SELECT id FROM list WHERE name = ?1) "
 	                       "AND model = ?2 AND source = ?3 AND idx = ?9",
-	                       t, 3, id->index, NULL, "cannot remove from the list", e);
+	                       t, 3, id->index, "cannot remove from the list", e);
 }
 
 int store_user_list_rename(store_user *u, const char *list, const char *name, saex_err *e)
@@ -300,8 +296,7 @@ int store_user_list_rename(store_user *u, const char *list, const char *name, sa
 	sqlite3_finalize(st);
 	if (taken && strcmp(list, name))
 		return err_set(e, 1, "there is a list named %s already", name);
-	return store_user_exec(u, "UPDATE list SET name = ?2 WHERE name = ?1", t, 2, -1, NULL, "cannot rename the list",
-	                       e);
+	return store_user_exec(u, "UPDATE list SET name = ?2 WHERE name = ?1", t, 2, -1, "cannot rename the list", e);
 }
 
 int store_user_list_delete(store_user *u, const char *list, saex_err *e)
@@ -310,9 +305,9 @@ int store_user_list_delete(store_user *u, const char *list, saex_err *e)
 	if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return store_user_fail(u, e, "cannot delete the list");
 	int rc = store_user_exec(u, "DELETE FROM list_item WHERE list_id = (SELECT id FROM list WHERE name = ?1)", t, 1,
-	                         -1, NULL, "cannot delete the list", e);
+	                         -1, "cannot delete the list", e);
 	if (rc == 0)
-		rc = store_user_exec(u, "DELETE FROM list WHERE name = ?1", t, 1, -1, NULL, "cannot delete the list", e);
+		rc = store_user_exec(u, "DELETE FROM list WHERE name = ?1", t, 1, -1, "cannot delete the list", e);
 	if (rc == 0 && sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		rc = store_user_fail(u, e, "cannot delete the list");
 	if (rc)
