@@ -464,7 +464,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 
 	cli_style cs = {1, 1, 1, 1, 100}; /* a 256-colour UTF-8 terminal */
-	show_opts so = {(size_t)examples, 12};
+	show_opts so = {(size_t)examples, 12, 0};
 	sb out = {0};
 	store_feature f;
 	saex_fid id;

@@ -121,6 +121,44 @@ START_TEST(escape_controls)
 	check_escape("\xc0\xaf", 2, 0, "\\xc0\\xaf");
 	check_escape("\xed\xa0\x80", 3, 0, "\\xed\\xa0\\x80");
 	check_escape("ab\xe2\x96", 4, 0, "ab\\xe2\\x96");
+	/* every format character (Cf) and Bidi_Control: ALM, LRM, ZWSP, ZWJ,
+	 * word joiner, BOM, a tag character; U+2028 */
+	check_escape("\xd8\x9c" "a", 3, 0, "\\u061ca");
+	check_escape("\xe2\x80\x8e\xe2\x80\x8b\xe2\x80\x8d", 9, 0, "\\u200e\\u200b\\u200d");
+	check_escape("\xe2\x81\xa0\xef\xbb\xbf", 6, 0, "\\u2060\\ufeff");
+	check_escape("\xf3\xa0\x80\x81", 4, 0, "\\U000e0001");
+	check_escape("\xe2\x80\xa8", 3, 0, "\\u2028");
+	ck_assert_int_eq(esc_is_format_control(0x61c), 1);
+	ck_assert_int_eq(esc_is_format_control(0xad), 1);
+	ck_assert_int_eq(esc_is_format_control(0x1343f), 1);
+	ck_assert_int_eq(esc_is_format_control(0x2581), 0);
+	ck_assert_int_eq(esc_is_format_control('a'), 0);
+}
+END_TEST
+
+/* Tokens as tokenizers spell them (SAEX_ESC_TOKEN): U+2581 and U+0120 are
+ * spaces, U+010A a line break, U+0109 a tab, <0x0A> the byte. */
+START_TEST(escape_tokens)
+{
+	check_escape("\xe2\x96\x81of\xe2\x96\x81the", 11, SAEX_ESC_TOKEN, " of the");
+	check_escape("\xc4\xa0the", 5, SAEX_ESC_TOKEN, " the");
+	check_escape("\xc4\x8a\xc4\x8a", 4, SAEX_ESC_TOKEN | SAEX_ESC_NL_ARROW, "\xe2\x86\xb5\xe2\x86\xb5");
+	check_escape("\xc4\x8a", 2, SAEX_ESC_TOKEN | SAEX_ESC_NL_KEEP, "\n");
+	check_escape("\xc4\x89", 2, SAEX_ESC_TOKEN, "\\t");
+	check_escape("<0x0A>", 6, SAEX_ESC_TOKEN | SAEX_ESC_NL_ARROW, "\xe2\x86\xb5");
+	check_escape("<0x1B>", 6, SAEX_ESC_TOKEN, "\\x1b");
+	check_escape("<0xE2>", 6, SAEX_ESC_TOKEN, "\\xe2");
+	/* not byte tokens; and without the flag nothing is replaced */
+	check_escape("<0x0G>", 6, SAEX_ESC_TOKEN, "<0x0G>");
+	check_escape("<0x0A>x", 7, SAEX_ESC_TOKEN, "<0x0A>x");
+	check_escape("\xe2\x96\x81of", 5, 0, "\xe2\x96\x81of");
+	check_escape("<0x0A>", 6, 0, "<0x0A>");
+	/* the control a token stands for is still escaped */
+	check_escape("\xc4\x8a", 2, SAEX_ESC_TOKEN, "\\n");
+	ck_assert_int_eq(esc_token_breaks_line("\xc4\x8a", 2), 1);
+	ck_assert_int_eq(esc_token_breaks_line("<0x0A>", 6), 1);
+	ck_assert_int_eq(esc_token_breaks_line("a\n", 2), 1);
+	ck_assert_int_eq(esc_token_breaks_line("\xe2\x96\x81" "a", 4), 0);
 }
 END_TEST
 
@@ -336,6 +374,7 @@ int main(void)
 	tcase_add_test(tc, fid_bad);
 	tcase_add_test(tc, fid_host_named_model);
 	tcase_add_test(tc, escape_controls);
+	tcase_add_test(tc, escape_tokens);
 	tcase_add_test(tc, escape_all_bytes);
 	tcase_add_test(tc, half_floats);
 	tcase_add_test(tc, pack_varints_ids);

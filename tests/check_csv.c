@@ -39,6 +39,8 @@ static store *make_db(const char *name, int with_rows)
 		store_feature_in f = {.index = 10, .max_act = 3.25, .frac_nonzero = 0.125,
 		                      .pos_str = toks, .pos_v = pv, .n_pos = 1};
 		ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+		store_feature_in f2 = {.index = 20, .max_act = 1.1, .frac_nonzero = 0.00763};
+		ck_assert_int_eq(store_put_feature(s, src, &f2, &added, &e), 0);
 	}
 	ck_assert_int_eq(store_commit(s, &e), 0);
 	return s;
@@ -68,10 +70,20 @@ START_TEST(explanations_round_trip)
 	store *b = make_db("b.db", 0);
 	csvio_stats st;
 	saex_err e = {{0}, 0};
-	ck_assert_msg(csvio_import_explanations(b, csv, 1, stderr, &st, &e) == 0, "%s", e.msg);
+	const char *log = tu_path("import.log");
+	FILE *lf = fopen(log, "w");
+	ck_assert_msg(csvio_import_explanations(b, csv, 1, lf, &st, &e) == 0, "%s", e.msg);
+	fclose(lf);
 	ck_assert_int_eq(st.rows, 5);
 	ck_assert_int_eq(st.added, 5);
 	ck_assert_int_eq(st.bad, 0);
+	/* b has no feature rows: each explanation is stored, and said so
+	 * (issue 14: import-csv said nothing) */
+	ck_assert_int_eq(st.missing, 5);
+	char *said = tu_read(log, NULL);
+	ck_assert_ptr_nonnull(strstr(said, ": gpt2-small/9-res-jb/0: no such feature in the database (the explanation is "
+	                                   "stored)\n"));
+	free(said);
 	/* both databases now export byte-identical CSV */
 	const char *csv2 = tu_path("expl2.csv");
 	export_to(b, CSV_EXPLANATIONS, csv2, 0);
@@ -106,6 +118,8 @@ START_TEST(export_features_activations)
 	                        "pos_values,neg_str,neg_values\n") == t, "%s", t);
 	ck_assert_ptr_nonnull(strstr(t, "\"gpt2-small\",\"9-res-jb\",\"10\",3.25,0.125,\"commas, \"\"quotes\"\" and"));
 	ck_assert_ptr_nonnull(strstr(t, "\"[\"\" the\"\"]\",\"[0.5]\""));
+	/* numbers as the shortest decimal that reads back the same */
+	ck_assert_ptr_nonnull(strstr(t, "\"20\",1.1,0.00763,"));
 	free(t);
 	const char *csv2 = tu_path("acts.csv");
 	export_to(a, CSV_ACTIVATIONS, csv2, 0);

@@ -188,7 +188,13 @@ START_TEST(search)
 	ck_assert_int_eq(store_search(s, "\"golden gate\" OR rivers", NULL, NULL, 10, &a, &h, &n, &e), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(store_search(s, "(golden", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
-	ck_assert_ptr_nonnull(strstr(e.msg, "bad search query"));
+	ck_assert_ptr_nonnull(strstr(e.msg, "'(golden' is not a query saex can run"));
+	/* a lone quote or star is the query's fault, not the database's */
+	ck_assert_int_eq(store_search(s, "\"", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(e.msg, "unterminated string"));
+	ck_assert_int_eq(store_search(s, "*", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
+	int64_t cnt = -1;
+	ck_assert_int_eq(store_search_count(s, "\"", NULL, NULL, &cnt, &e), STORE_NOTFOUND);
 	ck_assert_int_eq(store_search(s, "  ...  ", NULL, NULL, 10, &a, &h, &n, &e), STORE_NOTFOUND);
 	arena_free(&a);
 	store_close(s);
@@ -237,7 +243,168 @@ START_TEST(search_common_words)
 	ck_assert_int_eq(store_search(s, "golden", "m", "2-b", 25, &a, &h, &n, &e), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(h[0].id.index, 6007);
+	/* counts: every match, not the page (issue 14: "200 results" of 5,532) */
+	int64_t cnt;
+	ck_assert_int_eq(store_search_count(s, "the feature", NULL, NULL, &cnt, &e), 0);
+	ck_assert_int_eq(cnt, 9000);
+	ck_assert_int_eq(store_search_count(s, "the feature", "m", "2-b", &cnt, &e), 0);
+	ck_assert_int_eq(cnt, 3000);
+	ck_assert_int_eq(store_search_count(s, "golden", NULL, NULL, &cnt, &e), 0);
+	ck_assert_int_eq(cnt, 3);
+	/* a limit above the block size is honoured (saex search --limit 100000
+	 * returned 500), and pages of 200 put together are that list */
+	store_hit *all;
+	size_t n_all;
+	ck_assert_int_eq(store_search(s, "the feature", NULL, NULL, 100000, &a, &all, &n_all, &e), 0);
+	ck_assert_uint_eq(n_all, 9000);
+	for (size_t off = 0; off < 9000; off += 200) {
+		ck_assert_int_eq(store_search_page(s, "the feature", NULL, NULL, off, 200, &a, &h, &n, &e), 0);
+		ck_assert_uint_eq(n, 200);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(h[i].id.index, all[off + i].id.index);
+	}
+	ck_assert_int_eq(store_search_page(s, "the feature", NULL, NULL, 9000, 200, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	/* ... every match once; each block of 500 shortest text first */
+	char *seen = calloc(9000, 1);
+	for (size_t i = 0; i < n_all; i++) {
+		ck_assert_int_eq(seen[all[i].id.index], 0);
+		seen[all[i].id.index] = 1;
+		if (i % 500)
+			ck_assert_uint_le(strlen(all[i - 1].description), strlen(all[i].description));
+	}
+	free(seen);
+	/* bm25 pages too */
+	ck_assert_int_eq(store_search_page(s, "golden", NULL, NULL, 1, 1, &a, &h, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	store_hit second = h[0];
+	ck_assert_int_eq(store_search(s, "golden", NULL, NULL, 3, &a, &h, &n, &e), 0);
+	ck_assert_int_eq(h[1].id.index, second.id.index);
 	arena_free(&a);
+	store_close(s);
+}
+END_TEST
+
+/* The feature list a page at a time (issue 14: a 1,000,000-feature SAE
+ * opens and filters without reading every row): pages chain forwards and
+ * backwards over the whole list; a filter lists its features once each,
+ * though some match twice and another source's explanations lie between
+ * the source's own. */
+START_TEST(feature_pages)
+{
+	store *s = open_rw("pages.db");
+	saex_err e = {{0}, 0};
+	int64_t src, other;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "1-a", &src, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "m", "2-b", &other, &e), 0);
+	char d[96];
+	enum { N = 4000 };
+	for (int i = 0; i < N; i++) {
+		int64_t idx = 3 * (int64_t)i; /* not dense: indexes 0, 3, 6, ... */
+		store_feature_in f = {.index = idx, .max_act = i, .frac_nonzero = 0.5};
+		ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+		snprintf(d, sizeof d, " a feature of number %d%s", i, i % 500 == 1 ? " golden" : "");
+		store_expl_in x = {idx, d, NULL, NULL, NULL, 0};
+		ck_assert_int_eq(store_put_explanation(s, src, &x, &added, &e), 0);
+		if (i % 7 == 0) { /* a second explanation that matches too */
+			store_expl_in x2 = {idx, " another feature", NULL, NULL, NULL, 0};
+			ck_assert_int_eq(store_put_explanation(s, src, &x2, &added, &e), 0);
+		}
+		/* another source's explanations between this one's */
+		store_expl_in y = {i, " a golden feature elsewhere", NULL, NULL, NULL, 0};
+		ck_assert_int_eq(store_put_explanation(s, other, &y, &added, &e), 0);
+	}
+	/* indexes past 2^32: no map of them, the filter joins instead */
+	int64_t wide;
+	ck_assert_int_eq(store_source_ensure(s, "m", "3-c", &wide, &e), 0);
+	for (int k = 0; k < 2; k++) {
+		int64_t idx = k ? (int64_t)1 << 33 : 1;
+		store_feature_in f = {.index = idx, .max_act = 1, .frac_nonzero = 0.5};
+		ck_assert_int_eq(store_put_feature(s, wide, &f, &added, &e), 0);
+		store_expl_in x = {idx, " golden and wide", NULL, NULL, NULL, 0};
+		ck_assert_int_eq(store_put_explanation(s, wide, &x, &added, &e), 0);
+	}
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	store_close(s);
+	ck_assert_int_eq(store_open(&s, tu_path("pages.db"), STORE_READ, &e), 0);
+	int64_t n_total, first, last;
+	ck_assert_int_eq(store_source_span(s, src, &n_total, &first, &last, &e), 0);
+	ck_assert_int_eq(n_total, N);
+	ck_assert_int_eq(first, 0);
+	ck_assert_int_eq(last, 3 * (N - 1));
+	store_feat_row page[100];
+	size_t n, seen = 0;
+	int64_t from = INT64_MIN;
+	do { /* forwards */
+		ck_assert_int_eq(store_feature_page(s, src, NULL, from, 0, 100, page, &n, &e), 0);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(page[i].index, 3 * (int64_t)(seen + i));
+		seen += n;
+		from = n ? page[n - 1].index : from;
+	} while (n == 100);
+	ck_assert_uint_eq(seen, N);
+	ck_assert_int_eq(store_feature_page(s, src, NULL, INT64_MAX, 1, 100, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 100);
+	ck_assert_int_eq(page[0].index, 3 * (N - 1));
+	ck_assert_int_eq(page[99].index, 3 * (N - 100));
+	ck_assert_int_eq(store_feature_page(s, src, NULL, 7, 1, 100, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 3); /* 6, 3, 0 */
+	ck_assert_int_eq(page[0].index, 6);
+	/* the explanation map, read a slice at a time (as the list's idle
+	 * moments do) before the first filter */
+	int steps = 0, more;
+	while ((more = store_filter_warm(s, src, 1000, &e)) == 1)
+		steps++;
+	ck_assert_int_eq(more, 0);
+	ck_assert_int_eq(steps, (N + (N + 6) / 7) / 1000);
+	/* a rare word: counted, the other source's rows left out */
+	store_filter *f;
+	ck_assert_int_eq(store_filter_new(s, src, "golden", &f, &e), 0);
+	ck_assert_int_eq(f->n_expl, 8);
+	ck_assert_uint_eq(f->n_idx, 8);
+	ck_assert_int_eq(store_feature_page(s, src, f, INT64_MIN, 0, 100, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 8);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(page[i].index, 3 * (int64_t)(500 * i + 1));
+	ck_assert_int_eq(store_feature_page(s, src, f, page[3].index, 1, 2, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(page[0].index, 3 * 1001);
+	store_filter_free(f);
+	/* a word in every explanation: each feature once, in pages */
+	ck_assert_int_eq(store_filter_new(s, src, "feature", &f, &e), 0);
+	ck_assert_int_eq(f->n_expl, N + (N + 6) / 7);
+	ck_assert_uint_eq(f->n_idx, N);
+	seen = 0;
+	from = INT64_MIN;
+	do {
+		ck_assert_int_eq(store_feature_page(s, src, f, from, 0, 100, page, &n, &e), 0);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(page[i].index, 3 * (int64_t)(seen + i));
+		seen += n;
+		from = n ? page[n - 1].index : from;
+	} while (n == 100);
+	ck_assert_uint_eq(seen, N);
+	ck_assert_int_eq(store_feature_page(s, src, f, INT64_MAX, 1, 10, page, &n, &e), 0);
+	ck_assert_int_eq(page[0].index, 3 * (N - 1));
+	ck_assert_int_eq(store_feature_page(s, src, f, 2, 0, 3, page, &n, &e), 0);
+	ck_assert_int_eq(page[0].index, 3);
+	store_filter_free(f);
+	/* a filter that no explanation matches; a bad one */
+	ck_assert_int_eq(store_filter_new(s, src, "nothing", &f, &e), 0);
+	ck_assert_int_eq(f->n_expl, 0);
+	ck_assert_int_eq(store_feature_page(s, src, f, INT64_MIN, 0, 100, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 0);
+	store_filter_free(f);
+	ck_assert_int_eq(store_filter_new(s, src, "(golden", &f, &e), STORE_NOTFOUND);
+	ck_assert_int_eq(store_filter_new(s, wide, "golden", &f, &e), 0);
+	ck_assert_uint_eq(f->n_idx, 2);
+	ck_assert_int_eq(f->idx[1], (int64_t)1 << 33);
+	ck_assert_int_eq(store_feature_page(s, wide, f, 1, 0, 10, page, &n, &e), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(page[0].index, (int64_t)1 << 33);
+	store_filter_free(f);
 	store_close(s);
 }
 END_TEST
@@ -482,6 +649,7 @@ int main(void)
 	tcase_add_test(tc, roundtrip);
 	tcase_add_test(tc, search);
 	tcase_add_test(tc, search_common_words);
+	tcase_add_test(tc, feature_pages);
 	tcase_add_test(tc, rollback_keeps_ids_consistent);
 	tcase_add_test(tc, refuses_foreign_and_newer);
 	tcase_add_test(tc, damaged_file);

@@ -67,18 +67,22 @@ action action_for_key(int key)
 	return ACT_NONE;
 }
 
+void action_write_roff_entry(FILE *f, action a, const char *help)
+{
+	fputs(".TP\n.B ", f);
+	for (const char *k = action_table[a].keys; *k; k++) {
+		if (*k == '\\' || *k == '-')
+			fputc('\\', f);
+		fputc(*k == ' ' ? ',' : *k, f);
+		if (*k == ' ')
+			fputc(' ', f);
+	}
+	fprintf(f, "\n%s (%s).\n", help ? help : action_table[a].help, action_table[a].name);
+}
+
 void action_write_roff(FILE *f)
 {
 	fputs(".\\\" Generated from ui/actions.def by `make man-keys`: do not edit.\n", f);
-	for (int a = ACT_NONE + 1; a < ACT__COUNT; a++) {
-		fputs(".TP\n.B ", f);
-		for (const char *k = action_table[a].keys; *k; k++) {
-			if (*k == '\\' || *k == '-')
-				fputc('\\', f);
-			fputc(*k == ' ' ? ',' : *k, f);
-			if (*k == ' ')
-				fputc(' ', f);
-		}
-		fprintf(f, "\n%s (%s).\n", action_table[a].help, action_table[a].name);
-	}
+	for (int a = ACT_NONE + 1; a < ACT__COUNT; a++)
+		action_write_roff_entry(f, (action)a, NULL);
 }

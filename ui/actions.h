@@ -27,8 +27,10 @@ action action_for_key(int key);
  * the usual alternative codes terminals send. */
 int key_is(int key, const char *name);
 
-/* Writes the man page's key table (roff) to f. */
+/* Writes the man page's key table (roff) to f: every action; one entry
+ * (help NULL: the action's own). */
 #include <stdio.h>
 void action_write_roff(FILE *f);
+void action_write_roff_entry(FILE *f, action a, const char *help);
 
 #endif

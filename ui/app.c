@@ -3,11 +3,27 @@
 #include "config.h"
 #include "app.h"
 #include "core.h"
+#include "esc.h"
 #include "steer.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Rows the status line may wrap into. */
+#define APP_STATUS_ROWS 3
+
+const view_key app_keys[] = {
+	{ACT_UP, NULL}, {ACT_DOWN, NULL}, {ACT_PGUP, NULL}, {ACT_PGDN, NULL}, {ACT_TOP, NULL}, {ACT_BOTTOM, NULL},
+	{ACT_BACK, NULL}, {ACT_SEARCH, NULL}, {ACT_COMMAND, NULL}, {ACT_LISTS, NULL}, {ACT_STEER, NULL},
+	{ACT_STEER_LOG, NULL}, {ACT_MOUSE, NULL}, {ACT_HELP, NULL}, {ACT_REDRAW, NULL}, {ACT_QUIT, NULL},
+	{ACT_NONE, NULL},
+};
+
+const view_ops *const app_views[] = {
+	&view_catalog_ops, &view_features_ops, &view_feature_ops, &view_search_ops, &view_test_ops, &view_infer_ops,
+	&view_steer_ops, &view_steerlog_ops, &view_lists_ops, &view_list_ops, &view_help_ops, &view_empty_ops, NULL,
+};
 
 app *app_new(store *db, store_user *user, const char *db_path)
 {
@@ -87,71 +103,245 @@ void app_status(app *a, int err, const char *fmt, ...)
 	a->status_err = err;
 }
 
+/* ------------------------------------------------------------ the prompt */
+
 void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn cb)
 {
 	a->prompting = 1;
+	a->prompt_multiline = 0;
+	a->prompt_dirty = 0;
 	snprintf(a->prompt_label, sizeof a->prompt_label, "%s", label);
 	sb_clear(&a->prompt_text);
 	if (init)
-		sb_adds(&a->prompt_text, init);
+		sb_add(&a->prompt_text, init, strnlen(init, APP_PROMPT_MAX));
 	a->prompt_cb = cb;
 	a->prompt_changed = NULL;
+	a->prompt_complete = NULL;
 	a->prompt_view = v;
 }
 
-void app_render(app *a, grid *g)
+void app_prompt_live(app *a, view *v, const char *label, const char *init, prompt_fn cb, prompt_fn changed)
 {
-	grid_clear(g);
-	if (g->rows < APP_MIN_ROWS || g->cols < APP_MIN_COLS) {
-		grid_printf(g, 0, 0, -1, ST_ERROR, "Terminal too small: %dx%d", g->cols, g->rows);
-		if (g->rows > 1)
-			grid_printf(g, 1, 0, -1, ST_NORMAL, "saex needs at least %dx%d.", APP_MIN_COLS,
-			            APP_MIN_ROWS);
-		if (g->rows > 2)
-			grid_printf(g, 2, 0, -1, ST_DIM, "Resize, or press q to quit.");
-		return;
+	app_prompt(a, v, label, init, cb);
+	a->prompt_changed = changed;
+	a->prompt_dirty = 1;
+}
+
+void app_prompt_multiline(app *a)
+{
+	a->prompt_multiline = 1;
+}
+
+void app_prompt_completion(app *a, prompt_complete_fn fn)
+{
+	a->prompt_complete = fn;
+}
+
+/* Tells a live prompt's preview of the edits since it last heard. */
+static void app_prompt_settle(app *a)
+{
+	if (a->prompting && a->prompt_dirty && a->prompt_changed)
+		a->prompt_changed(a, a->prompt_view, a->prompt_text.p ? a->prompt_text.p : "");
+	a->prompt_dirty = 0;
+}
+
+/* Appends bytes typed or pasted: a line break stays one in a multi-line
+ * prompt and is a space in others, \r\n is one line break, a tab a space;
+ * other controls are dropped (the text is the user's, not a command).
+ * Returns the bytes that did not fit. */
+static size_t app_prompt_insert(app *a, const char *text, size_t n)
+{
+	sb *t = &a->prompt_text;
+	size_t i = 0;
+	sb_grow(t, n < APP_PROMPT_MAX ? n : APP_PROMPT_MAX);
+	for (; i < n && t->n < APP_PROMPT_MAX; i++) {
+		unsigned char c = (unsigned char)text[i];
+		if (c == '\r' && i + 1 < n && text[i + 1] == '\n')
+			continue;
+		if (c == '\r' || c == '\n')
+			sb_addc(t, a->prompt_multiline ? '\n' : ' ');
+		else if (c == '\t')
+			sb_addc(t, ' ');
+		else if (c >= 0x20 && c != 0x7f)
+			sb_addc(t, (char)c);
 	}
-	view *v = app_top(a);
-	/* Title bar: saex, the database, the view. */
+	a->prompt_dirty = 1;
+	return n - i;
+}
+
+/* Drops the last character (a whole UTF-8 sequence). */
+static void app_prompt_backspace(app *a)
+{
+	sb *t = &a->prompt_text;
+	while (t->n && (t->p[t->n - 1] & 0xc0) == 0x80)
+		t->n--;
+	if (t->n)
+		t->n--;
+	if (t->p)
+		t->p[t->n] = 0;
+	a->prompt_dirty = 1;
+}
+
+static int app_prompt_key(app *a, int key)
+{
+	sb *t = &a->prompt_text;
+	if (key_is(key, "Enter")) {
+		char *text = xstrdup(t->p ? t->p : "");
+		a->prompting = 0;
+		int r = a->prompt_cb(a, a->prompt_view, text);
+		free(text);
+		return r | H_REDRAW;
+	}
+	if (key_is(key, "Esc")) {
+		a->prompting = 0;
+		a->prompt_cb(a, a->prompt_view, NULL);
+		return H_REDRAW;
+	}
+	if (key_is(key, "Backspace")) {
+		app_prompt_backspace(a);
+		return H_REDRAW;
+	}
+	if (key == 0x15) { /* C-u */
+		sb_clear(t);
+		a->prompt_dirty = 1;
+		return H_REDRAW;
+	}
+	if (key_is(key, "Tab") && a->prompt_complete) {
+		const char *next = a->prompt_complete(a, a->prompt_view, t->p ? t->p : "");
+		if (next) {
+			sb_clear(t);
+			app_prompt_insert(a, next, strlen(next));
+		}
+		return H_REDRAW;
+	}
+	/* Text arrives as bytes (UTF-8 from the terminal); keep printable ones. */
+	if (key >= 0x20 && key < 0x100 && key != 0x7f) {
+		char c = (char)key;
+		if (app_prompt_insert(a, &c, 1))
+			app_status(a, 1, "the text is at its longest (%d bytes)", APP_PROMPT_MAX);
+		return H_REDRAW;
+	}
+	return H_NONE;
+}
+
+int app_paste(app *a, const char *text, size_t n)
+{
+	if (!a->prompting) {
+		app_status(a, 0, "pasted text is for prompts (/, :, t, I, ...): %zu bytes not used", n);
+		return H_REDRAW;
+	}
+	size_t left = app_prompt_insert(a, text, n);
+	if (left)
+		app_status(a, 1, "the text is at its longest (%d bytes): %zu pasted bytes dropped", APP_PROMPT_MAX, left);
+	return H_REDRAW;
+}
+
+/* The prompt line: label, then as much of the end of the text as fits
+ * (read from the end, so a long text costs what the screen shows), a cut
+ * mark where its start is hidden, and the cursor. */
+static void app_render_prompt(app *a, grid *g, int row)
+{
+	int w = grid_printf(g, row, 0, g->cols / 2, ST_KEY, "%s", a->prompt_label);
+	int room = g->cols - w - 1;
+	const char *t = a->prompt_text.p ? a->prompt_text.p : "";
+	size_t n = a->prompt_text.n, budget = (size_t)room * 4 + 16, start = n > budget ? n - budget : 0;
+	while (start > 0 && start < n && (t[start] & 0xc0) == 0x80)
+		start++;
+	sb esc = {0};
+	esc_append(&esc, t + start, n - start, SAEX_ESC_NL_ARROW | (g->ascii ? SAEX_ESC_ASCII : 0));
+	const char *e = esc.p ? esc.p : "";
+	size_t skip = 0;
+	int cut = start > 0;
+	while (grid_width(g, e + skip, esc.n - skip, 0) > room - cut) {
+		cut = 1;
+		skip++;
+		while (skip < esc.n && (e[skip] & 0xc0) == 0x80)
+			skip++;
+	}
+	if (cut)
+		w += grid_text(g, row, w, 1, ST_DIM, g->ascii ? "~" : "\xe2\x80\xa6", g->ascii ? 1 : 3, 0);
+	int u = grid_text(g, row, w, g->cols - w - 1, ST_NORMAL, e + skip, esc.n - skip, 0);
+	grid_fill(g, row, w + u, 1, ST_CURSOR);
+	sb_free(&esc);
+}
+
+/* ------------------------------------------------------------ the screen */
+
+static void app_render_small(grid *g)
+{
+	grid_printf(g, 0, 0, -1, ST_ERROR, "Terminal too small: %dx%d", g->cols, g->rows);
+	if (g->rows > 1)
+		grid_printf(g, 1, 0, -1, ST_NORMAL, "saex needs at least %dx%d.", APP_MIN_COLS, APP_MIN_ROWS);
+	if (g->rows > 2)
+		grid_printf(g, 2, 0, -1, ST_DIM, "Resize, or press q to quit.");
+}
+
+static void app_render_title(app *a, grid *g, const view *v)
+{
 	grid_fill(g, 0, 0, g->cols, ST_HEADER);
 	int x = grid_printf(g, 0, 0, -1, ST_HEADER, " saex ");
 	if (a->db_path) {
 		const char *base = strrchr(a->db_path, '/');
-		x += grid_text(g, 0, x, -1, ST_HEADER, base ? base + 1 : a->db_path,
-		               strlen(base ? base + 1 : a->db_path), 0);
+		base = base ? base + 1 : a->db_path;
+		x += grid_text(g, 0, x, g->cols / 3, ST_HEADER, base, strlen(base), 0);
 	}
 	if (v && v->title[0]) {
 		x += grid_printf(g, 0, x, -1, ST_HEADER, "  ");
 		grid_text(g, 0, x, g->cols - x - 8, ST_HEADER, v->title, strlen(v->title), 0);
 	}
 	grid_printf(g, 0, g->cols - 7, 7, ST_HEADER, " ? help");
-	if (v)
-		v->ops->draw(v, a, g, 1, g->rows - 2);
-	/* Bottom line: the prompt, else the status. */
-	int last = g->rows - 1;
-	if (a->prompting) {
-		int w = grid_printf(g, last, 0, -1, ST_KEY, "%s", a->prompt_label);
-		const char *t = a->prompt_text.p ? a->prompt_text.p : "";
-		/* Show the end of long input. */
-		int tw = grid_width(g, t, strlen(t), 0), room = g->cols - w - 1;
-		while (tw > room && *t) {
-			t++;
-			while ((*t & 0xc0) == 0x80)
-				t++;
-			tw = grid_width(g, t, strlen(t), 0);
-		}
-		int u = grid_text(g, last, w, room, ST_NORMAL, t, strlen(t), 0);
-		grid_fill(g, last, w + u, 1, ST_CURSOR);
-	} else if (a->status[0]) {
-		grid_text(g, last, 0, -1, a->status_err ? ST_ERROR : ST_STATUS, a->status,
-		          strlen(a->status), 0);
+}
+
+void app_render(app *a, grid *g)
+{
+	app_prompt_settle(a);
+	grid_clear(g);
+	if (g->rows < APP_MIN_ROWS || g->cols < APP_MIN_COLS) {
+		app_render_small(g);
+		return;
 	}
+	view *v = app_top(a);
+	app_render_title(a, g, v);
+	/* Bottom: the prompt, else the status wrapped into up to 3 rows. */
+	int st_rows = 1;
+	if (!a->prompting && a->status[0])
+		st_rows = grid_wrap(NULL, g, 0, 0, g->cols, APP_STATUS_ROWS, ST_STATUS, a->status, strlen(a->status), 0, NULL);
+	int last = g->rows - st_rows;
+	if (v)
+		v->ops->draw(v, a, g, 1, last - 1);
+	for (int r = last; r < g->rows; r++)
+		grid_fill(g, r, 0, g->cols, ST_NORMAL);
+	if (a->prompting)
+		app_render_prompt(a, g, last);
+	else if (a->status[0])
+		grid_wrap(g, NULL, last, 0, g->cols, st_rows, a->status_err ? ST_ERROR : ST_STATUS, a->status,
+		          strlen(a->status), 0, NULL);
+}
+
+/* ------------------------------------------------------------ commands */
+
+/* ":index N": feature N of the SAE the view is about. */
+static int app_command_index(app *a, view *v, const char *arg)
+{
+	char *end;
+	long long n = strtoll(arg, &end, 10);
+	if (!*arg || *end || n < 0) {
+		app_status(a, 1, "index '%s': a feature index (0, 1, ...)", arg);
+		return H_REDRAW;
+	}
+	if (!v || !v->scope.model[0] || !v->scope.source[0]) {
+		app_status(a, 1, "index %lld: open an SAE first (its feature list, a dashboard)", n);
+		return H_REDRAW;
+	}
+	saex_fid id = v->scope;
+	id.index = n;
+	char err[600];
+	return app_open(a, view_feature_new(a, &id, err, sizeof err), err);
 }
 
 /* ":open ID", ":search TEXT", ":index N", ":quit". */
 static int app_command(app *a, view *v, const char *text)
 {
-	(void)v;
 	if (!text)
 		return H_REDRAW;
 	while (*text == ' ' || *text == ':')
@@ -171,6 +361,8 @@ static int app_command(app *a, view *v, const char *text)
 		app_push(a, view_search_new(a, arg, NULL, NULL));
 		return H_REDRAW;
 	}
+	if (cl == 5 && !strncmp(text, "index", 5))
+		return app_command_index(a, v, arg ? arg : "");
 	if (cl == 0)
 		return H_REDRAW;
 	/* A bare id opens it too. */
@@ -179,7 +371,7 @@ static int app_command(app *a, view *v, const char *text)
 		app_open_id(a, text);
 		return H_REDRAW;
 	}
-	app_status(a, 1, "unknown command '%.*s' (open ID, search TEXT, quit)", (int)cl, text);
+	app_status(a, 1, "unknown command '%.*s' (open ID, search TEXT, index N, quit)", (int)cl, text);
 	return H_REDRAW;
 }
 
@@ -224,60 +416,76 @@ int app_open_id(app *a, const char *text)
 	return 0;
 }
 
-void app_prompt_live(app *a, view *v, const char *label, const char *init, prompt_fn cb, prompt_fn changed)
+void app_copy_id(app *a, const saex_fid *id)
 {
-	app_prompt(a, v, label, init, cb);
-	a->prompt_changed = changed;
-	if (changed)
-		changed(a, v, a->prompt_text.p ? a->prompt_text.p : "");
+	if (!saex_fid_valid_name(id->model) || !saex_fid_valid_name(id->source) || id->index < 0) {
+		app_status(a, 1, "not copied: the feature's id holds characters an id cannot have (a damaged database?)");
+		return;
+	}
+	char text[3 * SAEX_ID_MAX], url[4 * SAEX_ID_MAX];
+	saex_fid_format(id, text, sizeof text);
+	int local = a->db && store_source_local(a->db, id->model, id->source);
+	if (!local)
+		saex_fid_url(id, url, sizeof url);
+	free(a->osc52);
+	a->osc52 = local ? xstrdup(text) : xasprintf("%s %s", text, url);
+	if (!esc_is_clean(a->osc52, strlen(a->osc52))) { /* cannot be, after the checks above */
+		free(a->osc52);
+		a->osc52 = NULL;
+		return;
+	}
+	app_status(a, 0, "sent %s%s to the terminal's clipboard (OSC 52; some terminals ignore it)", text,
+	           local ? "" : " and its URL");
 }
 
-static int app_prompt_edit(app *a, int key);
-
-/* Line editing in the prompt; a live prompt hears of every change. */
-static int app_prompt_key(app *a, int key)
+int app_step(app *a, view *v, const saex_fid *from, int dir, saex_fid *out)
 {
-	size_t before = a->prompt_text.n;
-	int r = app_prompt_edit(a, key);
-	if (a->prompting && a->prompt_changed && (a->prompt_text.n != before || key == 0x15))
-		a->prompt_changed(a, a->prompt_view, a->prompt_text.p ? a->prompt_text.p : "");
-	return r;
+	int at = a->depth - 1;
+	while (at >= 0 && a->stack[at] != v)
+		at--;
+	view *below = at > 0 ? a->stack[at - 1] : NULL;
+	if (below && below->ops->step) {
+		if (below->ops->step(below, a, dir, out) == 0)
+			return 0;
+		app_status(a, 0, "no %s feature in the list this dashboard came from", dir > 0 ? "next" : "previous");
+		return -1;
+	}
+	/* Not opened from a list: the SAE's next feature that exists. */
+	int64_t sid;
+	saex_fid names;
+	saex_err e = {{0}, 0};
+	char spec[2 * SAEX_ID_MAX + 2];
+	store_feat_row row;
+	size_t n = 0;
+	snprintf(spec, sizeof spec, "%s/%s", from->model, from->source);
+	if (store_source_find(a->db, spec, &sid, &names, &e) ||
+	    store_feature_page(a->db, sid, NULL, from->index, dir < 0, 1, &row, &n, &e)) {
+		app_status(a, 1, "%s", e.msg);
+		return -1;
+	}
+	if (!n) {
+		app_status(a, 0, "%s/%s has no feature %s %lld", from->model, from->source, dir > 0 ? "after" : "before",
+		           (long long)from->index);
+		return -1;
+	}
+	*out = *from;
+	out->index = row.index;
+	return 0;
 }
 
-static int app_prompt_edit(app *a, int key)
+/* ------------------------------------------------------------ keys */
+
+/* The status line's word for an action the view does not have. */
+static void app_not_here(app *a, view *v, action act, int key)
 {
-	sb *t = &a->prompt_text;
-	if (key_is(key, "Enter")) {
-		char *text = xstrdup(t->p ? t->p : "");
-		a->prompting = 0;
-		int r = a->prompt_cb(a, a->prompt_view, text);
-		free(text);
-		return r | H_REDRAW;
-	}
-	if (key_is(key, "Esc")) {
-		a->prompting = 0;
-		a->prompt_cb(a, a->prompt_view, NULL);
-		return H_REDRAW;
-	}
-	if (key_is(key, "Backspace")) {
-		while (t->n && (t->p[t->n - 1] & 0xc0) == 0x80)
-			t->n--;
-		if (t->n)
-			t->n--;
-		if (t->p)
-			t->p[t->n] = 0;
-		return H_REDRAW;
-	}
-	if (key == 0x15) { /* C-u */
-		sb_clear(t);
-		return H_REDRAW;
-	}
-	/* Text arrives as bytes (UTF-8 from the terminal); keep printable ones. */
-	if (key >= 0x20 && key < 0x100 && key != 0x7f && t->n < 1000) {
-		sb_addc(t, (char)key);
-		return H_REDRAW;
-	}
-	return H_NONE;
+	const action_info *ai = action_get(act);
+	char k[16];
+	if (key >= 0x20 && key < 0x7f)
+		snprintf(k, sizeof k, "%c", key);
+	else
+		snprintf(k, sizeof k, "%.*s", (int)strcspn(ai->keys, " "), ai->keys);
+	app_status(a, 0, "%s (%s) does nothing in %s; ? lists its keys", k, ai->name,
+	           v && v->title[0] ? v->title : "this view");
 }
 
 int app_key(app *a, int key)
@@ -302,11 +510,15 @@ int app_key(app *a, int key)
 			app_pop(a);
 		return H_REDRAW;
 	case ACT_HELP:
-		if (!v || v->ops->name[0] != 'h')
-			app_push(a, view_help_new(a));
+		if (!v || v->ops != &view_help_ops)
+			app_push(a, view_help_new(a, v));
 		return H_REDRAW;
 	case ACT_SEARCH:
-		if (a->db)
+		if (!a->db)
+			app_status(a, 1, "no database open: nothing to search");
+		else if (v && v->scope.model[0] && v->scope.source[0])
+			app_search_prompt(a, v, v->scope.model, v->scope.source);
+		else
 			app_search_prompt(a, v, NULL, NULL);
 		return H_REDRAW;
 	case ACT_LISTS:
@@ -321,7 +533,7 @@ int app_key(app *a, int key)
 	case ACT_REDRAW:
 		return H_REDRAW;
 	case ACT_STEER:
-		if (!v || strcmp(v->ops->name, "steer"))
+		if (!v || v->ops != &view_steer_ops)
 			app_push(a, view_steer_new(a));
 		return H_REDRAW;
 	case ACT_STEER_LOG: {
@@ -334,7 +546,8 @@ int app_key(app *a, int key)
 		                          : "mouse off");
 		return H_REDRAW;
 	default:
-		return H_NONE;
+		app_not_here(a, v, act, key);
+		return H_REDRAW;
 	}
 }
 

@@ -17,6 +17,12 @@ enum { H_NONE = 0, H_HANDLED = 1, H_REDRAW = 2, H_QUIT = 4 };
 typedef struct app app;
 typedef struct view view;
 
+/* A key of a view with what it does there, for the view's help. */
+typedef struct view_key {
+	action act;
+	const char *help;
+} view_key;
+
 typedef struct view_ops {
 	const char *name;
 	/* Fills rows [top, top + height) of g with the view's body. */
@@ -29,15 +35,28 @@ typedef struct view_ops {
 	/* NULL, or one step of work under way: returns 1 when it did one (and
 	 * wants a redraw and another call), 0 when there is nothing to do. */
 	int (*tick)(view *v, app *a);
+	/* The view's own keys (ACT_NONE ends the list), shown first by ?. */
+	const view_key *keys;
+	/* NULL, or n/p on a dashboard opened from this list: moves the
+	 * selection by dir (+1 or -1) and gives its feature; -1 at an end. */
+	int (*step)(view *v, app *a, int dir, saex_fid *out);
 } view_ops;
 
 struct view {
 	const view_ops *ops;
 	char title[256];
+	saex_fid scope;         /* the SAE the view is about; model "" when none */
 };
 
 /* A prompt's answer: called with the text typed (Enter) or NULL (Esc). */
 typedef int (*prompt_fn)(app *a, view *v, const char *text);
+/* Tab in a prompt: the text that follows `text` among the choices (the
+ * first when text is none of them), or NULL when there are none. */
+typedef const char *(*prompt_complete_fn)(app *a, view *v, const char *text);
+
+/* The longest text a prompt holds (bytes); the rest of a paste is dropped
+ * with a word on the status line. */
+#define APP_PROMPT_MAX 65536
 
 struct app {
 	store *db;              /* NULL: no database (a screen says how to make one) */
@@ -49,10 +68,13 @@ struct app {
 	int status_err;
 	/* prompt */
 	int prompting;
+	int prompt_multiline;   /* line breaks are text (else a pasted one is a space) */
+	int prompt_dirty;       /* edited since prompt_changed last heard */
 	char prompt_label[64];
 	sb prompt_text;
 	prompt_fn prompt_cb;
-	prompt_fn prompt_changed; /* NULL, or called after each edit */
+	prompt_fn prompt_changed; /* NULL, or called with the text before a frame */
+	prompt_complete_fn prompt_complete;
 	view *prompt_view;
 	/* the linked core: loaded models and SAEs, live tests (ui/core.h) */
 	struct ui_core *core;
@@ -73,13 +95,28 @@ void app_pop(app *a);
 int app_open(app *a, view *v, const char *err);
 view *app_top(app *a);
 void app_status(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Opens the one-line prompt on the status line for view v: label, then
+ * text (init, may be NULL) edited by keys; Enter calls cb with the text,
+ * Esc with NULL. Pasted text (app_paste: a terminal's bracketed paste)
+ * goes into the text: a pasted line break is a space, or stays a line
+ * break after app_prompt_multiline. */
 void app_prompt(app *a, view *v, const char *label, const char *init, prompt_fn cb);
-/* As app_prompt; changed sees the text after every edit (a preview). */
+/* As app_prompt; changed sees the text before each frame that follows an
+ * edit (a preview), once however many keys came. */
 void app_prompt_live(app *a, view *v, const char *label, const char *init, prompt_fn cb, prompt_fn changed);
-/* Renders the whole screen (title, body, status or prompt) into g. */
+/* The open prompt keeps line breaks (texts for the model). */
+void app_prompt_multiline(app *a);
+/* The open prompt completes with Tab through fn's choices. */
+void app_prompt_completion(app *a, prompt_complete_fn fn);
+/* Renders the whole screen (title, body, status or prompt) into g; first
+ * brings a live prompt's preview up to date. */
 void app_render(app *a, grid *g);
 /* Feeds one key: prompt editing or an action. Returns H_* flags. */
 int app_key(app *a, int key);
+/* Text pasted as a whole (bracketed paste): into the prompt when one is
+ * open, else dropped with a word on the status line; never read as keys.
+ * Returns H_* flags. */
+int app_paste(app *a, const char *text, size_t n);
 /* Prompts for a search scoped to model/source (NULL: everything). */
 void app_search_prompt(app *a, view *v, const char *model, const char *source);
 /* Mouse input (when a->mouse): MOUSE_* (actions.h) at screen (row, col).
@@ -91,16 +128,33 @@ int app_mouse(app *a, int what, int row, int col);
 int list_click(view *v, app *a, int *sel, int top, int n, int row, int header);
 /* Opens a feature's dashboard from an id string; 0 when done. */
 int app_open_id(app *a, const char *id);
+/* y: sends a feature's id (and its Neuronpedia URL, for features of
+ * Neuronpedia's SAEs) to the terminal's clipboard (OSC 52). An id that is
+ * not a valid feature id (a damaged database) is refused: nothing from the
+ * data reaches the clipboard unchecked. */
+void app_copy_id(app *a, const saex_fid *id);
+/* n/p on a dashboard v: the next (dir 1) or previous feature of the list
+ * the dashboard was opened from (the view below it, when it has a step
+ * op), else of its SAE by index. 0 with *out, or -1 after saying why. */
+int app_step(app *a, view *v, const saex_fid *from, int dir, saex_fid *out);
+/* The keys every view has (movement, quit, help, ...), for the help. */
+extern const view_key app_keys[];
+/* Every view's ops, for the man page's key tables (NULL-terminated). */
+extern const view_ops *const app_views[];
 /* Smallest usable terminal. */
 #define APP_MIN_ROWS 10
 #define APP_MIN_COLS 40
 
-/* The views (ui/view_*.c). */
+/* The views (ui/view_*.c) and their ops. */
+extern const view_ops view_catalog_ops, view_features_ops, view_feature_ops, view_search_ops, view_help_ops,
+	view_empty_ops, view_lists_ops, view_list_ops, view_steer_ops, view_steerlog_ops, view_infer_ops,
+	view_test_ops;
 view *view_catalog_new(app *a);
 view *view_features_new(app *a, int64_t source_id, const saex_fid *names);
 view *view_feature_new(app *a, const saex_fid *id, char *err, size_t errlen);
 view *view_search_new(app *a, const char *query, const char *model, const char *source);
-view *view_help_new(app *a);
+/* The keys of view `of` (may be NULL) and those of every view. */
+view *view_help_new(app *a, view *of);
 view *view_empty_new(app *a);
 view *view_lists_new(app *a);
 /* list NULL: the starred features. */

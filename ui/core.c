@@ -36,6 +36,7 @@ static void src_free(core_src *s)
 	free(s->dec_norm);
 	free(s->model_dir);
 	free(s->sae_dir);
+	free(s->warning);
 	free(s);
 }
 
@@ -146,6 +147,21 @@ int core_source(ui_core *c, store *db, int64_t source_id, core_src **out, char *
 		src_free(s);
 		return -1;
 	}
+	int fit = store_weights_fit(db, source_id, s->sae, s->model, why, sizeof why);
+	if (fit && (fit == STORE_EBAD || rc != 0 || !store_weights_forced(db, source_id, s->model_dir, s->sae_dir))) {
+		if (fit == STORE_EBAD)
+			snprintf(err, errlen, "%s", why);
+		else if (rc == 0)
+			snprintf(err, errlen, "the weights attached to this SAE do not fit it: %s (saex attach --force "
+			         "uses them all the same)", why);
+		else
+			snprintf(err, errlen, "the SAE found in the Hugging Face cache for this source does not fit it: %s "
+			         "(saex attach --force uses it all the same)", why);
+		src_free(s);
+		return -1;
+	}
+	if (fit)
+		s->warning = xasprintf("attached with --force although they do not fit: %s", why);
 	s->tok = saex_tok_load(s->model_dir, why, sizeof why); /* optional: --ids only without it */
 	const saex_sae_info *in = saex_sae_get_info(s->sae);
 	s->dec_norm = xmalloc((size_t)in->d_sae * sizeof *s->dec_norm);

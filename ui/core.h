@@ -22,6 +22,8 @@ typedef struct core_src {
 	saex_tok *tok;        /* NULL when the model folder has no tokenizer */
 	saex_sae *sae;
 	double *dec_norm;     /* per feature |W_dec[i]|, for folded values */
+	char *warning;        /* NULL, or why these weights (attached with
+	                       * --force) do not fit the source */
 } core_src;
 
 ui_core *core_new(void);
@@ -31,9 +33,11 @@ struct store;
 /* The loaded weights of a source, loading them on first use: those
  * attached (saex attach, saex build), else the source's Hugging Face
  * repository and folder (from its export) found in the local Hugging Face
- * cache with the model its cfg.json names. -1 with err filled (none found:
- * says how to attach them; a folder that does not load: the loader's
- * message). */
+ * cache with the model its cfg.json names. The weights must fit the source
+ * (store_weights_fit) unless they were attached with --force (then
+ * warning says how they differ). -1 with err filled (none found: says how
+ * to attach them; a folder that does not load: the loader's message;
+ * weights that do not fit: what differs). */
 int core_source(ui_core *c, struct store *db, int64_t source_id, core_src **out, char *err, size_t errlen);
 
 /* A live test: the text's tokens (BOS first when the tokenizer has one, as

@@ -9,9 +9,18 @@
 
 #include <curses.h>
 #include <term.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* Bracketed paste (xterm's mode 2004): the terminal wraps pasted text in
+ * ESC [ 200 ~ ... ESC [ 201 ~, so a paste is text, never keys. */
+#define DRAW_PASTE_ON "\033[?2004h"
+#define DRAW_PASTE_OFF "\033[?2004l"
+#define DRAW_PASTE_END "\033[201~"
+/* The key code curses gives for the paste's opening sequence. */
+#define DRAW_KEY_PASTE (KEY_MAX + 1)
 
 static attr_t draw_attr[ST__COUNT];
 
@@ -34,6 +43,7 @@ static void draw_styles(int colors)
 	draw_attr[ST_MAXTOKEN] = A_BOLD | A_UNDERLINE | A_REVERSE;
 	draw_attr[ST_CURSOR] = A_REVERSE | A_BLINK;
 	draw_attr[ST_BAR] = A_NORMAL;
+	draw_attr[ST_TOKEN_ALT] = A_NORMAL;
 	for (int k = 1; k <= 8; k++)
 		draw_attr[ST_HEAT0 + k] = k > 4 ? A_BOLD | A_UNDERLINE : A_UNDERLINE;
 	if (!colors)
@@ -47,6 +57,13 @@ static void draw_styles(int colors)
 	draw_attr[ST_LINK] = A_UNDERLINE | COLOR_PAIR(pair++);
 	init_pair(pair, COLOR_GREEN, -1);
 	draw_attr[ST_BAR] = COLOR_PAIR(pair++);
+	/* a mid grey that reads on dark and light backgrounds; dim on 8 */
+	if (colors >= 256) {
+		init_pair(pair, 244, -1);
+		draw_attr[ST_TOKEN_ALT] = COLOR_PAIR(pair++);
+	} else {
+		draw_attr[ST_TOKEN_ALT] = A_DIM;
+	}
 	for (int k = 1; k <= 8; k++) {
 		init_pair(pair, COLOR_BLACK, (short)(colors >= 256 ? heat256[k] : heat8[k]));
 		draw_attr[ST_HEAT0 + k] = COLOR_PAIR(pair++);
@@ -56,6 +73,39 @@ static void draw_styles(int colors)
 }
 
 static SCREEN *draw_screen;
+static void (*draw_curses_tstp)(int); /* curses' Ctrl-Z handler */
+
+static void draw_raw(const char *seq)
+{
+	if (write(1, seq, strlen(seq)) < 0) {
+		/* the terminal is gone: nothing to do */
+	}
+}
+
+/* Ctrl-Z: bracketed paste off while stopped (the shell and what runs
+ * meanwhile would get the markers), on again when continued. */
+static void draw_on_tstp(int sig)
+{
+	draw_raw(DRAW_PASTE_OFF);
+	if (draw_curses_tstp)
+		draw_curses_tstp(sig);
+	draw_raw(DRAW_PASTE_ON);
+}
+
+/* Keys terminals send that their terminfo entry may not name: Home and End
+ * as tmux and rxvt send them under TERM=xterm-256color, so that they are
+ * never read as Esc and letters. */
+static void draw_define_keys(void)
+{
+	static const struct { const char *seq; int key; } keys[] = {
+		{"\033[1~", KEY_HOME}, {"\033[4~", KEY_END}, {"\033[7~", KEY_HOME}, {"\033[8~", KEY_END},
+		{"\033[H", KEY_HOME}, {"\033[F", KEY_END}, {"\033OH", KEY_HOME}, {"\033OF", KEY_END},
+		{"\033[200~", DRAW_KEY_PASTE},
+	};
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (key_defined(keys[i].seq) <= 0)
+			define_key(keys[i].seq, keys[i].key);
+}
 
 int draw_start(int *colors)
 {
@@ -81,6 +131,7 @@ int draw_start(int *colors)
 	keypad(stdscr, TRUE);
 	set_escdelay(25);
 	curs_set(0);
+	draw_define_keys();
 	const char *nc = getenv("NO_COLOR");
 	*colors = 0;
 	if (has_colors() && !(nc && *nc)) {
@@ -89,6 +140,18 @@ int draw_start(int *colors)
 		*colors = COLORS >= 256 ? 256 : 8;
 	}
 	draw_styles(*colors);
+	fflush(stdout);
+	draw_raw(DRAW_PASTE_ON);
+	struct sigaction sa, old;
+	if (sigaction(SIGTSTP, NULL, &old) == 0 && old.sa_handler != SIG_IGN && old.sa_handler != SIG_DFL &&
+	    !(old.sa_flags & SA_SIGINFO)) {
+		draw_curses_tstp = old.sa_handler;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = draw_on_tstp;
+		sa.sa_flags = old.sa_flags;
+		sa.sa_mask = old.sa_mask;
+		sigaction(SIGTSTP, &sa, NULL);
+	}
 	return 0;
 }
 
@@ -96,6 +159,8 @@ void draw_stop(void)
 {
 	if (!draw_screen)
 		return;
+	fflush(stdout);
+	draw_raw(DRAW_PASTE_OFF);
 	if (!isendwin())
 		endwin();
 	delscreen(draw_screen);
@@ -110,35 +175,100 @@ void draw_size(int *rows, int *cols)
 void draw_grid(const grid *g)
 {
 	for (int r = 0; r < g->rows; r++) {
-		move(r, 0);
 		for (int c = 0; c < g->cols; c++) {
 			const grid_cell *cell = &g->cell[(size_t)r * (size_t)g->cols + (size_t)c];
 			if (!cell->ch[0])
 				continue; /* right half of a wide character */
 			attrset(draw_attr[cell->style < ST__COUNT ? cell->style : 0]);
-			/* The last cell of the screen: curses would scroll on addstr. */
+			/* Each cell at its own column: a character the terminal
+			 * measures otherwise than wcwidth cannot shift the rest. The
+			 * last cell of the screen: curses would scroll on addstr. */
 			if (r == g->rows - 1 && c == g->cols - 1)
-				insstr(cell->ch);
+				mvinsstr(r, c, cell->ch);
 			else
-				addstr(cell->ch);
+				mvaddstr(r, c, cell->ch);
 		}
 	}
 	attrset(A_NORMAL);
 	refresh();
 }
 
+static sb draw_pasted;
+/* The most of a paste kept (more than a prompt holds); the rest is read
+ * and dropped, so a huge paste costs no memory. */
+#define DRAW_PASTE_MAX (1 << 20)
+
+/* Appends n bytes to the paste, as far as DRAW_PASTE_MAX. */
+static void draw_paste_add(const char *p, size_t n)
+{
+	if (draw_pasted.n + n <= DRAW_PASTE_MAX)
+		sb_add(&draw_pasted, p, n);
+}
+
+/* Reads a bracketed paste's bytes up to its closing sequence (keypad off,
+ * so nothing inside it becomes a key); a terminal that stops sending for a
+ * second ends it too. */
+static void draw_read_paste(void)
+{
+	static const char end[] = DRAW_PASTE_END;
+	size_t matched = 0;
+	sb_clear(&draw_pasted);
+	keypad(stdscr, FALSE);
+	timeout(1000);
+	for (;;) {
+		int c = getch();
+		if (c == ERR)
+			break;
+		if ((char)c == end[matched]) {
+			if (++matched == sizeof end - 1)
+				break;
+			continue;
+		}
+		draw_paste_add(end, matched); /* a partial match was text */
+		matched = 0;
+		char ch = (char)c;
+		if (ch == end[0])
+			matched = 1;
+		else
+			draw_paste_add(&ch, 1);
+	}
+	timeout(-1);
+	keypad(stdscr, TRUE);
+}
+
 int draw_key(void)
 {
 	int k = getch();
+	if (k == DRAW_KEY_PASTE) {
+		draw_read_paste();
+		return DRAW_PASTE;
+	}
 	return k == ERR ? -1 : k;
 }
 
 int draw_key_poll(void)
 {
 	timeout(0);
+	int k = draw_key();
+	timeout(-1);
+	return k;
+}
+
+int draw_key_waiting(void)
+{
+	timeout(0);
 	int k = getch();
 	timeout(-1);
-	return k == ERR ? -1 : k;
+	if (k == ERR)
+		return 0;
+	ungetch(k);
+	return 1;
+}
+
+const char *draw_paste_text(size_t *n)
+{
+	*n = draw_pasted.n;
+	return draw_pasted.p ? draw_pasted.p : "";
 }
 
 void draw_mouse(int on)

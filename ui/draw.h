@@ -12,11 +12,20 @@ void draw_stop(void);
 void draw_size(int *rows, int *cols);
 /* Shows a grid (same size as the terminal). */
 void draw_grid(const grid *g);
-/* Next key (blocks); ERR-like -1 when input ended. */
+/* Next key (blocks); ERR-like -1 when input ended. DRAW_PASTE when the
+ * terminal sent a bracketed paste: draw_paste_text has its bytes. */
 int draw_key(void);
 /* A key if one is waiting, else -1 at once. */
 int draw_key_poll(void);
-/* Writes an OSC 52 clipboard request holding text (base64-encoded). */
+/* 1 when more input is already waiting (keys that came together: a paste
+ * on a terminal without bracketed paste). */
+int draw_key_waiting(void);
+#define DRAW_PASTE 0x7fff0001
+/* The bytes of the last DRAW_PASTE (borrowed until the next key); *n their
+ * length. */
+const char *draw_paste_text(size_t *n);
+/* Writes an OSC 52 clipboard request holding text (base64-encoded); the
+ * app checked it (app_copy_id). */
 void draw_clipboard(const char *text);
 /* Turns mouse reporting on or off. */
 void draw_mouse(int on);

@@ -170,6 +170,8 @@ int steer_start(ui_steer *s, struct ui_core *c, store *db, char *err, size_t err
 	}
 	size_t n = 0;
 	uint32_t *ids = saex_tok_encode(src0->tok, s->prompt, strlen(s->prompt), saex_tok_bos(src0->tok) >= 0, &n);
+	size_t ctx = (size_t)saex_model_config_of(src0->model)->n_ctx;
+	s->room = n < ctx ? ctx - n : 0;
 	saex_gen_opts o = SAEX_GEN_OPTS_INIT;
 	o.max_new = (size_t)s->tokens;
 	o.temperature = s->temperature;

@@ -42,6 +42,7 @@ typedef struct ui_steer {
 	/* the last run */
 	steer_out out[2];     /* [0] default, [1] steered */
 	int running, cancelled, done;
+	size_t room;          /* new tokens the context held (< tokens: cut short) */
 	int64_t logged_id;    /* its steering-log id, 0 before logging */
 	char model_dir[4096];
 	/* running state */

@@ -61,9 +61,12 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 		}
 		a->rows = rows;
 		a->cols = cols;
-		if (flags & H_REDRAW) {
+		/* Keys that came together (a paste without brackets, typing
+		 * ahead) are all handled before the next frame. */
+		if ((flags & H_REDRAW) && !draw_key_waiting()) {
 			app_render(a, g);
 			draw_grid(g);
+			flags = 0;
 		}
 		draw_mouse(a->mouse);
 		if (a->osc52) {
@@ -77,7 +80,7 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 		int busy = tv && tv->ops->tick && !a->prompting && tv->ops->tick(tv, a);
 		int key = busy ? draw_key_poll() : draw_key();
 		if (busy && key < 0) {
-			flags = H_REDRAW;
+			flags |= H_REDRAW;
 			continue;
 		}
 		if (key < 0) {
@@ -86,25 +89,31 @@ int ui_run(store *db, store_user *user, const char *db_path, const char *open_id
 			continue;
 		}
 		if (key == draw_resize_key()) {
-			flags = H_REDRAW;
+			flags |= H_REDRAW;
 			continue;
 		}
 		int what, mrow, mcol;
 		if (draw_mouse_event(key, &what, &mrow, &mcol)) {
-			flags = rows >= APP_MIN_ROWS && cols >= APP_MIN_COLS
-			        ? app_mouse(a, what, mrow, mcol) : H_NONE;
+			flags |= rows >= APP_MIN_ROWS && cols >= APP_MIN_COLS ? app_mouse(a, what, mrow, mcol) : H_NONE;
+			continue;
+		}
+		if (key == DRAW_PASTE) {
+			size_t n;
+			const char *text = draw_paste_text(&n);
+			flags |= app_paste(a, text, n);
 			continue;
 		}
 		/* Below the minimum size only q works. */
 		if (rows < APP_MIN_ROWS || cols < APP_MIN_COLS) {
 			if (key == 'q')
 				break;
-			flags = H_REDRAW;
+			flags |= H_REDRAW;
 			continue;
 		}
-		flags = app_key(a, key);
-		if (flags & H_QUIT)
+		int r = app_key(a, key);
+		if (r & H_QUIT)
 			break;
+		flags |= r;
 	}
 	draw_stop();
 	grid_free(g);

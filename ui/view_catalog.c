@@ -52,12 +52,27 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 		grid_printf(g, top + 2, 2, -1, ST_DIM, "Import some: saex import DB EXPORT-FOLDER");
 		return;
 	}
-	/* Columns: the SAE, its hook when there is room, then the numbers at the
-	 * right edge (L0 and CE loss recovered from 80 columns). */
-	int evw = v->n_evs && g->cols >= 80 ? 18 : 0, num = g->cols - 28 - evw, hookw = num - 36;
+	/* Columns: the SAE and its hook as wide as their longest, then the
+	 * numbers at the right edge (L0 and CE loss recovered from 80 columns);
+	 * what does not fit is cut with a mark. */
+	int evw = v->n_evs && g->cols >= 80 ? 18 : 0, num = g->cols - 28 - evw, sw = 3, hw = 4;
+	for (int i = 0; i < v->nlines; i++) {
+		const store_cat_row *r = v->lines[i].r;
+		if (v->lines[i].depth != 2)
+			continue;
+		int w = grid_width(g, r->source, strlen(r->source), 0);
+		sw = w > sw ? w : sw;
+		w = r->hook_name ? grid_width(g, r->hook_name, strlen(r->hook_name), 0) : 0;
+		hw = w > hw ? w : hw;
+	}
+	if (sw > num - 6)
+		sw = num - 6;
+	int hx = 4 + sw + 2, hookw = num - hx - 1;
+	if (hookw > hw)
+		hookw = hw;
 	grid_printf(g, top, 4, -1, ST_TITLE, "SAE");
-	if (hookw >= 10)
-		grid_printf(g, top, 35, hookw, ST_TITLE, "hook");
+	if (hookw >= 8)
+		grid_printf(g, top, hx, hookw, ST_TITLE, "hook");
 	if (evw)
 		grid_printf(g, top, num, -1, ST_TITLE, "%8s %8s ", "L0", "CE rec.");
 	grid_printf(g, top, num + evw, -1, ST_TITLE, "%8s %9s %9s", "d_sae", "features", "explained");
@@ -70,9 +85,11 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 			x += grid_printf(g, top + height - 1, x, -1, ST_DIM, "  dataset ");
 			x += grid_text(g, top + height - 1, x, -1, ST_DIM, cur->dataset, strlen(cur->dataset), 0);
 		}
+		char np[32], nt[32];
 		if (cur->num_prompts > 0 && cur->num_tokens_in_prompt > 0)
-			grid_printf(g, top + height - 1, x, -1, ST_DIM, "  %lld prompts x %lld tokens",
-			            (long long)cur->num_prompts, (long long)cur->num_tokens_in_prompt);
+			grid_printf(g, top + height - 1, x, -1, ST_DIM, "  %s prompts x %s tokens",
+			            cli_thousands(cur->num_prompts, np, sizeof np),
+			            cli_thousands(cur->num_tokens_in_prompt, nt, sizeof nt));
 	}
 	for (int i = 0; i < body && v->top + i < v->nlines; i++) {
 		const cat_line *l = &v->lines[v->top + i];
@@ -103,12 +120,12 @@ static void cat_draw(view *vv, app *a, grid *g, int top, int height)
 			int st = sel ? ST_SELECTED : ST_NORMAL;
 			if (sel)
 				grid_fill(g, row, 0, g->cols, st);
-			grid_text(g, row, 4, (hookw >= 10 ? 35 : num) - 5, st, r->source, strlen(r->source), 0);
-			if (r->hook_name && hookw >= 10)
-				grid_text(g, row, 35, hookw, st, r->hook_name, strlen(r->hook_name), 0);
+			grid_text(g, row, 4, hookw >= 8 ? sw : num - 5, st, r->source, strlen(r->source), 0);
+			if (r->hook_name && hookw >= 8)
+				grid_text(g, row, hx, hookw, st, r->hook_name, strlen(r->hook_name), 0);
 			char d[32] = "", f[32], x[32];
 			if (r->d_sae >= 0)
-				snprintf(d, sizeof d, "%lld", (long long)r->d_sae);
+				cli_thousands(r->d_sae, d, sizeof d);
 			if (evw) {
 				char cells[32];
 				cat_eval_cells(cells, sizeof cells, v->row_ev[r - v->rows]);
@@ -190,12 +207,20 @@ static int cat_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, v->nlines, row, 1);
 }
 
-static const view_ops cat_ops = {"catalog", cat_draw, cat_handle, cat_free, cat_click, NULL};
+static const view_key cat_keys[] = {
+	{ACT_OPEN, "Open the selected SAE's feature list"},
+	{ACT_SEARCH, "Search every explanation"},
+	{ACT_EVAL, "The selected SAE's page: its evaluations and feature densities"},
+	{ACT_PLOT, "L0 against CE loss recovered of the selected SAE's set"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_catalog_ops = {"catalog", cat_draw, cat_handle, cat_free, cat_click, NULL, cat_keys, NULL};
 
 view *view_catalog_new(app *a)
 {
 	view_catalog *v = xcalloc(1, sizeof *v);
-	v->v.ops = &cat_ops;
+	v->v.ops = &view_catalog_ops;
 	snprintf(v->v.title, sizeof v->v.title, "catalog");
 	saex_err e = {{0}, 0};
 	if (store_catalog(a->db, &v->mem, &v->rows, &v->n, &e) != 0)

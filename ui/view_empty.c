@@ -39,13 +39,13 @@ static void ev_free(view *v)
 	free(v);
 }
 
-static const view_ops ev_ops = {"empty", ev_draw, ev_handle, ev_free, NULL, NULL};
+const view_ops view_empty_ops = {"empty", ev_draw, ev_handle, ev_free, NULL, NULL, NULL, NULL};
 
 view *view_empty_new(app *a)
 {
 	(void)a;
 	view *v = xcalloc(1, sizeof *v);
-	v->ops = &ev_ops;
+	v->ops = &view_empty_ops;
 	snprintf(v->title, sizeof v->title, "no database");
 	return v;
 }

@@ -217,7 +217,15 @@ static void ep_free(view *vv)
 	free(v);
 }
 
-static const view_ops ep_ops = {"evalplot", ep_draw, ep_handle, ep_free, ep_click, NULL};
+static const view_key ep_keys[] = {
+	{ACT_LEFT, "Select the previous point"},
+	{ACT_RIGHT, "Select the next point"},
+	{ACT_OPEN, "Open the selected SAE's page"},
+	{ACT_SCOPE, "Plot the SAEs of the set's release, or of the set again"},
+	{ACT_NONE, NULL},
+};
+
+static const view_ops ep_ops = {"evalplot", ep_draw, ep_handle, ep_free, ep_click, NULL, ep_keys, NULL};
 
 view *view_evalplot_new(app *a, const saex_fid *names, char *err, size_t errlen)
 {

@@ -6,13 +6,13 @@
  * Enter opens a feature's dashboard. */
 #include "config.h"
 #include "app.h"
+#include "cli.h"
 #include "core.h"
+#include "widgets.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define INFER_TOP 200
 
 typedef struct infer_hit {
 	int src;         /* which SAE */
@@ -40,7 +40,7 @@ typedef struct view_infer {
 	long token;              /* the chosen token, -1 for all */
 	infer_hit *hits;
 	size_t n_hits, n_dense;  /* shown; firing but hidden as too dense */
-	int sel, top;
+	int sel, top, body;
 	arena mem;               /* explanations */
 } view_infer;
 
@@ -90,7 +90,7 @@ static void iv_rank(view_infer *v)
 		}
 	}
 	qsort(all, n, sizeof *all, iv_cmp);
-	v->n_hits = n < INFER_TOP ? n : INFER_TOP;
+	v->n_hits = n;
 	v->hits = all;
 }
 
@@ -101,6 +101,44 @@ static const char *iv_expl(view_infer *v, app *a, infer_hit *h)
 		h->expl = e ? e : "";
 	}
 	return h->expl;
+}
+
+/* The selected hit's activation at token j of the text (0 when nothing is
+ * selected). */
+static float iv_value(const view_infer *v, size_t j)
+{
+	if (!v->n_hits || v->sel < 0 || (size_t)v->sel >= v->n_hits)
+		return 0;
+	const infer_hit *h = &v->hits[v->sel];
+	const infer_src *is = &v->s[h->src];
+	return is->x.f[j * (size_t)is->x.d_sae + (size_t)h->index];
+}
+
+/* The text's tokens, the chosen one marked, coloured by the selected
+ * feature's activation ("[all]" first). Returns the rows used. */
+static int iv_tokens(view_infer *v, grid *g, int r, int end)
+{
+	const core_test *t = &v->s[0].x.t;
+	int col = 0, r0 = r, cols = g->cols;
+	unsigned fl = SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN;
+	float mx = 0; /* the selected feature's largest activation on the text */
+	for (size_t k = t->bos ? 1 : 0; k < t->n; k++)
+		mx = iv_value(v, k) > mx ? iv_value(v, k) : mx;
+	col += grid_printf(g, r, col, -1, v->token < 0 ? ST_CURSOR : ST_DIM, "[all]") + 1;
+	for (size_t k = t->bos ? 1 : 0; k < t->n && r < end; k++) {
+		int w = grid_width(g, t->tok[k], t->tok_len[k], fl);
+		if (col + w > cols && col > 0) {
+			r++;
+			col = 0;
+			if (r >= end)
+				break;
+		}
+		int st = (long)k == v->token ? ST_CURSOR : ui_heat(iv_value(v, k), mx);
+		if (st == ST_NORMAL && k % 2)
+			st = ST_TOKEN_ALT;
+		col += grid_text(g, r, col, cols - col, st, t->tok[k], t->tok_len[k], fl);
+	}
+	return r - r0 + 1;
 }
 
 static void iv_draw(view *vv, app *a, grid *g, int top, int height)
@@ -115,32 +153,29 @@ static void iv_draw(view *vv, app *a, grid *g, int top, int height)
 		x += grid_printf(g, r, x, -1, ST_TITLE, "%d SAEs of the set", v->n_src);
 	else
 		x += grid_text(g, r, x, -1, ST_TITLE, s0->names.source, strlen(s0->names.source), 0);
-	grid_printf(g, r, x, -1, ST_DIM, "   hiding density > %.4g%% (f)%s", v->max_density * 100,
-	            v->wide ? "" : "   w: every SAE of the set");
+	grid_printf(g, r, x, -1, ST_DIM, "   hiding density > %.4g%% (f)   w: %s", v->max_density * 100,
+	            v->wide ? "this SAE only" : "every SAE of the set");
 	r += 2;
 	if (!s0->x.f) {
-		grid_printf(g, r, 2, -1, ST_DIM, "Press t to type a text.");
+		grid_printf(g, r, 2, -1, ST_DIM, a->prompting && a->prompt_view == vv
+		                                 ? "Type a text on the line below; Enter runs it."
+		                                 : "Press t to type a text.");
 		return;
 	}
-	/* the tokens, the chosen one marked; "all" first */
-	const core_test *t = &s0->x.t;
-	int col = 0;
-	col += grid_printf(g, r, col, -1, v->token < 0 ? ST_CURSOR : ST_DIM, "[all]") + 1;
-	for (size_t k = t->bos ? 1 : 0; k < t->n && r < end; k++) {
-		int w = grid_width(g, t->tok[k], t->tok_len[k], SAEX_ESC_NL_ARROW);
-		if (col + w > cols && col > 0) {
-			r++;
-			col = 0;
-			if (r >= end)
-				break;
-		}
-		col += grid_text(g, r, col, cols - col, (long)k == v->token ? ST_CURSOR : ST_NORMAL, t->tok[k], t->tok_len[k],
-		                 SAEX_ESC_NL_ARROW);
-	}
-	r += 2;
+	r += iv_tokens(v, g, r, end) + 1;
 	if (r >= end)
 		return;
+	const core_test *t = &s0->x.t;
 	int fw = v->wide ? 30 : 12;
+	if (v->token >= 0) {
+		char *tok = saex_escape(t->tok[v->token], t->tok_len[v->token], SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
+		grid_printf(g, r++, 0, -1, ST_BOLD, "At token %ld \"%s\"", v->token - (long)t->bos, tok);
+		free(tok);
+	} else {
+		grid_printf(g, r++, 0, -1, ST_BOLD, "Over every token (the largest activation of each feature)");
+	}
+	if (r >= end)
+		return;
 	grid_printf(g, r++, 0, -1, ST_BOLD, "%-*s %10s %9s  %s", fw, "feature", "activation", "density", "explanation");
 	if (!v->n_hits) {
 		if (v->n_dense)
@@ -151,6 +186,7 @@ static void iv_draw(view *vv, app *a, grid *g, int top, int height)
 		return;
 	}
 	int body = end - r;
+	v->body = body;
 	list_scroll(v->sel, &v->top, body);
 	for (int i = 0; i < body && (size_t)(v->top + i) < v->n_hits; i++, r++) {
 		infer_hit *h = &v->hits[v->top + i];
@@ -158,20 +194,27 @@ static void iv_draw(view *vv, app *a, grid *g, int top, int height)
 		int st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
 		if (st == ST_SELECTED)
 			grid_fill(g, r, 0, cols, st);
-		char name[2 * SAEX_ID_MAX + 24];
+		char name[2 * SAEX_ID_MAX + 24], d[32];
 		if (v->wide)
 			snprintf(name, sizeof name, "%s/%lld", is->names.source, (long long)h->index);
 		else
 			snprintf(name, sizeof name, "%lld", (long long)h->index);
-		grid_text(g, r, 0, fw, st, name, strlen(name), 0);
+		ui_id(g, r, 0, fw, st, name);
 		double dens = h->index < is->n_density ? is->density[h->index] : NAN;
-		if (isnan(dens))
-			grid_printf(g, r, fw, -1, st, " %10.3f %9s  ", (double)h->value, "?");
-		else
-			grid_printf(g, r, fw, -1, st, " %10.3f %8.4f%%  ", (double)h->value, dens * 100);
+		grid_printf(g, r, fw, -1, st, " %10.3f %9s  ", (double)h->value, cli_density(isnan(dens) ? -1 : dens, d, sizeof d));
 		const char *e = iv_expl(v, a, h);
 		grid_text(g, r, fw + 23, -1, st, e, strlen(e), SAEX_ESC_NL_ARROW);
 	}
+}
+
+/* The status line: how many fire where, how many are hidden. */
+static void iv_say(view_infer *v, app *a)
+{
+	char n[32], d[32];
+	app_status(a, 0, "%s feature%s fire %s; %s more hidden as denser than %.4g%% (f); Left/Right pick a token",
+	           cli_thousands((int64_t)v->n_hits, n, sizeof n), v->n_hits == 1 ? "" : "s",
+	           v->token < 0 ? "on the text" : "at this token", cli_thousands((int64_t)v->n_dense, d, sizeof d),
+	           v->max_density * 100);
 }
 
 /* Runs text through every SAE; 0, or -1 after saying why. */
@@ -193,8 +236,7 @@ static int iv_run(view_infer *v, app *a, const char *text)
 	}
 	v->token = -1;
 	iv_rank(v);
-	app_status(a, 0, "%zu features fire, %zu more hidden as denser than %.4g%% (f); Left/Right pick a token",
-	           v->n_hits, v->n_dense, v->max_density * 100);
+	iv_say(v, a);
 	return 0;
 }
 
@@ -248,11 +290,26 @@ static int iv_add(view_infer *v, app *a, const char *model, const char *source, 
 	return 0;
 }
 
+/* w again: the first SAE alone, as before w. */
+static void iv_narrow(view_infer *v, app *a)
+{
+	for (int k = 1; k < v->n_src; k++) {
+		core_text_free(&v->s[k].x);
+		free(v->s[k].density);
+	}
+	v->n_src = 1;
+	v->wide = 0;
+	iv_rank(v);
+	iv_say(v, a);
+}
+
 /* w: every SAE of the first one's set whose weights share its model. */
 static void iv_widen(view_infer *v, app *a)
 {
-	if (v->wide)
+	if (v->wide) {
+		iv_narrow(v, a);
 		return;
+	}
 	arena mem = {0};
 	store_cat_row *rows;
 	size_t n = 0, skipped = 0;
@@ -304,6 +361,7 @@ static int iv_handle(view *vv, app *a, action act)
 	switch (act) {
 	case ACT_TEST: case ACT_INFER:
 		app_prompt(a, vv, "text: ", v->text, iv_text_answer);
+		app_prompt_multiline(a);
 		return H_REDRAW;
 	case ACT_SCOPE:
 		iv_widen(v, a);
@@ -321,10 +379,11 @@ static int iv_handle(view *vv, app *a, action act)
 			k += act == ACT_LEFT ? -1 : 1;
 			v->token = k < first ? -1 : k > last ? last : k;
 			iv_rank(v);
+			iv_say(v, a);
 		}
 		return H_REDRAW;
 	case ACT_UP: case ACT_DOWN: case ACT_PGUP: case ACT_PGDN: case ACT_TOP: case ACT_BOTTOM:
-		return list_move(act, &v->sel, (int)v->n_hits, a->rows - 8) | H_REDRAW;
+		return list_move(act, &v->sel, (int)v->n_hits, v->body > 1 ? v->body : a->rows - 8) | H_REDRAW;
 	case ACT_OPEN:
 		if (v->n_hits) {
 			saex_fid id = v->s[v->hits[v->sel].src].names;
@@ -354,12 +413,37 @@ static void iv_free(view *vv)
 	free(v);
 }
 
-static const view_ops iv_ops = {"infer", iv_draw, iv_handle, iv_free, NULL, NULL};
+static int iv_step(view *vv, app *a, int dir, saex_fid *out)
+{
+	view_infer *v = (view_infer *)vv;
+	int old = v->sel;
+	(void)a;
+	list_move(dir > 0 ? ACT_DOWN : ACT_UP, &v->sel, (int)v->n_hits, 1);
+	if (v->sel == old || !v->n_hits)
+		return -1;
+	*out = v->s[v->hits[v->sel].src].names;
+	out->index = v->hits[v->sel].index;
+	return 0;
+}
+
+static const view_key iv_keys[] = {
+	{ACT_TEST, "Type a text (t or I)"},
+	{ACT_LEFT, "Pick the previous token, or all of them"},
+	{ACT_RIGHT, "Pick the next token"},
+	{ACT_UP, "Select the previous feature (the text is coloured by the selected one)"},
+	{ACT_DOWN, "Select the next feature"},
+	{ACT_OPEN, "Open the selected feature's dashboard"},
+	{ACT_FILTER, "Hide features denser than a percentage"},
+	{ACT_SCOPE, "Every SAE of the set with weights on the same model; again: this SAE only"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_infer_ops = {"infer", iv_draw, iv_handle, iv_free, NULL, NULL, iv_keys, iv_step};
 
 view *view_infer_new(app *a, const saex_fid *names, char *err, size_t errlen)
 {
 	view_infer *v = xcalloc(1, sizeof *v);
-	v->v.ops = &iv_ops;
+	v->v.ops = &view_infer_ops;
 	v->token = -1;
 	v->max_density = 0.01;
 	if (iv_add(v, a, names->model, names->source, err, errlen)) {
@@ -367,6 +451,8 @@ view *view_infer_new(app *a, const saex_fid *names, char *err, size_t errlen)
 		return NULL;
 	}
 	snprintf(v->v.title, sizeof v->v.title, "inference %.120s/%.120s", v->s[0].names.model, v->s[0].names.source);
+	v->v.scope = v->s[0].names;
 	app_prompt(a, &v->v, "text: ", NULL, iv_text_answer);
+	app_prompt_multiline(a);
 	return &v->v;
 }

@@ -1,26 +1,51 @@
 /* view_lists.c - the per-user lists: the starred features and every named
- * list; a list's items open dashboards and export to CSV. */
+ * list (rename, delete); a list's items with their notes and first
+ * explanations open dashboards, lose items, change notes, and export to
+ * CSV. */
 #include "config.h"
 #include "app.h"
 #include "csvio.h"
+#include "widgets.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct view_lists {
 	view v;
 	arena mem;
 	store_list *lists;
 	size_t n;
-	int64_t starred;
+	int64_t starred, seen;   /* seen: store_user_changes at the load */
 	int sel, top;
 } view_lists;
+
+static void ls_load(view_lists *v, app *a)
+{
+	arena_free(&v->mem);
+	v->lists = NULL;
+	v->n = 0;
+	saex_err e = {{0}, 0};
+	store_list_item *items;
+	size_t n;
+	if (store_user_lists(a->user, &v->mem, &v->lists, &v->n, &e) != 0 ||
+	    store_user_list_items(a->user, NULL, &v->mem, &items, &n, &e) != 0)
+		app_status(a, 1, "%s", e.msg);
+	else
+		v->starred = (int64_t)n;
+	if (v->sel > (int)v->n)
+		v->sel = (int)v->n;
+	v->seen = store_user_changes(a->user);
+}
 
 static void ls_draw(view *vv, app *a, grid *g, int top, int height)
 {
 	view_lists *v = (view_lists *)vv;
-	(void)a;
+	if (v->seen != store_user_changes(a->user)) /* changed in another view */
+		ls_load(v, a);
 	grid_printf(g, top, 0, -1, ST_TITLE, "%-40s %8s", "list", "features");
 	int n = (int)v->n + 1, body = height - 1;
 	list_scroll(v->sel, &v->top, body);
@@ -41,14 +66,81 @@ static void ls_draw(view *vv, app *a, grid *g, int top, int height)
 		grid_printf(g, top + 3, 2, -1, ST_DIM, "Add features to lists with a (add-to-list) on a dashboard.");
 }
 
+/* The selected named list, or NULL (the starred row) after saying why. */
+static const char *ls_named(view_lists *v, app *a, const char *what)
+{
+	if (v->sel == 0 || (size_t)v->sel > v->n) {
+		app_status(a, 1, "the starred features are not a list you can %s", what);
+		return NULL;
+	}
+	return v->lists[v->sel - 1].name;
+}
+
+static int ls_rename_answer(app *a, view *vv, const char *text)
+{
+	view_lists *v = (view_lists *)vv;
+	const char *name = text ? ls_named(v, a, "rename") : NULL;
+	saex_err e = {{0}, 0};
+	if (!name || !*text)
+		return H_REDRAW;
+	char *old = xstrdup(name);
+	int ok = store_user_list_rename(a->user, old, text, &e) == 0;
+	if (!ok)
+		app_status(a, 1, "%s", e.msg);
+	else
+		app_status(a, 0, "renamed list %s to %s", old, text);
+	ls_load(v, a);
+	for (size_t i = 0; i < v->n; i++) /* the selection stays on the list */
+		if (!strcmp(v->lists[i].name, ok ? text : old))
+			v->sel = (int)i + 1;
+	free(old);
+	return H_REDRAW;
+}
+
+static int ls_delete_answer(app *a, view *vv, const char *text)
+{
+	view_lists *v = (view_lists *)vv;
+	const char *name = text ? ls_named(v, a, "delete") : NULL;
+	saex_err e = {{0}, 0};
+	if (!name)
+		return H_REDRAW;
+	if (strcmp(text, "y") && strcmp(text, "yes")) {
+		app_status(a, 0, "kept list %s", name);
+		return H_REDRAW;
+	}
+	char *old = xstrdup(name);
+	if (store_user_list_delete(a->user, old, &e))
+		app_status(a, 1, "%s", e.msg);
+	else
+		app_status(a, 0, "deleted list %s", old);
+	free(old);
+	ls_load(v, a);
+	return H_REDRAW;
+}
+
 static int ls_handle(view *vv, app *a, action act)
 {
 	view_lists *v = (view_lists *)vv;
-	if (act == ACT_OPEN) {
+	const char *name;
+	char label[200];
+	switch (act) {
+	case ACT_OPEN:
 		app_push(a, view_list_new(a, v->sel == 0 ? NULL : v->lists[v->sel - 1].name));
 		return H_REDRAW;
+	case ACT_RENAME:
+		if ((name = ls_named(v, a, "rename")))
+			app_prompt(a, vv, "rename the list to: ", name, ls_rename_answer);
+		return H_REDRAW;
+	case ACT_REMOVE:
+		if ((name = ls_named(v, a, "delete"))) {
+			snprintf(label, sizeof label, "delete list %.100s and its %lld features? (y/n) ", name,
+			         (long long)v->lists[v->sel - 1].count);
+			app_prompt(a, vv, label, NULL, ls_delete_answer);
+		}
+		return H_REDRAW;
+	default:
+		return list_move(act, &v->sel, (int)v->n + 1, a->rows - 4);
 	}
-	return list_move(act, &v->sel, (int)v->n + 1, a->rows - 4);
 }
 
 static void ls_free(view *vv)
@@ -64,21 +156,21 @@ static int ls_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->n + 1, row, 1);
 }
 
-static const view_ops ls_ops = {"lists", ls_draw, ls_handle, ls_free, ls_click, NULL};
+static const view_key ls_keys[] = {
+	{ACT_OPEN, "Open the selected list"},
+	{ACT_RENAME, "Rename the selected list"},
+	{ACT_REMOVE, "Delete the selected list (asks first)"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_lists_ops = {"lists", ls_draw, ls_handle, ls_free, ls_click, NULL, ls_keys, NULL};
 
 view *view_lists_new(app *a)
 {
 	view_lists *v = xcalloc(1, sizeof *v);
-	v->v.ops = &ls_ops;
+	v->v.ops = &view_lists_ops;
 	snprintf(v->v.title, sizeof v->v.title, "lists");
-	saex_err e = {{0}, 0};
-	store_list_item *items;
-	size_t n;
-	if (store_user_lists(a->user, &v->mem, &v->lists, &v->n, &e) != 0 ||
-	    store_user_list_items(a->user, NULL, &v->mem, &items, &n, &e) != 0)
-		app_status(a, 1, "%s", e.msg);
-	else
-		v->starred = (int64_t)n;
+	ls_load(v, a);
 	return &v->v;
 }
 
@@ -89,77 +181,213 @@ typedef struct view_list {
 	arena mem;
 	char *name;          /* NULL: starred */
 	store_list_item *items;
+	const char **expl;   /* each item's first explanation ("" when none) */
 	size_t n;
 	int sel, top;
+	int64_t seen;        /* store_user_changes at the load */
 } view_list;
+
+/* The items and their explanations from the open database. */
+static void li_load(view_list *v, app *a)
+{
+	arena_free(&v->mem);
+	v->items = NULL;
+	v->n = 0;
+	saex_err e = {{0}, 0};
+	if (store_user_list_items(a->user, v->name, &v->mem, &v->items, &v->n, &e) != 0)
+		app_status(a, 1, "%s", e.msg);
+	v->expl = arena_alloc(&v->mem, (v->n + 1) * sizeof *v->expl);
+	for (size_t i = 0; i < v->n; i++) {
+		char spec[2 * SAEX_ID_MAX + 2];
+		saex_fid names;
+		int64_t sid;
+		char *x = NULL;
+		snprintf(spec, sizeof spec, "%s/%s", v->items[i].id.model, v->items[i].id.source);
+		if (a->db && store_source_find(a->db, spec, &sid, &names, &e) == 0)
+			x = store_first_explanation(a->db, sid, v->items[i].id.index, &v->mem);
+		v->expl[i] = x ? x : "";
+	}
+	if (v->sel >= (int)v->n)
+		v->sel = v->n ? (int)v->n - 1 : 0;
+	v->seen = store_user_changes(a->user);
+}
 
 static void li_draw(view *vv, app *a, grid *g, int top, int height)
 {
 	view_list *v = (view_list *)vv;
-	(void)a;
-	grid_printf(g, top, 0, -1, ST_TITLE, "%-36s %-20s %s", "feature", "added", "note");
+	if (v->seen != store_user_changes(a->user)) /* changed in another view */
+		li_load(v, a);
+	char ids[128][3 * SAEX_ID_MAX];
+	const char *idp[128];
+	int body = height - 1, shown = 0;
+	if (v->n)
+		list_scroll(v->sel, &v->top, body);
+	for (int i = 0; i < body && i < 128 && (size_t)(v->top + i) < v->n; i++, shown++)
+		idp[i] = saex_fid_format(&v->items[v->top + i].id, ids[i], sizeof ids[i]) >= 0 ? ids[i] : "";
+	int idw = ui_id_width(g, idp, (size_t)shown, 7, g->cols / 2), nx = idw + 12;
+	int notew = (g->cols - nx) / 3;
+	grid_printf(g, top, 0, -1, ST_TITLE, "%-*s %-10s %-*s %s", idw, "feature", "added", notew, "note", "explanation");
 	if (v->n == 0) {
 		grid_printf(g, top + 2, 2, -1, ST_DIM, "This list is empty.");
 		return;
 	}
-	int body = height - 1;
-	list_scroll(v->sel, &v->top, body);
-	for (int i = 0; i < body && (size_t)(v->top + i) < v->n; i++) {
+	for (int i = 0; i < shown; i++) {
 		const store_list_item *it = &v->items[v->top + i];
 		int row = top + 1 + i, st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
 		if (st == ST_SELECTED)
 			grid_fill(g, row, 0, g->cols, st);
-		char id[3 * SAEX_ID_MAX];
-		saex_fid_format(&it->id, id, sizeof id);
-		grid_text(g, row, 0, 36, st, id, strlen(id), 0);
-		if (it->added)
-			grid_text(g, row, 37, 20, st, it->added, strlen(it->added), 0);
+		ui_id(g, row, 0, idw, st, idp[i]);
+		if (it->added) /* the date of "2025-01-31T12:00:00Z" */
+			grid_text(g, row, idw + 1, 10, st, it->added, strnlen(it->added, 10), 0);
 		if (it->note)
-			grid_text(g, row, 58, -1, st, it->note, strlen(it->note), SAEX_ESC_NL_ARROW);
+			grid_text(g, row, nx, notew, st, it->note, strlen(it->note), SAEX_ESC_NL_ARROW);
+		const char *x = v->expl[v->top + i];
+		grid_text(g, row, nx + notew + 1, -1, st == ST_SELECTED ? st : ST_DIM, x, strlen(x), SAEX_ESC_NL_ARROW);
 	}
+}
+
+/* An output path the user typed: absolute, and not one of the databases
+ * saex has open (a CSV written there would destroy it). */
+static int li_out_path(app *a, const char *path, char *abs, size_t n)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/')
+		snprintf(abs, n, "%s", path);
+	else if (getcwd(cwd, sizeof cwd))
+		snprintf(abs, n, "%s/%s", cwd, path);
+	else
+		snprintf(abs, n, "%s", path);
+	struct stat out, db;
+	if (stat(abs, &out) != 0)
+		return 0;
+	const char *dbs[] = {a->db ? store_path(a->db) : NULL, a->user ? store_user_path(a->user) : NULL};
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(dbs); i++)
+		if (dbs[i] && stat(dbs[i], &db) == 0 && db.st_dev == out.st_dev && db.st_ino == out.st_ino) {
+			app_status(a, 1, "%s is a database saex has open: not overwritten", abs);
+			return -1;
+		}
+	return 0;
 }
 
 static int li_export_answer(app *a, view *vv, const char *path)
 {
 	view_list *v = (view_list *)vv;
-	if (!path || !*path)
+	char abs[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	if (!path || !*path || li_out_path(a, path, abs, sizeof abs))
 		return H_REDRAW;
-	FILE *f = fopen(path, "w");
+	/* written beside it, then renamed into place: never half a file */
+	snprintf(tmp, sizeof tmp, "%s.saex-tmp", abs);
+	FILE *f = fopen(tmp, "w");
 	if (!f) {
-		app_status(a, 1, "%s: %s", path, strerror(errno));
+		app_status(a, 1, "%s: %s", tmp, strerror(errno));
 		return H_REDRAW;
 	}
+	const char **urls = xcalloc(v->n + 1, sizeof *urls);
+	char (*url)[4 * SAEX_ID_MAX] = xcalloc(v->n + 1, sizeof *url);
+	for (size_t i = 0; i < v->n; i++)
+		if (!a->db || !store_source_local(a->db, v->items[i].id.model, v->items[i].id.source))
+			urls[i] = saex_fid_url(&v->items[i].id, url[i], sizeof url[i]) >= 0 ? url[i] : NULL;
 	saex_err e = {{0}, 0};
-	int rc = csvio_export_list(v->items, v->n, f, &e);
+	int rc = csvio_export_list(v->items, v->expl, urls, v->n, f, &e);
 	if (fclose(f) != 0 && rc == 0)
-		rc = err_set(&e, 2, "%s: %s", path, strerror(errno));
-	if (rc)
+		rc = err_set(&e, 2, "%s: %s", tmp, strerror(errno));
+	if (rc == 0 && rename(tmp, abs) != 0)
+		rc = err_set(&e, 2, "%s: %s", abs, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		app_status(a, 1, "%s", e.msg);
+	} else {
+		app_status(a, 0, "wrote %zu feature%s to %s", v->n, v->n == 1 ? "" : "s", abs);
+	}
+	free(urls);
+	free(url);
+	return H_REDRAW;
+}
+
+static int li_note_answer(app *a, view *vv, const char *text)
+{
+	view_list *v = (view_list *)vv;
+	saex_err e = {{0}, 0};
+	if (!text || !v->n)
+		return H_REDRAW;
+	if (store_user_list_add(a->user, v->name, &v->items[v->sel].id, text, &e))
 		app_status(a, 1, "%s", e.msg);
 	else
-		app_status(a, 0, "wrote %zu feature%s to %s", v->n, v->n == 1 ? "" : "s", path);
+		app_status(a, 0, *text ? "note changed" : "note removed");
+	li_load(v, a);
+	return H_REDRAW;
+}
+
+static int li_remove_answer(app *a, view *vv, const char *text)
+{
+	view_list *v = (view_list *)vv;
+	saex_err e = {{0}, 0};
+	if (!text || !v->n)
+		return H_REDRAW;
+	char id[3 * SAEX_ID_MAX];
+	saex_fid_format(&v->items[v->sel].id, id, sizeof id);
+	if (strcmp(text, "y") && strcmp(text, "yes"))
+		app_status(a, 0, "kept %s", id);
+	else if (store_user_list_remove(a->user, v->name, &v->items[v->sel].id, &e))
+		app_status(a, 1, "%s", e.msg);
+	else
+		app_status(a, 0, "removed %s from %s", id, v->name ? v->name : "the starred features");
+	li_load(v, a);
 	return H_REDRAW;
 }
 
 static int li_handle(view *vv, app *a, action act)
 {
 	view_list *v = (view_list *)vv;
-	if (act == ACT_OPEN) {
+	char label[600], id[3 * SAEX_ID_MAX];
+	switch (act) {
+	case ACT_OPEN:
 		if (v->n) {
 			char err[600];
 			app_open(a, view_feature_new(a, &v->items[v->sel].id, err, sizeof err), err);
 		}
 		return H_REDRAW;
-	}
-	if (act == ACT_EXPORT) {
-		char def[300];
+	case ACT_EXPORT: {
+		char def[300], cwd[PATH_MAX];
 		snprintf(def, sizeof def, "%.250s.csv", v->name ? v->name : "starred");
 		for (char *p = def; *p; p++)
 			if (*p == '/' || *p == ' ')
 				*p = '_';
-		app_prompt(a, vv, "export to CSV file: ", def, li_export_answer);
+		snprintf(label, sizeof label, "write the list as CSV to (in %.200s): ",
+		         getcwd(cwd, sizeof cwd) ? cwd : "the current folder");
+		app_prompt(a, vv, label, def, li_export_answer);
 		return H_REDRAW;
 	}
-	return list_move(act, &v->sel, (int)v->n, a->rows - 4);
+	case ACT_ADD_LIST:
+		if (!v->name) {
+			app_status(a, 1, "starred features have no notes: a adds one to a list");
+			return H_REDRAW;
+		}
+		if (v->n)
+			app_prompt(a, vv, "note: ", v->items[v->sel].note, li_note_answer);
+		return H_REDRAW;
+	case ACT_REMOVE:
+		if (v->n) {
+			saex_fid_format(&v->items[v->sel].id, id, sizeof id);
+			snprintf(label, sizeof label, "remove %s from %.100s? (y/n) ", id, v->name ? v->name : "the starred");
+			app_prompt(a, vv, label, NULL, li_remove_answer);
+		}
+		return H_REDRAW;
+	default:
+		return list_move(act, &v->sel, (int)v->n, a->rows - 4);
+	}
+}
+
+static int li_step(view *vv, app *a, int dir, saex_fid *out)
+{
+	view_list *v = (view_list *)vv;
+	int old = v->sel;
+	list_move(dir > 0 ? ACT_DOWN : ACT_UP, &v->sel, (int)v->n, 1);
+	(void)a;
+	if (v->sel == old)
+		return -1;
+	*out = v->items[v->sel].id;
+	return 0;
 }
 
 static void li_free(view *vv)
@@ -176,16 +404,22 @@ static int li_click(view *vv, app *a, int row)
 	return list_click(vv, a, &v->sel, v->top, (int)v->n, row, 1);
 }
 
-static const view_ops li_ops = {"list", li_draw, li_handle, li_free, li_click, NULL};
+static const view_key li_keys[] = {
+	{ACT_OPEN, "Open the selected feature's dashboard"},
+	{ACT_ADD_LIST, "Change the selected feature's note"},
+	{ACT_REMOVE, "Remove the selected feature from the list (asks first)"},
+	{ACT_EXPORT, "Write the list to a CSV file (asks where)"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_list_ops = {"list", li_draw, li_handle, li_free, li_click, NULL, li_keys, li_step};
 
 view *view_list_new(app *a, const char *list)
 {
 	view_list *v = xcalloc(1, sizeof *v);
-	v->v.ops = &li_ops;
+	v->v.ops = &view_list_ops;
 	v->name = list ? xstrdup(list) : NULL;
 	snprintf(v->v.title, sizeof v->v.title, "list %s", list ? list : "(starred)");
-	saex_err e = {{0}, 0};
-	if (store_user_list_items(a->user, list, &v->mem, &v->items, &v->n, &e) != 0)
-		app_status(a, 1, "%s", e.msg);
+	li_load(v, a);
 	return &v->v;
 }

@@ -283,7 +283,13 @@ static int sae_click(view *vv, app *a, int row)
 	return H_REDRAW;
 }
 
-static const view_ops sae_ops = {"sae", sae_draw, sae_handle, sae_free, sae_click, NULL};
+static const view_key sae_keys[] = {
+	{ACT_OPEN, "Open the SAE's feature list"},
+	{ACT_PLOT, "L0 against CE loss recovered of the SAE's set"},
+	{ACT_NONE, NULL},
+};
+
+static const view_ops sae_ops = {"sae", sae_draw, sae_handle, sae_free, sae_click, NULL, sae_keys, NULL};
 
 /* The features' densities (frac_nonzero; -1 where unknown), when any is
  * known. */

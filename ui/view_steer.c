@@ -6,6 +6,7 @@
 #include "app.h"
 #include "core.h"
 #include "steer.h"
+#include "widgets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -15,37 +16,24 @@ typedef struct view_steer {
 	int sel, top;
 } view_steer;
 
-/* Wraps text into rows [row, row + maxrows) of a column [col, col + w);
- * line breaks start a new row. Returns the rows used. */
-static int sv_wrap(grid *g, int row, int col, int w, int maxrows, int style, const char *t, size_t n)
+/* The key hints that fit in a row, the rest left to ? */
+static void sv_hints(grid *g, int row, int cols)
 {
-	int r = 0, x = 0;
-	size_t i = 0;
-	while (i < n && r < maxrows) {
-		if (t[i] == '\n') {
-			r++;
-			x = 0;
-			i++;
-			continue;
+	static const char *const hints[] = {
+		"Enter: prompt and run", "R: run again", "=: settings", "Left/Right: -+10%", "Shift: -+max",
+		"-: flip", "0: reset", "d: remove", "H: log",
+	};
+	int x = 0;
+	const char *more = "?: more";
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(hints); i++) {
+		int w = (int)strlen(hints[i]);
+		int rest = i + 1 < SAEX_ARRAY_LEN(hints) ? 3 + (int)strlen(more) : 0;
+		if (x + w + rest > cols) {
+			grid_printf(g, row, x, -1, ST_DIM, "%s", more);
+			return;
 		}
-		size_t c = 1;
-		unsigned char b = (unsigned char)t[i];
-		size_t want = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
-		while (c < want && i + c < n && ((unsigned char)t[i + c] & 0xc0) == 0x80)
-			c++;
-		if (c != want)
-			c = 1;
-		int cw = grid_width(g, t + i, c, 0);
-		if (x + cw > w && x > 0) {
-			r++;
-			x = 0;
-			if (r >= maxrows)
-				break;
-		}
-		x += grid_text(g, row + r, col + x, w - x, style, t + i, c, 0);
-		i += c;
+		x += grid_printf(g, row, x, -1, ST_DIM, "%s", hints[i]) + 3;
 	}
-	return r + 1;
 }
 
 static void sv_draw(view *vv, app *a, grid *g, int top, int height)
@@ -66,15 +54,21 @@ static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 		grid_printf(g, r++, 2, -1, ST_DIM, "none yet: press S on a dashboard or a search result");
 	int rows = (int)s->n < 8 ? (int)s->n : 8;
 	list_scroll(v->sel, &v->top, rows);
-	for (int i = 0; i < rows && v->top + i < (int)s->n; i++, r++) {
+	char ids[8][3 * SAEX_ID_MAX];
+	const char *idp[8];
+	int shown = 0;
+	for (int i = 0; i < rows && v->top + i < (int)s->n; i++, shown++) {
+		saex_fid_format(&s->f[v->top + i].id, ids[i], sizeof ids[i]);
+		idp[i] = ids[i];
+	}
+	int idw = ui_id_width(g, idp, (size_t)shown, 10, cols / 2);
+	for (int i = 0; i < shown; i++, r++) {
 		const steer_feat *f = &s->f[v->top + i];
 		int st = v->top + i == v->sel ? ST_SELECTED : ST_NORMAL;
 		if (st == ST_SELECTED)
 			grid_fill(g, r, 0, cols, st);
-		char id[3 * SAEX_ID_MAX];
-		saex_fid_format(&f->id, id, sizeof id);
-		int w = grid_text(g, r, 2, 34, st, id, strlen(id), 0);
-		w = 2 + (w < 34 ? 34 : w) + 1;
+		ui_id(g, r, 2, idw, st, idp[i]);
+		int w = 2 + idw + 1;
 		w += grid_printf(g, r, w, -1, st, "%+9.2f  (max %.2f)  ", (double)f->strength, f->max_act);
 		if (f->expl)
 			grid_text(g, r, w, -1, st == ST_SELECTED ? st : ST_DIM, f->expl, strlen(f->expl), SAEX_ESC_NL_ARROW);
@@ -95,8 +89,7 @@ static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 		r++;
 	}
 	if (r < end)
-		grid_printf(g, r++, 0, -1, ST_DIM, "Enter: prompt and run   R: run again   =: settings   "
-		            "Left/Right +-10%%  Shift: +-max  -: flip  0: reset  d: remove  H: log");
+		sv_hints(g, r++, cols);
 	r++;
 	if (r >= end)
 		return;
@@ -106,8 +99,8 @@ static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 		int cx = k ? half + 1 : 0;
 		grid_printf(g, r, cx, w, ST_HEADER, "%-*s", w, k ? " steered" : " default");
 		if (o->text_len || s->running || s->done)
-			sv_wrap(g, r + 1, cx + 1, w - 1, end - r - 1, k ? ST_HEAT0 + 6 : ST_NORMAL, o->text ? o->text : "",
-			        o->text_len);
+			grid_wrap(g, NULL, r + 1, cx + 1, w - 1, end - r - 1, k ? ST_HEAT0 + 6 : ST_NORMAL,
+			          o->text ? o->text : "", o->text_len, SAEX_ESC_NL_KEEP, NULL);
 	}
 	for (int i = r; i < end; i++)
 		grid_text(g, i, half, 1, ST_DIM, g->ascii ? "|" : "\xe2\x94\x82", g->ascii ? 1 : 3, 0);
@@ -136,17 +129,20 @@ static int sv_settings_answer(app *a, view *vv, const char *text)
 	return H_REDRAW;
 }
 
-/* Logs an ended run and says so. */
+/* Logs an ended run and says so (and when the context cut it short). */
 static void sv_ended(app *a)
 {
 	ui_steer *s = a->steer;
 	saex_err e = {{0}, 0};
+	char why[160] = "";
+	if (!s->cancelled && s->room < (size_t)s->tokens)
+		snprintf(why, sizeof why, "; stopped at the model's context length: %zu of %d tokens", s->room, s->tokens);
 	if (!a->user)
-		app_status(a, 0, "%s (no per-user database: not logged)", s->cancelled ? "cancelled" : "done");
+		app_status(a, 0, "%s%s (no per-user database: not logged)", s->cancelled ? "cancelled" : "done", why);
 	else if (steer_log(s, a->user, a->db_path, &e))
 		app_status(a, 1, "%s", e.msg);
 	else
-		app_status(a, 0, "%s; logged as run %lld (H shows the log)", s->cancelled ? "cancelled" : "done",
+		app_status(a, 0, "%s%s; logged as run %lld (H shows the log)", s->cancelled ? "cancelled" : "done", why,
 		           (long long)s->logged_id);
 }
 
@@ -196,6 +192,7 @@ static int sv_handle(view *vv, app *a, action act)
 	}
 	case ACT_OPEN:
 		app_prompt(a, vv, "prompt: ", s->prompt, sv_prompt_answer);
+		app_prompt_multiline(a);
 		return H_REDRAW;
 	case ACT_RUN:
 		if (steer_start(s, a->core, a->db, err, sizeof err))
@@ -226,13 +223,31 @@ static void sv_free(view *vv)
 	free(vv);
 }
 
-static const view_ops sv_ops = {"steer", sv_draw, sv_handle, sv_free, NULL, sv_tick};
+static const view_key sv_keys[] = {
+	{ACT_OPEN, "Type a prompt and run it: default and steered continuations side by side"},
+	{ACT_RUN, "Run the prompt again"},
+	{ACT_UP, "Select the previous feature of the set"},
+	{ACT_DOWN, "Select the next feature of the set"},
+	{ACT_LEFT, "Lower the selected feature's strength by 10% of its max activation"},
+	{ACT_RIGHT, "Raise it by 10% of its max activation"},
+	{ACT_MUCH_LESS, "Lower it by its max activation"},
+	{ACT_MUCH_MORE, "Raise it by its max activation"},
+	{ACT_FLIP, "Flip the sign of its strength"},
+	{ACT_RESET, "Reset its strength to its max activation"},
+	{ACT_REMOVE, "Remove it from the set"},
+	{ACT_SETTINGS, "Multiplier, method (add or clamp), temperature, seed, tokens, frequency penalty"},
+	{ACT_BACK, "Cancel a run under way (else go back)"},
+	{ACT_STEER_LOG, "The log of runs"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_steer_ops = {"steer", sv_draw, sv_handle, sv_free, NULL, sv_tick, sv_keys, NULL};
 
 view *view_steer_new(app *a)
 {
 	(void)a;
 	view_steer *v = xcalloc(1, sizeof *v);
-	v->v.ops = &sv_ops;
+	v->v.ops = &view_steer_ops;
 	snprintf(v->v.title, sizeof v->v.title, "steering");
 	return &v->v;
 }
@@ -242,7 +257,8 @@ int app_steer_feature(app *a, const saex_fid *id, double max_act, const char *ex
 	int64_t sid;
 	saex_fid names;
 	saex_err e = {{0}, 0};
-	char spec[2 * SAEX_ID_MAX + 2];
+	char spec[2 * SAEX_ID_MAX + 2], err[SAEX_ERR_LEN];
+	core_src *src, *first;
 	snprintf(spec, sizeof spec, "%s/%s", id->model, id->source);
 	if (store_source_find(a->db, spec, &sid, &names, &e) != 0) {
 		app_status(a, 1, "%s", e.msg);
@@ -252,10 +268,21 @@ int app_steer_feature(app *a, const saex_fid *id, double max_act, const char *ex
 		app_status(a, 1, "a steering run is under way");
 		return -1;
 	}
+	/* Only a feature whose weights load, on the model of the set. */
+	if (core_source(a->core, a->db, sid, &src, err, sizeof err)) {
+		app_status(a, 1, "cannot steer with %s/%s: %s", id->model, id->source, err);
+		return -1;
+	}
+	if (a->steer->n && core_source(a->core, a->db, a->steer->f[0].source_id, &first, err, sizeof err) == 0 &&
+	    strcmp(first->model_dir, src->model_dir)) {
+		app_status(a, 1, "%s/%s runs on another model (%s) than the steering set (%s): steer one model at a time",
+		           id->model, id->source, src->model_dir, first->model_dir);
+		return -1;
+	}
 	size_t i = steer_add(a->steer, id, sid, max_act, expl);
 	/* back to an open steering view, else a new one */
 	for (int d = a->depth - 1; d >= 0; d--)
-		if (!strcmp(a->stack[d]->ops->name, "steer")) {
+		if (a->stack[d]->ops == &view_steer_ops) {
 			while (a->depth - 1 > d)
 				app_pop(a);
 			((view_steer *)a->stack[d])->sel = (int)i;

@@ -56,14 +56,17 @@ static void tv_draw(view *vv, app *a, grid *g, int top, int height)
 	x += grid_text(g, r, x, cols / 2 - x, ST_DIM, v->src->model_dir, strlen(v->src->model_dir), 0);
 	x += grid_printf(g, r, x, -1, ST_DIM, "  SAE ");
 	grid_text(g, r, x, -1, ST_DIM, v->src->sae_dir, strlen(v->src->sae_dir), 0);
-	r += 2;
+	r++;
+	if (v->src->warning)
+		r += grid_wrap(g, NULL, r, 0, cols, 2, ST_ERROR, v->src->warning, strlen(v->src->warning), 0, NULL);
+	r++;
 	size_t n_kept = 0;
 	const core_test *t = tv_current(v, a, &n_kept);
 	if (a->prompting && a->prompt_view == vv) {
 		grid_printf(g, r++, 0, -1, ST_BOLD, "Tokens as you type (%zu, BOS added when run)", v->np);
 		int col = 4;
 		for (size_t i = 0; i < v->np && r < end; i++) {
-			int w = grid_width(g, v->ptok[i], v->plen[i], SAEX_ESC_NL_ARROW) + 1;
+			int w = grid_width(g, v->ptok[i], v->plen[i], SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN) + 1;
 			if (col + w > cols && col > 4) {
 				r++;
 				col = 4;
@@ -72,7 +75,7 @@ static void tv_draw(view *vv, app *a, grid *g, int top, int height)
 			}
 			grid_printf(g, r, col, 1, ST_DIM, "|");
 			grid_text(g, r, col + 1, cols - col - 1, i % 2 ? ST_HEAT0 + 3 : ST_HEAT0 + 5, v->ptok[i], v->plen[i],
-			          SAEX_ESC_NL_ARROW);
+			          SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
 			col += w;
 		}
 		return;
@@ -87,7 +90,7 @@ static void tv_draw(view *vv, app *a, grid *g, int top, int height)
 	                   end - r, 0, SAEX_ESC_NL_ARROW};
 	r += ui_tokens(g, NULL, r, cols, &in);
 	if (t->max_index >= 0) {
-		char *tok = saex_escape(t->tok[t->max_index], t->tok_len[t->max_index], SAEX_ESC_NL_ARROW);
+		char *tok = saex_escape(t->tok[t->max_index], t->tok_len[t->max_index], SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
 		int w = grid_printf(g, r, 2, -1, ST_NORMAL, "max %.3f at token %ld \"%s\"", (double)t->max_value,
 		                    t->max_index - (long)t->bos, tok);
 		free(tok);
@@ -126,7 +129,7 @@ static void tv_cursor_status(view_test *v, app *a)
 	const core_test *t = tv_current(v, a, &n);
 	if (!t || v->cursor < 0 || (size_t)v->cursor >= t->n)
 		return;
-	char *tok = saex_escape(t->tok[v->cursor], t->tok_len[v->cursor], SAEX_ESC_NL_ARROW);
+	char *tok = saex_escape(t->tok[v->cursor], t->tok_len[v->cursor], SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
 	double share = v->max_act > 0 ? t->values[v->cursor] / v->max_act * 100 : 0;
 	app_status(a, 0, "token %ld \"%s\" = %.4f (%.0f%% of max)", v->cursor - (long)t->bos, tok,
 	           (double)t->values[v->cursor], share);
@@ -183,6 +186,7 @@ static void tv_ask(view_test *v, app *a)
 	size_t n;
 	const core_test *t = tv_current(v, a, &n);
 	app_prompt_live(a, &v->v, "test text: ", t ? t->text : NULL, tv_answer, tv_changed);
+	app_prompt_multiline(a);
 }
 
 static int tv_handle(view *vv, app *a, action act)
@@ -224,7 +228,16 @@ static void tv_free(view *vv)
 	free(v);
 }
 
-static const view_ops tv_ops = {"test", tv_draw, tv_handle, tv_free, NULL, NULL};
+static const view_key tv_keys[] = {
+	{ACT_TEST, "Type a text to test the feature on (Enter also)"},
+	{ACT_LEFT, "Move the token cursor left (its value on the status line)"},
+	{ACT_RIGHT, "Move the token cursor right"},
+	{ACT_UP, "The newer kept test"},
+	{ACT_DOWN, "The older kept test"},
+	{ACT_NONE, NULL},
+};
+
+const view_ops view_test_ops = {"test", tv_draw, tv_handle, tv_free, NULL, NULL, tv_keys, NULL};
 
 view *view_test_new(app *a, const saex_fid *id, double max_act, const float *freq_h, const float *freq_v,
                     size_t n_freq, char *err, size_t errlen)
@@ -242,7 +255,7 @@ view *view_test_new(app *a, const saex_fid *id, double max_act, const float *fre
 	if (core_source(a->core, a->db, sid, &src, err, errlen))
 		return NULL;
 	view_test *v = xcalloc(1, sizeof *v);
-	v->v.ops = &tv_ops;
+	v->v.ops = &view_test_ops;
 	v->id = *id;
 	v->max_act = max_act;
 	v->src = src;
@@ -256,6 +269,7 @@ view *view_test_new(app *a, const saex_fid *id, double max_act, const float *fre
 	char ids[3 * SAEX_ID_MAX];
 	saex_fid_format(id, ids, sizeof ids);
 	snprintf(v->v.title, sizeof v->v.title, "live test %.240s", ids);
+	v->v.scope = *id;
 	size_t n_kept;
 	core_kept(a->core, id, &n_kept);
 	if (a->user && n_kept == 0) { /* the tests of earlier sessions */

@@ -52,9 +52,11 @@ void cli_style_init(cli_style *st, FILE *f);
  * non-ASCII is escaped too. */
 void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigned flags);
 
-/* Writes a JSON document to f, followed by a newline. C1 controls, DEL and
- * bidirectional controls inside strings are written as \u escapes so the
- * text is safe on a terminal; the JSON stays valid and equal in value. */
+/* Writes a JSON document to f, followed by a newline. DEL, C1 controls and
+ * the format characters saex_escape escapes (esc_is_format_control: the
+ * bidirectional controls, U+FEFF, ...) are written as \u escapes inside
+ * strings so the text is safe on a terminal; the JSON stays valid and equal
+ * in value. */
 int cli_put_json(FILE *f, json_t *doc, int pretty);
 /* A float stored as f32, as the shortest decimal that reads back the same. */
 json_t *cli_json_f32(float v);
@@ -145,5 +147,10 @@ void cli_steer_free(cli_steer *s);
 
 /* Formats 1234567 as "1,234,567" into buf. */
 const char *cli_thousands(int64_t v, char *buf, size_t n);
+/* A density (a fraction, frac_nonzero) as a percentage with 4 significant
+ * digits, no exponent and at most 5 decimals ("0.3170%", "12.50%",
+ * "0.00370%", "<0.00001%"; at most 9 columns), "?" when unknown (< 0): the
+ * one format of densities in saex's text. Returns buf. */
+const char *cli_density(double frac, char *buf, size_t n);
 
 #endif

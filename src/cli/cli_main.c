@@ -10,6 +10,7 @@
 
 #include <locale.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,11 +47,12 @@ static const cli_cmd cli_cmds[] = {
 	 "Full-text search over explanations, best match first. Words must all\n"
 	 "match (the last as a prefix when no explanation has it whole); a word in\n"
 	 "more than 5,000 explanations is left out next to rarer ones, and a query\n"
-	 "of such words ranks its first 500 matches. FTS5 syntax is used as given\n"
-	 "when the query contains \" * ( ) : or ^.\n"
+	 "of such words ranks its matches in blocks of 500, shortest first. FTS5\n"
+	 "syntax is used as given when the query contains \" * ( ) : or ^. Says\n"
+	 "how many explanations match in all when it shows fewer (--json: total).\n"
 	 "  --model M         only this model\n"
 	 "  --source S        only this source (SAE) id\n"
-	 "  --limit N         at most N results (20)\n"
+	 "  --limit N         at most N results (20; up to 100000)\n"
 	 "  --json            machine-readable output"},
 	{"export", cmd_export, "export DB --source S --what features|activations|explanations [--out FILE]",
 	 "Write one SAE's rows as CSV with a header row.\n"
@@ -252,16 +254,21 @@ static const cli_cmd cli_cmds[] = {
 	 "  -v, --verbose     also print where the time went, against the clean passes\n"
 	 "  --json            SAELens's metric groups per SAE, with every feature's\n"
 	 "                    density and mean activation when active"},
-	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR",
+	{"attach", cmd_attach, "attach DB SOURCE --model DIR --sae SAEDIR [--force]",
 	 "Record where the weights of a source in DB live, for live tests and\n"
 	 "steering. The folders must load and agree (the SAE's hooks are hooks of the\n"
-	 "model, with widths d_in and d_out); their absolute paths are stored.\n"
+	 "model, with widths d_in and d_out), and fit the source: its hook (or the\n"
+	 "layer its id names), d_sae and feature indexes, its model's d_model and\n"
+	 "(when the database has it) TransformerLens name; else saex says what\n"
+	 "differs and exits with 1. Their absolute paths are stored. The explorer\n"
+	 "checks again before a live test or steering.\n"
 	 "  SOURCE            model/source, or a source id that only one model has\n"
 	 "  --model DIR       the model folder, a cache name, or the name SAEs and\n"
 	 "                    Neuronpedia give it (gemma-2-2b, gpt2-small)\n"
 	 "  --sae SAEDIR      the SAE folder, ORG/NAME/FOLDER in the cache, or a SAELens\n"
 	 "                    RELEASE/SAE_ID (gemma-scope-2b-pt-res-canonical/\n"
-	 "                    layer_20/width_16k/canonical)"},
+	 "                    layer_20/width_16k/canonical)\n"
+	 "  --force           attach weights that do not fit the source all the same"},
 };
 
 const cli_cmd *cli_find(const char *name)
@@ -442,6 +449,13 @@ int main(int argc, char **argv)
 			char *args[] = {"show", argv[1], argv[2], NULL};
 			return cmd_show(3, args);
 		}
+	}
+	/* A name that looks like a database file (a path, an extension) is one
+	 * that is missing or is not a file, not an unknown command. */
+	if (cmd[0] != '-' && (strchr(cmd, '/') || strchr(cmd, '.'))) {
+		if (stat(cmd, &sbuf) != 0)
+			return cli_fail(NULL, CLI_USAGE, "%s: %s (saex DB opens a database file)", cmd, strerror(errno));
+		return cli_fail(NULL, CLI_USAGE, "%s: not a file (saex DB opens a database file)", cmd);
 	}
 	cli_fail(NULL, CLI_USAGE, "unknown command '%s'", cmd);
 	fprintf(stderr, "Try 'saex --help'.\n");

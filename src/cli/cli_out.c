@@ -55,9 +55,7 @@ static void cli_json_safe(FILE *f, const char *s, size_t n)
 			if (len == 0) {
 				len = 1;
 				cp = 0xfffd; /* not UTF-8: never pass the byte through */
-			} else if (!((cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-			      (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
-			      cp == 0x200e || cp == 0x200f)) {
+			} else if (!esc_is_format_control(cp)) {
 				i += len;
 				run += len;
 				continue;
@@ -199,4 +197,24 @@ json_t *cli_json_token(const char *p, size_t n)
 	json_t *s = json_stringn(b.p ? b.p : "", b.n);
 	sb_free(&b);
 	return s;
+}
+
+const char *cli_density(double frac, char *buf, size_t n)
+{
+	if (!(frac >= 0)) {
+		snprintf(buf, n, "?");
+		return buf;
+	}
+	double pct = frac * 100;
+	if (pct > 0 && pct < 0.00001) {
+		snprintf(buf, n, "<0.00001%%");
+		return buf;
+	}
+	int digits = 3; /* after the point: 4 significant digits, 0 to 5 of them */
+	for (double v = pct; v >= 10 && digits > 0; v /= 10)
+		digits--;
+	for (double v = pct; v > 0 && v < 1 && digits < 5; v *= 10)
+		digits++;
+	snprintf(buf, n, "%.*f%%", digits, pct);
+	return buf;
 }

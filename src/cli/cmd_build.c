@@ -274,6 +274,8 @@ static int build_write(build_final *b, store *s, saex_err *e)
 		rc = store_weights_put(s, src, w->model_dir, w->sae_dir, e);
 	if (rc == 0 && b->eval)
 		rc = store_eval_put(s, src, b->eval, e);
+	if (rc == 0) /* made here: no Neuronpedia page to link to */
+		rc = store_source_mark_local(s, o->model_id, o->source_id, e);
 	free(cfg);
 	dash_logit *lg = xmalloc(BUILD_BLOCK * sizeof *lg);
 	uint32_t *ci = xmalloc(BUILD_BLOCK * DASH_COS * sizeof *ci);
@@ -737,16 +739,18 @@ int cmd_attach(int argc, char **argv)
 {
 	static const struct option opts[] = {{"model", required_argument, NULL, 'm'},
 	                                     {"sae", required_argument, NULL, 's'},
+	                                     {"force", no_argument, NULL, 'f'},
 	                                     {"help", no_argument, NULL, 'h'},
 	                                     {0}};
 	const cli_cmd *me = cli_find("attach");
 	const char *model = NULL, *sae = NULL;
-	int ch;
+	int ch, force = 0;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': model = optarg; break;
 		case 's': sae = optarg; break;
+		case 'f': force = 1; break;
 		case 'h': cli_usage(stdout, me); return CLI_OK;
 		default: cli_usage(stderr, me); return CLI_USAGE;
 		}
@@ -774,9 +778,19 @@ int cmd_attach(int argc, char **argv)
 		return rc;
 	}
 	build_w w = {0};
+	char why[SAEX_ERR_LEN];
 	rc = build_load("attach", model, sae, &w);
-	if (rc == 0 && (rc = store_weights_put(s, src, w.model_dir, w.sae_dir, &e)))
+	int fit = rc == 0 ? store_weights_fit(s, src, w.sae, w.m, why, sizeof why) : 0;
+	if (fit == STORE_EBAD)
+		rc = cli_fail("attach", CLI_DATA, "%s", why);
+	else if (fit && !force)
+		rc = cli_fail("attach", CLI_USAGE, "these weights do not fit %s/%s: %s (--force attaches them anyway)",
+		              names.model, names.source, why);
+	if (rc == 0 && ((rc = store_weights_put(s, src, w.model_dir, w.sae_dir, &e)) ||
+	                (rc = store_weights_mark_forced(s, src, fit ? w.model_dir : NULL, w.sae_dir, &e))))
 		rc = cli_fail("attach", cli_status(rc), "%s", e.msg);
+	if (rc == 0 && fit)
+		fprintf(stderr, "saex attach: attached with --force, although they do not fit: %s\n", why);
 	if (rc == 0)
 		printf("attached %s/%s: model %s, SAE %s\n", names.model, names.source, w.model_dir,
 		       w.sae_dir);

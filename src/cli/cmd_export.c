@@ -97,5 +97,8 @@ int cmd_import_csv(int argc, char **argv)
 		return cli_fail("import-csv", CLI_DATA, "%s", e.msg);
 	fprintf(stderr, "explanations: %ld rows, %ld added, %ld already stored, %ld skipped\n",
 	        st.rows, st.added, st.unchanged, st.bad);
+	if (st.missing)
+		fprintf(stderr, "warning: %ld of them name features the database does not have (stored all the same)\n",
+		        st.missing);
 	return CLI_OK;
 }

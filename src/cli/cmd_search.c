@@ -55,7 +55,10 @@ int cmd_search(int argc, char **argv)
 	arena a = {0};
 	store_hit *hits;
 	size_t n;
-	rc = store_search(s, q.p, model, source, (size_t)limit, &a, &hits, &n, &e);
+	int64_t total = 0;
+	rc = store_search_count(s, q.p, model, source, &total, &e);
+	if (rc == 0)
+		rc = store_search(s, q.p, model, source, (size_t)limit, &a, &hits, &n, &e);
 	if (rc == 0 && json) {
 		json_t *arr = json_array();
 		for (size_t i = 0; i < n; i++) {
@@ -71,7 +74,7 @@ int cmd_search(int argc, char **argv)
 				               "frac_nonzero", hits[i].frac_nonzero, "maxActApprox",
 				               hits[i].max_act, "score", hits[i].score));
 		}
-		json_t *j = json_pack("{ss so}", "query", q.p, "results", arr);
+		json_t *j = json_pack("{ss sI so}", "query", q.p, "total", (json_int_t)total, "results", arr);
 		cli_put_json(stdout, j, 0);
 		json_decref(j);
 	} else if (rc == 0) {
@@ -81,17 +84,18 @@ int cmd_search(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			char id[3 * SAEX_ID_MAX];
 			saex_fid_format(&hits[i].id, id, sizeof id);
-			sb_printf(&o, "%-32s ", id);
-			if (hits[i].frac_nonzero >= 0)
-				sb_printf(&o, "%8.4f%%  ", hits[i].frac_nonzero * 100);
-			else
-				sb_adds(&o, "       ?   ");
+			char dens[32];
+			sb_printf(&o, "%-32s %9s  ", id, cli_density(hits[i].frac_nonzero, dens, sizeof dens));
 			const char *d = hits[i].description;
 			cli_put_text(&o, &cs, d, strlen(d), 0);
 			sb_addc(&o, '\n');
 		}
+		char shown[32], all[32];
 		if (n == 0)
 			sb_adds(&o, "no explanation matches\n");
+		else if ((int64_t)n < total)
+			sb_printf(&o, "(the first %s of %s explanations that match; --limit N shows more)\n",
+			          cli_thousands((int64_t)n, shown, sizeof shown), cli_thousands(total, all, sizeof all));
 		fwrite(o.p, 1, o.n, stdout);
 		sb_free(&o);
 	}

@@ -66,7 +66,7 @@ int cmd_show(int argc, char **argv)
 		} else {
 			cli_style cs;
 			cli_style_init(&cs, stdout);
-			show_opts so = {(size_t)examples, (int)context};
+			show_opts so = {(size_t)examples, (int)context, store_source_local(s, id.model, id.source)};
 			sb out = {0};
 			show_text(&out, &f, &so, &cs);
 			fwrite(out.p, 1, out.n, stdout);

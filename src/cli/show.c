@@ -139,7 +139,7 @@ static void show_logits(sb *o, const cli_style *cs, const char *label, const sto
 		sb_adds(o, "(none)");
 	for (size_t i = 0; i < n; i++) {
 		sb_adds(o, i ? "  \"" : "\"");
-		cli_put_text(o, cs, s[i].p, s[i].n, 0);
+		cli_put_text(o, cs, s[i].p, s[i].n, SAEX_ESC_TOKEN);
 		sb_printf(o, "\" %+.3f", (double)v[i]);
 	}
 	sb_addc(o, '\n');
@@ -180,8 +180,9 @@ static void show_histogram(sb *o, const cli_style *cs, const float *h, const flo
 	snprintf(left, sizeof left, "%.3g", (double)v[0]);
 	snprintf(right, sizeof right, "%.3g", (double)v[n - 1]);
 	int gap = (int)n - (int)strlen(left) - (int)strlen(right);
-	sb_printf(o, "  %s%*s%s   (%.0f non-zero activations in %zu bins)\n", left,
-	          gap > 1 ? gap : 1, "", right, total, n);
+	char tot[32];
+	sb_printf(o, "  %s%*s%s   (%s non-zero activations in %zu bins)\n", left, gap > 1 ? gap : 1, "", right,
+	          cli_thousands((int64_t)llround(total), tot, sizeof tot), n);
 }
 
 static void show_example(sb *o, const cli_style *cs, const store_act *a, double max_act,
@@ -210,8 +211,12 @@ static void show_example(sb *o, const cli_style *cs, const store_act *a, double 
 		if (is_max)
 			show_sgr(o, cs, "1;4");
 		show_heat(o, cs, t);
-		cli_put_text(o, cs, a->tokens[i].p, a->tokens[i].n, SAEX_ESC_NL_ARROW);
-		if (cs->color && (t > 0 || is_max))
+		/* tokens that do not fire: every other one grey, so boundaries show */
+		int alt = cs->color && !(t > 0) && !is_max && (i & 1);
+		if (alt)
+			show_sgr(o, cs, cs->color256 ? "38;5;244" : "2");
+		cli_put_text(o, cs, a->tokens[i].p, a->tokens[i].n, SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
+		if (cs->color && (t > 0 || is_max || alt))
 			show_sgr(o, cs, "0");
 		if (is_max && !cs->color)
 			sb_adds(o, cs->utf8 ? "\xc2\xbb" : ">>");
@@ -230,15 +235,19 @@ void show_text(sb *o, const store_feature *f, const show_opts *op, const cli_sty
 	cli_put_text(o, cs, id, strlen(id), 0);
 	show_sgr(o, cs, "0");
 	sb_adds(o, "  ");
-	cli_put_text(o, cs, url, strlen(url), 0);
+	if (op->local)
+		sb_adds(o, "(made here: no Neuronpedia page)");
+	else
+		cli_put_text(o, cs, url, strlen(url), 0);
 	sb_addc(o, '\n');
 	if (f->hook_name) {
 		sb_adds(o, "hook ");
 		cli_put_text(o, cs, f->hook_name, strlen(f->hook_name), 0);
 		sb_addc(o, '\n');
 	}
+	char dens[32];
 	if (f->frac_nonzero >= 0)
-		sb_printf(o, "density %.4g%%", f->frac_nonzero * 100);
+		sb_printf(o, "density %s", cli_density(f->frac_nonzero, dens, sizeof dens));
 	else
 		sb_adds(o, "density unknown");
 	sb_printf(o, "   max activation %.3f\n", f->max_act);

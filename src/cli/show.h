@@ -9,6 +9,7 @@
 typedef struct show_opts {
 	size_t examples;  /* examples to print (text) */
 	int context;      /* tokens on each side of the max token */
+	int local;        /* made here (store_source_local): no Neuronpedia URL */
 } show_opts;
 
 /* Appends the text form of f to out. All data text is escaped. */

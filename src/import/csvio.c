@@ -38,19 +38,17 @@ static void co_str(csv_out *o, const char *s)
 	co_field(o, s ? s : "", s ? strlen(s) : 0);
 }
 
+/* A number as the shortest decimal that reads back the same (as f32 when
+ * is_f32): 0.00763, never 0.0076299999999999996. */
 static void co_num(csv_out *o, double v, int is_f32)
 {
 	char buf[40];
 	if (o->col++)
 		fputc(',', o->f);
-	snprintf(buf, sizeof buf, is_f32 ? "%.9g" : "%.17g", v);
-	if (is_f32) {
-		/* shortest form that reads back as the same f32 */
-		for (int p = 6; p <= 9; p++) {
-			snprintf(buf, sizeof buf, "%.*g", p, v);
-			if (strtof(buf, NULL) == (float)v)
-				break;
-		}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(buf, sizeof buf, "%.*g", p, v);
+		if (is_f32 ? strtof(buf, NULL) == (float)v : strtod(buf, NULL) == v)
+			break;
 	}
 	fputs(buf, o->f);
 }
@@ -168,20 +166,21 @@ int csvio_export(store *s, int64_t source_id, const saex_fid *names, csvio_what 
 	return rc;
 }
 
-int csvio_export_list(const store_list_item *items, size_t n, FILE *f, saex_err *e)
+int csvio_export_list(const store_list_item *items, const char *const *expl, const char *const *url, size_t n,
+                      FILE *f, saex_err *e)
 {
 	csv_out o = {f, 0, 0, NULL, {0}};
-	fprintf(f, "modelId,layer,index,url,note,added\n");
+	fprintf(f, "modelId,layer,index,url,note,added,explanation\n");
 	for (size_t i = 0; i < n; i++) {
-		char idx[32], url[4 * SAEX_ID_MAX];
+		char idx[32];
 		snprintf(idx, sizeof idx, "%lld", (long long)items[i].id.index);
-		saex_fid_url(&items[i].id, url, sizeof url);
 		co_str(&o, items[i].id.model);
 		co_str(&o, items[i].id.source);
 		co_str(&o, idx);
-		co_str(&o, url);
+		co_str(&o, url ? url[i] : NULL);
 		co_str(&o, items[i].note);
 		co_str(&o, items[i].added);
+		co_str(&o, expl ? expl[i] : NULL);
 		co_end(&o);
 	}
 	if (fflush(f) != 0 || ferror(f))
@@ -329,6 +328,17 @@ static void ci_record(int term, void *ctx)
 		c->st->added++;
 	else
 		c->st->unchanged++;
+	/* kept, but said: an explanation of a feature the database lacks (a
+	 * wrong index?) would show nowhere but in search */
+	store_feat_row row;
+	size_t got = 0;
+	if (store_feature_page(c->s, src, NULL, idx - 1, 0, 1, &row, &got, &fe) == 0 && (!got || row.index != idx) &&
+	    c->st->missing++ < 5) {
+		char *at = saex_escape(c->path, strlen(c->path), 0);
+		fprintf(c->log, "%s:%ld: %s/%lld: no such feature in the database (the explanation is stored)\n", at,
+		        c->rec_line, spec, idx);
+		free(at);
+	}
 done:
 	memset(c->have, 0, sizeof c->have);
 }

@@ -14,16 +14,23 @@ int csvio_export(store *s, int64_t source_id, const saex_fid *names, csvio_what 
 
 typedef struct csvio_stats {
 	long rows, added, unchanged, bad;
+	long missing;   /* explanations of features the database does not have */
 } csvio_stats;
 
 /* Reads explanations from a CSV file (header: modelId, layer, index,
  * description [, typeName, explanationModelName]) in one transaction. Bad
  * rows are reported as "file:line: reason" on log and skipped, or with
- * strict stop the import with nothing stored. 0, or 2 with *e set. */
+ * strict stop the import with nothing stored. An explanation of a feature
+ * the database does not have is stored, and said on log (the first five)
+ * and counted. 0, or 2 with *e set. */
 int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
                               csvio_stats *st, saex_err *e);
 
-/* Writes a list's items as CSV: modelId, layer, index, url, note, added. */
-int csvio_export_list(const store_list_item *items, size_t n, FILE *f, saex_err *e);
+/* Writes a list's items as CSV: modelId, layer, index, url, note, added,
+ * explanation. expl[i] and url[i] (either array may be NULL, an entry NULL)
+ * are the item's first explanation and its Neuronpedia URL (none for a
+ * feature made here). */
+int csvio_export_list(const store_list_item *items, const char *const *expl, const char *const *url, size_t n,
+                      FILE *f, saex_err *e);
 
 #endif

@@ -58,17 +58,26 @@ int saex_fid_url(const saex_fid *f, char *buf, size_t n);
 /* ---------------------------------------------------------------- escaping
  * Untrusted text (token strings, explanations) must never reach a terminal
  * as a control sequence. saex_escape returns a copy of the n bytes at s in
- * which every C0 control, DEL, C1 control (U+0080..U+009F), bidirectional
- * override or isolate, line/paragraph separator and every byte that is not
- * part of valid UTF-8 is replaced by a visible escape:
+ * which every C0 control, DEL, C1 control (U+0080..U+009F), format
+ * character (Unicode category Cf: the bidirectional controls such as
+ * U+061C and U+202E, the zero-width characters and joiners, U+FEFF),
+ * line/paragraph separator and every byte that is not part of valid UTF-8
+ * is replaced by a visible escape:
  *   \t \r \n for those three (see flags), \xNN for other bytes, \uNNNN for
- *   code points. Everything else is copied as is. Caller frees. */
+ *   code points. Everything else is copied as is. Caller frees.
+ *
+ * SAEX_ESC_TOKEN reads s as a token as tokenizers spell them (and
+ * Neuronpedia's exports store them): U+2581 (SentencePiece) and U+0120
+ * (byte-level BPE) are spaces, U+010A a line break and U+0109 a tab (then
+ * shown as the other flags say), and a whole token "<0xHH>" (a byte token)
+ * the byte HH. The one rule by which saex shows tokens as text. */
 enum {
 	SAEX_ESC_NL_ARROW = 1u << 0, /* show '\n' as U+21B5 (↵) instead of \n */
 	SAEX_ESC_NL_KEEP = 1u << 1,  /* keep '\n' as a real line break */
 	SAEX_ESC_ASCII = 1u << 2,    /* escape every non-ASCII code point too
 	                              * (for terminals without UTF-8) */
-	SAEX_ESC_TAB_KEEP = 1u << 3  /* keep '\t' */
+	SAEX_ESC_TAB_KEEP = 1u << 3, /* keep '\t' */
+	SAEX_ESC_TOKEN = 1u << 4     /* s is a token: see above */
 };
 char *saex_escape(const char *s, size_t n, unsigned flags);
 

@@ -180,7 +180,9 @@ static int store_open_db(store *s, const char *name, int flags, saex_err *e)
 	if (s->db)
 		sqlite3_close_v2(s->db);
 	s->db = NULL;
-	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_URI, NULL);
+	/* A store is used by one thread at a time: no mutex around every call
+	 * (they took a sixth of a feature-list filter's time). */
+	int rc = sqlite3_open_v2(name, &s->db, flags | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		err_set(e, STORE_EBAD, "%s: cannot open: %s", s->path,
 		        s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -188,6 +190,10 @@ static int store_open_db(store *s, const char *name, int flags, saex_err *e)
 	}
 	sqlite3_extended_result_codes(s->db, 0);
 	sqlite3_busy_timeout(s->db, 10000);
+	/* Browsing reads the same index pages again and again (the feature
+	 * list, the search index): keep up to 64 MiB of them, not 2. */
+	if (flags & SQLITE_OPEN_READONLY)
+		sqlite3_exec(s->db, "PRAGMA cache_size = -65536", NULL, NULL, NULL);
 	return 0;
 }
 
@@ -275,6 +281,8 @@ void store_drop_write_caches(store *s)
 	for (size_t i = 0; i < s->n_src; i++) {
 		free(s->src[i].model);
 		free(s->src[i].name);
+		free(s->src[i].x_idx);
+		sqlite3_finalize(s->src[i].x_st);
 	}
 	free(s->src);
 	s->src = NULL;

@@ -10,7 +10,10 @@
  * failures; the message goes into *e, naming the database file.
  *
  * Ownership: results are allocated from the caller's arena and live until
- * arena_free. The store owns its token caches. */
+ * arena_free. The store owns its token caches.
+ *
+ * Threads: a store is used by one thread at a time (its SQLite connection
+ * has no mutex of its own). */
 #ifndef SAEX_STORE_H
 #define SAEX_STORE_H
 
@@ -153,6 +156,28 @@ typedef struct store_source_facts {
 	char *hf_repo, *hf_folder, *model, *tlens_id;
 } store_source_facts;
 int store_source_facts_get(store *s, int64_t source_id, arena *a, store_source_facts *out, saex_err *e);
+/* Whether weights fit a source: the SAE reads the model (saex_sae_fits)
+ * and agrees with what the database knows of the source: its hook (or the
+ * layer its id names), its d_sae and feature indexes, its model's d_model,
+ * and the model's TransformerLens name against cfg.json's model_name (when
+ * both are known). 0 when they fit; -1 with why ("hook blocks.1.hook_resid_pre
+ * (the source's: blocks.9.hook_resid_pre), d_sae 32 (the source's:
+ * 24576)") when not; STORE_EBAD when
+ * the database cannot be read (why holds the message). The one rule, for
+ * saex attach and for the explorer before a live test or steering. */
+int store_weights_fit(store *s, int64_t source_id, const saex_sae *sae, const saex_model *m, char *why,
+                      size_t n);
+/* Weights that do not fit, attached on purpose (saex attach --force): the
+ * mark names the folders, so that other weights are checked again.
+ * store_weights_mark_forced records it (dirs NULL: clears it);
+ * store_weights_forced is 1 when these folders carry it. */
+int store_weights_mark_forced(store *s, int64_t source_id, const char *model_dir, const char *sae_dir, saex_err *e);
+int store_weights_forced(store *s, int64_t source_id, const char *model_dir, const char *sae_dir);
+/* A source made here by saex build (the demo's too) is marked, so that
+ * saex links it to no Neuronpedia page: store_source_mark_local records the
+ * mark (a meta row), store_source_local is 1 when a source has it. */
+int store_source_mark_local(store *s, const char *model, const char *source, saex_err *e);
+int store_source_local(store *s, const char *model, const char *source);
 /* STORE_NOTFOUND when none is attached; strings in the arena */
 int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
                       saex_err *e);
@@ -246,16 +271,26 @@ typedef struct store_hit {
 	double frac_nonzero, max_act, score;
 } store_hit;
 
-/* Full-text search over explanations, best (bm25) first. The query is
- * words, all required, the last also as a prefix when it has 3 or more
- * characters and no explanation holds it as a whole word; unless it holds FTS5 syntax characters (" * ( ) : ^), then it goes to
- * FTS5 as given. To bound the work, a word found in more than 5,000
- * explanations is left out when rarer words remain (and is not expanded as
- * a prefix), and a query of such words ranks its first 500 matches, shortest
- * text first (its score is then 0). model and source (may be NULL)
- * restrict the scope. */
+/* Full-text search over explanations, best first. The query is words,
+ * all required, the last also as a prefix when it has 3 or more characters
+ * and no explanation holds it as a whole word; unless it holds FTS5 syntax
+ * characters (" * ( ) : ^), then it goes to FTS5 as given. To bound the
+ * work, a word found in more than 5,000 explanations is left out when
+ * rarer words remain (and is not expanded as a prefix). Order: bm25; but a
+ * query of such common words only ranks its matches in blocks of 500 (in
+ * database order), each block shortest text first (score 0). model and
+ * source (may be NULL) restrict the scope. store_search_page returns the
+ * results [offset, offset + limit) of that order (pages do not overlap),
+ * store_search the first limit. A query that FTS5 cannot run is
+ * STORE_NOTFOUND with a sentence about the query. */
 int store_search(store *s, const char *query, const char *model, const char *source,
                  size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e);
+int store_search_page(store *s, const char *query, const char *model, const char *source, size_t offset,
+                      size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e);
+/* How many explanations the search matches in all (the length of the
+ * order above). */
+int store_search_count(store *s, const char *query, const char *model, const char *source, int64_t *n,
+                       saex_err *e);
 
 /* Resolves "model/source" or a bare source id (when unambiguous) to the row
  * id and canonical names (copied into the fid's model/source). */
@@ -273,10 +308,38 @@ int store_feature_rows(store *s, int64_t source_id, store_feat_row **rows, size_
                        saex_err *e);
 /* The first explanation of a feature, in the arena, or NULL. */
 char *store_first_explanation(store *s, int64_t source_id, int64_t index, arena *a);
-/* Indexes of a source's features whose explanations match query (FTS5, as
- * store_search words), ascending; caller frees. */
-int store_match_indexes(store *s, int64_t source_id, const char *query, int64_t **idx,
-                        size_t *n, saex_err *e);
+/* A source's feature count as its import recorded it, and its smallest and
+ * largest index (-1 each when it has none), without reading its rows. */
+int store_source_span(store *s, int64_t source_id, int64_t *n, int64_t *first, int64_t *last, saex_err *e);
+
+/* A filter of a source's features: those with an explanation that matches
+ * words (as store_search reads them). store_filter_new finds them all at
+ * once, in about the time FTS5 takes to list the matches: the source's
+ * explanations are mapped to their features once per store (a read of the
+ * source's explanation index, kept in memory: 4 bytes an explanation).
+ * n_expl: the matching explanations; idx: the matching features' indexes,
+ * ascending (n_idx of them; an index may have no feature row). Caller
+ * frees with store_filter_free. */
+typedef struct store_filter {
+	char *fts, *words;
+	int64_t source_id, lo, hi;  /* the source's explanation ids */
+	int64_t n_expl;
+	int64_t *idx;
+	size_t n_idx;
+} store_filter;
+int store_filter_new(store *s, int64_t source_id, const char *words, store_filter **out, saex_err *e);
+void store_filter_free(store_filter *f);
+/* Reads up to `rows` more of the source's explanation map, so that a view
+ * can spread its cost over idle moments before the first filter: 1 while
+ * more remains, 0 when it is done, STORE_EBAD on failure. */
+int store_filter_warm(store *s, int64_t source_id, size_t rows, saex_err *e);
+/* A page of a source's feature list in index order, from a row's index:
+ * up to max rows with an index above `from` (desc: below it, descending),
+ * only those that filter f keeps when f is not NULL. Use INT64_MIN and
+ * INT64_MAX for the ends. Reads only the rows it returns (through the
+ * feature list index), so a page costs the same in a list of any length. */
+int store_feature_page(store *s, int64_t source_id, const store_filter *f, int64_t from, int desc, size_t max,
+                       store_feat_row *out, size_t *n, saex_err *e);
 
 /* Iterators for export: the callback returns nonzero to stop (that value is
  * returned). Records are valid only during the callback. */
@@ -296,6 +359,9 @@ typedef struct store_user store_user;
 /* path NULL: the default location (created with its folders). */
 int store_user_open(store_user **out, const char *path, saex_err *e);
 void store_user_close(store_user *u);
+const char *store_user_path(const store_user *u); /* borrowed */
+/* Counts this connection's writes: a view whose copy is older reloads. */
+int64_t store_user_changes(store_user *u);
 int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e);
 int store_user_starred(store_user *u, const saex_fid *id);
 typedef struct store_list {
@@ -312,6 +378,12 @@ typedef struct store_list_item {
  * note. */
 int store_user_list_add(store_user *u, const char *list, const saex_fid *id, const char *note,
                         saex_err *e);
+/* Removes a feature from a list (list NULL: unstars it). */
+int store_user_list_remove(store_user *u, const char *list, const saex_fid *id, saex_err *e);
+/* Renames a list; a name another list has is refused (code 1). */
+int store_user_list_rename(store_user *u, const char *list, const char *name, saex_err *e);
+/* Deletes a list and its items. */
+int store_user_list_delete(store_user *u, const char *list, saex_err *e);
 /* Lists with their sizes, by name; "starred" is not among them. */
 int store_user_lists(store_user *u, arena *a, store_list **out, size_t *n, saex_err *e);
 /* A list's items, oldest first; list NULL: the starred features. */

@@ -26,6 +26,15 @@ typedef struct store_srcinfo {
 	int64_t id, model_id;
 	char *model, *name;
 	int64_t d_features, d_acts, d_expls; /* pending counter deltas */
+	int x_known;                         /* reader: x_lo..x_hi hold every explanation id */
+	int64_t x_lo, x_hi, x_n;             /* of the source, and their count */
+	uint32_t *x_idx;                     /* reader, once a filter needed it: the feature index
+	                                      * of explanation x_lo + i, UINT32_MAX for another
+	                                      * source's; NULL before (or when an index does not
+	                                      * fit 32 bits) */
+	int x_map;                           /* 0 not built, 1 built, -1 cannot be */
+	sqlite3_stmt *x_st;                  /* reading x_idx, when under way */
+	uint32_t x_max;                      /* the largest index in x_idx */
 } store_srcinfo;
 
 typedef struct store_interned {

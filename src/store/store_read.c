@@ -4,9 +4,9 @@
 #include "pack.h"
 #include "actpack.h"
 
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e)
 {
@@ -339,215 +339,6 @@ int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err 
 	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read the catalog");
 }
 
-/* Queries whose words all match more than SEARCH_COMMON explanations rank
- * only the first SEARCH_WINDOW_S matches; a very common word next to rarer
- * ones is left out. Ranking costs time in proportion to the rows ranked, so
- * this bounds every search. */
-#define SEARCH_COMMON 5000
-#define SEARCH_WINDOW_S "500"
-
-/* Documents holding a term, from the FTS5 vocabulary; 0 when unknown. */
-static int64_t store_term_docs(store *s, const char *term)
-{
-	if (!s->vocab_ready) {
-		s->vocab_ready = sqlite3_exec(s->db, "CREATE VIRTUAL TABLE IF NOT EXISTS "
-		                                     "temp.saex_vocab USING fts5vocab(main, "
-		                                     "'explanation_fts', 'row')",
-		                              NULL, NULL, NULL) == SQLITE_OK ? 1 : -1;
-	}
-	if (s->vocab_ready < 0)
-		return 0;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT doc FROM temp.saex_vocab WHERE term = ?1", -1, &st,
-	                       NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, term, -1, SQLITE_TRANSIENT);
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return n;
-}
-
-typedef struct search_plan {
-	char *fts;      /* the FTS5 query */
-	int window;     /* rank only the first SEARCH_WINDOW_S matches */
-} search_plan;
-
-/* Builds the FTS5 query. Plain words are quoted and all required; the last
- * one matches as a prefix when it has 3 or more characters and no
- * explanation holds it as a whole word (the user is typing it); a query
- * holding FTS5 syntax (" * ( ) : ^) is used as given. */
-static int store_search_plan(store *s, const char *q, search_plan *p)
-{
-	memset(p, 0, sizeof *p);
-	if (strpbrk(q, "\"*():^")) {
-		p->fts = xstrdup(q);
-		return 0;
-	}
-	typedef struct { const unsigned char *w; size_t n; int64_t docs; } word;
-	word *ws = NULL;
-	size_t nw = 0, cap = 0;
-	const unsigned char *c = (const unsigned char *)q;
-	while (*c) {
-		while (*c && (isspace(*c) || (*c < 0x80 && !isalnum(*c) && *c != '\'' && *c != '-')))
-			c++;
-		if (!*c)
-			break;
-		const unsigned char *w = c;
-		while (*c && !isspace(*c))
-			c++;
-		if (nw == cap) {
-			cap = cap ? cap * 2 : 8;
-			ws = xrealloc(ws, cap * sizeof *ws);
-		}
-		ws[nw] = (word){w, (size_t)(c - w), 0};
-		/* Plain ASCII words are single FTS5 tokens: look up how common. */
-		char term[64];
-		size_t k = 0;
-		int plain = ws[nw].n < sizeof term;
-		for (size_t i = 0; plain && i < ws[nw].n; i++) {
-			if (!isalnum(w[i]))
-				plain = 0;
-			else
-				term[k++] = (char)tolower(w[i]);
-		}
-		term[k] = 0;
-		if (plain)
-			ws[nw].docs = store_term_docs(s, term);
-		nw++;
-	}
-	if (nw == 0) {
-		free(ws);
-		return -1;
-	}
-	int rare = 0;
-	for (size_t i = 0; i < nw; i++)
-		rare += ws[i].docs <= SEARCH_COMMON;
-	p->window = rare == 0;
-	sb b = {0};
-	for (size_t i = 0; i < nw; i++) {
-		if (rare && ws[i].docs > SEARCH_COMMON)
-			continue;
-		if (b.n)
-			sb_addc(&b, ' ');
-		sb_addc(&b, '"');
-		for (size_t j = 0; j < ws[i].n; j++) {
-			if (ws[i].w[j] == '"')
-				sb_addc(&b, '"');
-			sb_addc(&b, (char)ws[i].w[j]);
-		}
-		sb_addc(&b, '"');
-		if (i == nw - 1 && ws[i].n >= 3 && ws[i].docs == 0)
-			sb_addc(&b, '*');
-	}
-	free(ws);
-	p->fts = b.p;
-	return 0;
-}
-
-/* The explanation row ids of the scope, as a range. */
-static void store_search_range(store *s, const char *model, const char *source, int64_t *lo,
-                               int64_t *hi)
-{
-	*lo = 0;
-	*hi = INT64_MAX;
-	if (!model && !source)
-		return;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT min(x.id), max(x.id) FROM source s "
-	                       "JOIN model m ON m.id = s.model_id "
-	                       "JOIN explanation x ON x.source_id = s.id "
-	                       "WHERE (?1 IS NULL OR m.name = ?1) AND (?2 IS NULL OR s.name = ?2)",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return;
-	store_bind_text(st, 1, model);
-	store_bind_text(st, 2, source);
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*lo = sqlite3_column_int64(st, 0);
-		*hi = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-}
-
-int store_search(store *s, const char *query, const char *model, const char *source,
-                 size_t limit, arena *a, store_hit **hits, size_t *n, saex_err *e)
-{
-	*hits = NULL;
-	*n = 0;
-	search_plan plan;
-	if (store_search_plan(s, query, &plan))
-		return err_set(e, STORE_NOTFOUND, "empty search query");
-	int64_t lo, hi;
-	store_search_range(s, model, source, &lo, &hi);
-	int rc;
-	sqlite3_stmt *st;
-	/* Rank inside FTS5 first (bounded by the plan), then join and filter.
-	 * bm25 works out each word's rarity by walking its whole list of
-	 * matches, milliseconds for a very common word; when every word is
-	 * common, every match holds them all and bm25's order comes down to
-	 * how often they occur and how long the text is: the window is ranked
-	 * by length (exact when each word occurs once). */
-	const char *rank = plan.window
-		? "SELECT f.rowid AS id, length(x2.description) AS rank FROM explanation_fts f "
-		  "JOIN explanation x2 ON x2.id = f.rowid WHERE explanation_fts MATCH ?1 "
-		  "AND f.rowid BETWEEN ?5 AND ?6 ORDER BY f.rowid LIMIT " SEARCH_WINDOW_S
-		: "SELECT rowid AS id, bm25(explanation_fts) AS rank FROM explanation_fts "
-		  "WHERE explanation_fts MATCH ?1 AND rowid BETWEEN ?5 AND ?6";
-	sb q = {0};
-	sb_printf(&q,
-	          "SELECT m.name, s.name, x.idx, x.description, x.type_name, x.explainer, "
-	          "coalesce(f.frac_nonzero, -1), coalesce(f.max_act, 0), hit.rank "
-	          "FROM (SELECT id, rank FROM (%s) ORDER BY rank, id LIMIT ?7) hit "
-	          "JOIN explanation x ON x.id = hit.id "
-	          "JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "
-	          "LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
-	          "WHERE (?2 IS NULL OR m.name = ?2) AND (?3 IS NULL OR s.name = ?3) "
-	          "ORDER BY hit.rank, hit.id LIMIT ?4",
-	          rank);
-	const char *sql = q.p;
-	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
-	sb_free(&q);
-	if (rc != SQLITE_OK) {
-		free(plan.fts);
-		return store_fail(s, e, "cannot search");
-	}
-	sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
-	store_bind_text(st, 2, model);
-	store_bind_text(st, 3, source);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
-	sqlite3_bind_int64(st, 5, lo);
-	sqlite3_bind_int64(st, 6, hi);
-	/* Unscoped, FTS5 keeps only the best `limit`; scoped, the filter comes
-	 * after ranking, so every match in the range is ranked. */
-	sqlite3_bind_int64(st, 7, model || source ? -1 : (sqlite3_int64)limit);
-	free(plan.fts);
-	int plan_window = plan.window;
-	size_t cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*hits = arena_grow(a, *hits, *n, &cap, sizeof **hits, 16);
-		store_hit *h = &(*hits)[(*n)++];
-		snprintf(h->id.model, sizeof h->id.model, "%s", sqlite3_column_text(st, 0));
-		snprintf(h->id.source, sizeof h->id.source, "%s", sqlite3_column_text(st, 1));
-		h->id.index = sqlite3_column_int64(st, 2);
-		h->description = store_col_text(st, 3, a);
-		h->type_name = store_col_text(st, 4, a);
-		h->explainer = store_col_text(st, 5, a);
-		h->frac_nonzero = sqlite3_column_double(st, 6);
-		h->max_act = sqlite3_column_double(st, 7);
-		h->score = plan_window ? 0 : -sqlite3_column_double(st, 8);
-	}
-	int ret = 0;
-	if (rc != SQLITE_DONE) {
-		const char *msg = sqlite3_errmsg(s->db);
-		if (strstr(msg, "fts5") || strstr(msg, "syntax"))
-			ret = err_set(e, STORE_NOTFOUND, "bad search query '%s': %s", query, msg);
-		else
-			ret = store_fail(s, e, "cannot search");
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int store_source_find(store *s, const char *spec, int64_t *source_id, saex_fid *names,
                       saex_err *e)
 {
@@ -729,42 +520,6 @@ char *store_first_explanation(store *s, int64_t source_id, int64_t index, arena 
 	return d;
 }
 
-int store_match_indexes(store *s, int64_t source_id, const char *query, int64_t **idx,
-                        size_t *n, saex_err *e)
-{
-	*idx = NULL;
-	*n = 0;
-	search_plan plan;
-	if (store_search_plan(s, query, &plan))
-		return err_set(e, STORE_NOTFOUND, "empty filter");
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT DISTINCT x.idx FROM explanation_fts f "
-	                       "JOIN explanation x ON x.id = f.rowid "
-	                       "WHERE explanation_fts MATCH ?1 AND x.source_id = ?2 ORDER BY x.idx",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		free(plan.fts);
-		return store_fail(s, e, "cannot filter");
-	}
-	sqlite3_bind_text(st, 1, plan.fts, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, source_id);
-	free(plan.fts);
-	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 256;
-			*idx = xrealloc(*idx, cap * sizeof **idx);
-		}
-		(*idx)[(*n)++] = sqlite3_column_int64(st, 0);
-	}
-	int ret = 0;
-	if (rc != SQLITE_DONE)
-		ret = err_set(e, STORE_NOTFOUND, "bad filter '%s': %s", query, sqlite3_errmsg(s->db));
-	sqlite3_finalize(st);
-	return ret;
-}
-
 int store_weights_get(store *s, int64_t source_id, arena *a, char **model_dir, char **sae_dir,
                       saex_err *e)
 {
@@ -849,4 +604,127 @@ int store_source_facts_get(store *s, int64_t source_id, arena *a, store_source_f
 	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int store_source_local(store *s, const char *model, const char *source)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM meta WHERE key = 'local-source:' || ?1 || '/' || ?2", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
+	int local = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return local;
+}
+
+/* The layer a source id names ("9-res-jb": 9), or -1. */
+static int store_source_layer(const char *name)
+{
+	char *end;
+	long l = strtol(name, &end, 10);
+	return end != name && *end == '-' && l >= 0 && l < 100000 ? (int)l : -1;
+}
+
+/* Appends "what got (the source's: want)" to a list of differences. */
+static void store_differs(sb *b, const char *what, const char *got, const char *want)
+{
+	sb_printf(b, "%s%s %s (the source's: %s)", b->n ? ", " : "", what, got, want);
+}
+
+int store_weights_fit(store *s, int64_t source_id, const saex_sae *sae, const saex_model *m, char *why, size_t n)
+{
+	if (saex_sae_fits(sae, m, why, n))
+		return -1;
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT s.name, s.hook_name, coalesce(s.d_sae, -1), m.name, m.tlens_id, "
+	                       "coalesce(m.dimension, -1), (SELECT max(idx) FROM feature WHERE source_id = s.id) "
+	                       "FROM source s JOIN model m ON m.id = s.model_id WHERE s.id = ?1",
+	                       -1, &st, NULL) != SQLITE_OK) {
+		saex_err e;
+		store_fail(s, &e, "cannot read the source");
+		snprintf(why, n, "%s", e.msg);
+		return STORE_EBAD;
+	}
+	sqlite3_bind_int64(st, 1, source_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		snprintf(why, n, "%s: no source %lld", s->path, (long long)source_id);
+		sqlite3_finalize(st);
+		return STORE_EBAD;
+	}
+	const saex_sae_info *in = saex_sae_get_info(sae);
+	const char *name = (const char *)sqlite3_column_text(st, 0), *hook = (const char *)sqlite3_column_text(st, 1);
+	const char *tlens = (const char *)sqlite3_column_text(st, 4);
+	int64_t d_sae = sqlite3_column_int64(st, 2), dim = sqlite3_column_int64(st, 5);
+	int64_t last = sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 6);
+	sb b = {0};
+	char x[64], y[64];
+	int layer = name ? store_source_layer(name) : -1;
+	if (hook && *hook && strcmp(hook, in->hook_name))
+		store_differs(&b, "hook", in->hook_name, hook);
+	else if ((!hook || !*hook) && layer >= 0 && in->layer >= 0 && layer != in->layer) {
+		snprintf(x, sizeof x, "%d", in->layer);
+		snprintf(y, sizeof y, "%d", layer);
+		store_differs(&b, "layer", x, y);
+	}
+	if (d_sae > 0 && d_sae != in->d_sae) {
+		snprintf(x, sizeof x, "%lld", (long long)in->d_sae);
+		snprintf(y, sizeof y, "%lld", (long long)d_sae);
+		store_differs(&b, "d_sae", x, y);
+	} else if (last >= in->d_sae) {
+		snprintf(x, sizeof x, "%lld", (long long)in->d_sae);
+		snprintf(y, sizeof y, "features up to %lld", (long long)last);
+		store_differs(&b, "d_sae", x, y);
+	}
+	if (dim > 0 && dim != saex_model_config_of(m)->d_model) {
+		snprintf(x, sizeof x, "%d", saex_model_config_of(m)->d_model);
+		snprintf(y, sizeof y, "%lld", (long long)dim);
+		store_differs(&b, "d_model", x, y);
+	}
+	const char *model = (const char *)sqlite3_column_text(st, 3);
+	if (tlens && *tlens && *in->model_name && strcasecmp(in->model_name, tlens) &&
+	    (!model || strcasecmp(in->model_name, model)))
+		store_differs(&b, "model", in->model_name, tlens);
+	sqlite3_finalize(st);
+	if (!b.n)
+		return 0;
+	snprintf(why, n, "%s", b.p);
+	sb_free(&b);
+	return -1;
+}
+
+int store_weights_mark_forced(store *s, int64_t source_id, const char *model_dir, const char *sae_dir, saex_err *e)
+{
+	sqlite3_stmt *st;
+	const char *sql = model_dir ? "INSERT OR REPLACE INTO meta(key, value) VALUES ('forced-weights:' || ?1, ?2)"
+	                            : "DELETE FROM meta WHERE key = 'forced-weights:' || ?1";
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot record the weights");
+	sqlite3_bind_int64(st, 1, source_id);
+	char *v = model_dir ? xasprintf("%s\n%s", model_dir, sae_dir) : NULL;
+	if (v)
+		sqlite3_bind_text(st, 2, v, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : store_fail(s, e, "cannot record the weights");
+	sqlite3_finalize(st);
+	free(v);
+	return rc;
+}
+
+int store_weights_forced(store *s, int64_t source_id, const char *model_dir, const char *sae_dir)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'forced-weights:' || ?1", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, source_id);
+	int forced = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0), *nl = v ? strchr(v, '\n') : NULL;
+		forced = nl && strlen(model_dir) == (size_t)(nl - v) && !strncmp(v, model_dir, (size_t)(nl - v)) &&
+		         !strcmp(nl + 1, sae_dir);
+	}
+	sqlite3_finalize(st);
+	return forced;
 }

@@ -14,6 +14,16 @@ struct store_user {
 	char *path;
 };
 
+const char *store_user_path(const store_user *u)
+{
+	return u->path;
+}
+
+int64_t store_user_changes(store_user *u)
+{
+	return u ? (int64_t)sqlite3_total_changes(u->db) : 0;
+}
+
 char *store_user_default_path(void)
 {
 	const char *x = getenv("XDG_DATA_HOME");
@@ -243,6 +253,66 @@ int store_user_list_items(store_user *u, const char *list, arena *a, store_list_
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, "cannot read the list");
+}
+
+/* Runs one statement with text parameters ?1.. (NULL binds NULL) and an
+ * integer ?9 (when idx >= 0). */
+static int store_user_exec(store_user *u, const char *sql, const char *const *text, size_t n, int64_t idx,
+                           const char *what, saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, what);
+	for (size_t i = 0; i < n; i++)
+		store_bind_text(st, (int)i + 1, text[i]);
+	if (idx >= 0)
+		sqlite3_bind_int64(st, 9, idx);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_user_fail(u, e, what);
+}
+
+int store_user_list_remove(store_user *u, const char *list, const saex_fid *id, saex_err *e)
+{
+	if (!list)
+		return store_user_star(u, id, 0, e);
+	const char *t[] = {list, id->model, id->source};
+	return store_user_exec(u,
+	                       "DELETE FROM list_item WHERE list_id = (SELECT id FROM list WHERE name = ?1) "
+	                       "AND model = ?2 AND source = ?3 AND idx = ?9",
+	                       t, 3, id->index, "cannot remove from the list", e);
+}
+
+int store_user_list_rename(store_user *u, const char *list, const char *name, saex_err *e)
+{
+	if (!*name)
+		return err_set(e, 1, "a list needs a name");
+	const char *t[] = {list, name};
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(u->db, "SELECT 1 FROM list WHERE name = ?1", -1, &st, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot rename the list");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	int taken = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (taken && strcmp(list, name))
+		return err_set(e, 1, "there is a list named %s already", name);
+	return store_user_exec(u, "UPDATE list SET name = ?2 WHERE name = ?1", t, 2, -1, "cannot rename the list", e);
+}
+
+int store_user_list_delete(store_user *u, const char *list, saex_err *e)
+{
+	const char *t[] = {list};
+	if (sqlite3_exec(u->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return store_user_fail(u, e, "cannot delete the list");
+	int rc = store_user_exec(u, "DELETE FROM list_item WHERE list_id = (SELECT id FROM list WHERE name = ?1)", t, 1,
+	                         -1, "cannot delete the list", e);
+	if (rc == 0)
+		rc = store_user_exec(u, "DELETE FROM list WHERE name = ?1", t, 1, -1, "cannot delete the list", e);
+	if (rc == 0 && sqlite3_exec(u->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		rc = store_user_fail(u, e, "cannot delete the list");
+	if (rc)
+		sqlite3_exec(u->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 int store_user_steer_log(store_user *u, const store_steer_run *r, int64_t *id, saex_err *e)

@@ -633,3 +633,16 @@ int store_weights_put(store *s, int64_t source_id, const char *model_dir, const 
 	sqlite3_finalize(st);
 	return rc;
 }
+
+int store_source_mark_local(store *s, const char *model, const char *source, saex_err *e)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO meta(key, value) VALUES ('local-source:' || ?1 || '/' || ?2, "
+	                       "'saex build')", -1, &st, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot mark the source");
+	sqlite3_bind_text(st, 1, model, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
+	int rc = store_step_done(s, st, e, "cannot mark the source");
+	sqlite3_finalize(st);
+	return rc;
+}
