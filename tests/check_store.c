@@ -54,7 +54,9 @@ static void fill(store *s, int64_t *src_out)
 	ck_assert_int_eq(added, 1);
 	f.max_act = 90.5; /* an update of the same feature */
 	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
-	ck_assert_int_eq(added, 0);
+	ck_assert_int_eq(added, STORE_UPDATED);
+	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+	ck_assert_int_eq(added, STORE_SAME);
 	store_feature_in f2 = {.index = 7, .frac_nonzero = -1};
 	ck_assert_int_eq(store_put_feature(s, src, &f2, &added, &e), 0);
 

@@ -79,7 +79,7 @@ int cmd_import(int argc, char **argv)
 	store_close(s);
 	double rate = st.seconds > 0 ? st.bytes / st.seconds / 1e6 : 0;
 	if (json) {
-		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sf sf}",
+		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sf sf}",
 		                      "files", (json_int_t)st.files,
 		                      "files_already_imported", (json_int_t)st.files_done_before,
 		                      "files_failed", (json_int_t)st.files_failed,
@@ -90,6 +90,7 @@ int cmd_import(int argc, char **argv)
 		                      "explanations", (json_int_t)st.explanations,
 		                      "catalog_rows", (json_int_t)st.catalog,
 		                      "unchanged_rows", (json_int_t)st.unchanged,
+		                      "updated_features", (json_int_t)st.updated,
 		                      "seconds", st.seconds, "mb_per_second", rate);
 		cli_put_json(stdout, j, 0);
 		json_decref(j);
@@ -98,12 +99,12 @@ int cmd_import(int argc, char **argv)
 		fprintf(stderr,
 		        "imported %ld file%s (%ld already imported, %ld failed) in %.2fs, %.1f MB/s\n"
 		        "  features %s, activations %s, explanations %s, catalog rows %ld\n"
-		        "  lines %ld, skipped bad lines %ld, rows already stored %ld\n",
+		        "  lines %ld, skipped bad lines %ld, rows already stored %ld, features updated %ld\n",
 		        st.files, st.files == 1 ? "" : "s", st.files_done_before, st.files_failed,
 		        st.seconds, rate, cli_thousands(st.features, a, sizeof a),
 		        cli_thousands(st.activations, b, sizeof b),
 		        cli_thousands(st.explanations, c, sizeof c), st.catalog, st.lines, st.bad_lines,
-		        st.unchanged);
+		        st.unchanged, st.updated);
 	}
 	if (rc)
 		return cli_fail("import", CLI_DATA, "%s", e.msg);

@@ -16,7 +16,7 @@ static const char *const store_sql[ST__COUNT] = {
 	[ST_SET_INS] = "INSERT OR IGNORE INTO source_set(model_id, name) VALUES (?1, ?2)",
 	[ST_SET_ID] = "SELECT id FROM source_set WHERE model_id = ?1 AND name = ?2",
 	[ST_TOKEN_INS] = "INSERT INTO token(model_id, id, str) VALUES (?1, ?2, ?3)",
-	[ST_FEAT_INS] = "INSERT OR IGNORE INTO feature(source_id, idx, max_act, frac_nonzero, data) "
+	[ST_FEAT_INS] = "INSERT INTO feature(source_id, idx, max_act, frac_nonzero, data) "
 	                "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_FEAT_UPD] = "UPDATE feature SET max_act = ?3, frac_nonzero = ?4, data = ?5 "
 	                "WHERE source_id = ?1 AND idx = ?2",

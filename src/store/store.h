@@ -78,7 +78,7 @@ int store_source_ensure(store *s, const char *model, const char *source, int64_t
 /* ------------------------------------------------------------ data writes */
 typedef struct store_feature_in {
 	int64_t index;
-	double max_act, frac_nonzero;            /* frac_nonzero -1 = unknown */
+	double max_act, frac_nonzero;            /* NAN / -1 = unknown */
 	const float *freq_h, *freq_v;
 	size_t n_freq;
 	const float *lhist_h, *lhist_v;
@@ -118,8 +118,15 @@ typedef struct store_expl_in {
 	size_t n_embedding;
 } store_expl_in;
 
-/* Each returns 0 and sets *added to 1 when a new row was stored, 0 when the
- * same row was already there (features are updated in place). */
+/* What a put did with the row (*added). */
+enum { STORE_SAME = 0, STORE_ADDED = 1, STORE_UPDATED = 2 };
+
+/* Each returns 0 with *added: STORE_ADDED for a new row, STORE_SAME when
+ * the same row was already there. A feature already stored is merged with
+ * the new row (frec.h): what the row has replaces the stored value (a
+ * non-empty histogram, logit or similar-feature list, max_act unless NAN,
+ * frac_nonzero unless -1), what it lacks stays; STORE_UPDATED when that
+ * changed anything. Examples and explanations are only ever added. */
 int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, int *added,
                       saex_err *e);
 int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int *added,

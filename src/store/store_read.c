@@ -3,6 +3,7 @@
 #include "store_int.h"
 #include "pack.h"
 #include "actpack.h"
+#include "frec.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -209,43 +210,31 @@ static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, ar
 {
 	f->max_act = sqlite3_column_double(st, 0);
 	f->frac_nonzero = sqlite3_column_double(st, 1);
-	unsigned char *raw;
-	size_t n, k;
-	if (zunpack(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), a, &raw, &n))
+	frec r;
+	if (frec_unpack(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), a, &r))
 		return store_corrupt(s, e, "feature record", &f->id);
-	const unsigned char *p = raw, *end = raw + n;
-	uint32_t *pos_ids = NULL, *neg_ids = NULL;
-	uint64_t cnt, xl;
-	int bad = unpack_floats(&p, end, a, &f->freq_h, &f->n_freq) ||
-	          unpack_floats(&p, end, a, &f->freq_v, &k) || k != f->n_freq ||
-	          unpack_floats(&p, end, a, &f->lhist_h, &f->n_lhist) ||
-	          unpack_floats(&p, end, a, &f->lhist_v, &k) || k != f->n_lhist;
-	uint32_t **idsp[3] = {&pos_ids, &neg_ids, &f->cos_idx};
-	float **valp[3] = {&f->pos_v, &f->neg_v, &f->cos_v};
-	size_t *np[3] = {&f->n_pos, &f->n_neg, &f->n_cos};
-	for (int j = 0; j < 3 && !bad; j++) {
-		if (unpack_uvarint(&p, end, &cnt) || cnt > n) {
-			bad = 1;
-			break;
-		}
-		*idsp[j] = arena_alloc(a, (cnt + 1) * sizeof **idsp[j]);
-		bad = unpack_ids(&p, end, *idsp[j], cnt) ||
-		      unpack_floats(&p, end, a, valp[j], &k) || k != cnt;
-		*np[j] = cnt;
-	}
-	if (!bad && (unpack_uvarint(&p, end, &xl) || xl != (uint64_t)(end - p)))
-		bad = 1;
-	if (bad)
-		return store_corrupt(s, e, "feature record", &f->id);
-	f->extra_json = xl ? arena_strndup(a, (const char *)p, xl) : NULL;
+	f->freq_h = (float *)r.freq_h;
+	f->freq_v = (float *)r.freq_v;
+	f->n_freq = r.n_freq;
+	f->lhist_h = (float *)r.lhist_h;
+	f->lhist_v = (float *)r.lhist_v;
+	f->n_lhist = r.n_lhist;
+	f->pos_v = (float *)r.pos_v;
+	f->n_pos = r.n_pos;
+	f->neg_v = (float *)r.neg_v;
+	f->n_neg = r.n_neg;
+	f->cos_idx = (uint32_t *)r.cos_idx;
+	f->cos_v = (float *)r.cos_v;
+	f->n_cos = r.n_cos;
+	f->extra_json = (char *)r.extra;
 	if (f->n_pos || f->n_neg) {
 		store_tokcache *tc = store_tokens(s, model_id, e);
 		if (!tc)
 			return STORE_EBAD;
 		f->pos_str = arena_alloc(a, (f->n_pos + 1) * sizeof *f->pos_str);
 		f->neg_str = arena_alloc(a, (f->n_neg + 1) * sizeof *f->neg_str);
-		if (store_map_tokens(s, tc, pos_ids, f->n_pos, f->pos_str) |
-		    store_map_tokens(s, tc, neg_ids, f->n_neg, f->neg_str))
+		if (store_map_tokens(s, tc, r.pos_ids, f->n_pos, f->pos_str) |
+		    store_map_tokens(s, tc, r.neg_ids, f->n_neg, f->neg_str))
 			return store_corrupt(s, e, "logit tokens", &f->id);
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_dir(const char *p)
 {
@@ -23,7 +24,11 @@ static int pick_snapshot(const char *repo, char *out, size_t outlen)
 {
 	char p[4096], ref[256] = "";
 	snprintf(p, sizeof p, "%s/refs/main", repo);
-	FILE *f = fopen(p, "r");
+	char why[64];
+	int fd = util_open_read(p, 0, NULL, why, sizeof why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (fd >= 0 && !f)
+		close(fd);
 	if (f) {
 		if (!fgets(ref, sizeof ref, f))
 			ref[0] = 0;

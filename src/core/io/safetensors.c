@@ -222,17 +222,12 @@ out:
 
 saex_safetensors *saex_safetensors_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	int fd = util_open_read(path, 0, NULL, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
 	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		int e = errno;
-		tensor_fail(err, errlen, "%s: %s", path,
-		            fstat(fd, &st) != 0 ? strerror(e)
-		            : S_ISDIR(st.st_mode) ? "is a folder, not a file" : "not a regular file");
+	if (fstat(fd, &st) != 0) {
+		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}

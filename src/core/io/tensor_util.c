@@ -1,6 +1,8 @@
 /* tensor_util.c - see tensor_util.h */
 #include "config.h"
 #include "tensor_util.h"
+
+#include <unistd.h>
 #include "saex.h"
 
 #include <stdio.h>
@@ -105,7 +107,11 @@ size_t saex_dtype_size(saex_dtype t)
 json_t *tensor_json_object(const char *path, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	int fd = util_open_read(path, 0, NULL, err, errlen);
+	if (fd < 0)
+		return NULL;
+	json_t *root = json_loadfd(fd, 0, &je);
+	close(fd);
 	if (!root) {
 		if (je.line < 1)
 			tensor_fail(err, errlen, "%s: %s", path, je.text);

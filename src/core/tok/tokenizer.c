@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define TOK_MAX_ID (1u << 24)     /* ids above this are a damaged file */
 #define TOK_NO_TOKEN UINT32_MAX
@@ -280,9 +281,13 @@ static saex_tok *tok_done(tok_build *b, int rc)
 
 static char *tok_slurp(const char *path, size_t *n, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = util_open_read(path, 0, NULL, err, errlen);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
 	if (!f) {
-		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0) {
+			tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+			close(fd);
+		}
 		return NULL;
 	}
 	sb b = {0};
@@ -471,10 +476,12 @@ saex_tok *saex_tok_load_json(const char *tokenizer_json, char *err, size_t errle
 	return tok_done(&b, rc);
 }
 
+/* 1 when something is at path: a file there that is not a regular one
+ * (a device, a pipe) is then refused by name when it is read. */
 static int tok_is_file(const char *path)
 {
 	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return lstat(path, &st) == 0;
 }
 
 saex_tok *saex_tok_load(const char *dir, char *err, size_t errlen)
