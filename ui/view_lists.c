@@ -3,6 +3,7 @@
 #include "config.h"
 #include "app.h"
 #include "csvio.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -124,15 +125,18 @@ static int li_export_answer(app *a, view *vv, const char *path)
 	view_list *v = (view_list *)vv;
 	if (!path || !*path)
 		return H_REDRAW;
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		app_status(a, 1, "%s: %s", path, strerror(errno));
+	/* never over the databases; a new file replaces path once complete */
+	const char *inputs[] = {a->db_path, a->user ? store_user_path(a->user) : NULL};
+	saex_err e = {{0}, 0};
+	outfile of;
+	if (outfile_check(path, inputs, 2, e.msg, sizeof e.msg) || outfile_open(&of, path, e.msg, sizeof e.msg)) {
+		app_status(a, 1, "%s", e.msg);
 		return H_REDRAW;
 	}
-	saex_err e = {{0}, 0};
-	int rc = csvio_export_list(v->items, v->n, f, &e);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_set(&e, 2, "%s: %s", path, strerror(errno));
+	int rc = csvio_export_list(v->items, v->n, of.f, &e);
+	if (rc == 0 && outfile_commit(&of, e.msg, sizeof e.msg))
+		rc = 2;
+	outfile_abort(&of);
 	if (rc)
 		app_status(a, 1, "%s", e.msg);
 	else

@@ -37,6 +37,13 @@ const cli_cmd *cli_find(const char *name);
 void cli_usage(FILE *f, const cli_cmd *c);
 /* Prints "saex NAME: message" (escaped) on stderr and returns code. */
 int cli_fail(const char *name, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* For store_on_wait (ctx: the command's name): says on stderr that
+ * another process holds the database's write lock and is waited for. */
+void cli_waiting(void *ctx, const char *path);
+/* 0 when the output file out (may be NULL) would replace none of the
+ * command's inputs (files, or folders standing for the files directly in
+ * them; outfile.h); else says why and returns CLI_DATA. */
+int cli_check_output(const char *cmd, const char *out, const char *const *inputs, size_t n);
 /* Maps a store/import error class to an exit status. */
 int cli_status(int store_rc);
 

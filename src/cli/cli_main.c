@@ -210,6 +210,11 @@ int cli_fail(const char *name, int code, const char *fmt, ...)
 	return code;
 }
 
+void cli_waiting(void *ctx, const char *path)
+{
+	cli_fail(ctx, 0, "%s: another process is writing to this database; waiting for it (Ctrl-C stops)", path);
+}
+
 int cli_status(int rc)
 {
 	switch (rc) {
@@ -267,8 +272,8 @@ static int cli_explore(const char *db, const char *id)
 	store_user *u = NULL;
 	saex_err ue = {{0}, 0};
 	if (store_user_open(&u, NULL, &ue) != 0)
-		u = NULL; /* stars are off; the explorer says so when asked */
-	int rc = ui_run(s, u, db, id);
+		u = NULL; /* stars are off; the explorer says why */
+	int rc = ui_run(s, u, u ? NULL : ue.msg, db, id);
 	if (rc != UI_NO_TERMINAL)
 		return rc;
 	/* A terminal that cannot address the cursor (TERM=dumb): the text views. */

@@ -450,6 +450,9 @@ static int build_run(build_opts *o, build_w *w)
 	char err[SAEX_ERR_LEN];
 	saex_err e = {{0}, 0};
 	double wall0 = now_seconds();
+	const char *inputs[] = {o->corpus, w->model_dir, w->sae_dir};
+	if ((rc = cli_check_output("build", o->db, inputs, 3)))
+		return rc;
 	saex_tok *tok = saex_tok_load(w->model_dir, err, sizeof err);
 	if (!tok)
 		return cli_fail("build", CLI_DATA, "%s", err);
@@ -481,6 +484,7 @@ static int build_run(build_opts *o, build_w *w)
 		rc = cli_fail("build", cli_status(rc), "%s", e.msg);
 		goto out;
 	}
+	store_on_wait(s, cli_waiting, "build");
 	/* decoder rows: unit directions and the norms folded into activations */
 	unit = xmalloc(D * din * sizeof *unit);
 	norms = xmalloc(D * sizeof *norms);
@@ -725,6 +729,7 @@ int cmd_attach(int argc, char **argv)
 	int rc = store_open(&s, db, STORE_WRITE, &e);
 	if (rc)
 		return cli_fail("attach", cli_status(rc), "%s", e.msg);
+	store_on_wait(s, cli_waiting, "attach");
 	int64_t src;
 	saex_fid names;
 	if ((rc = store_source_find(s, spec, &src, &names, &e))) {

@@ -63,17 +63,23 @@ int cmd_import(int argc, char **argv)
 		return cli_fail("import", CLI_USAGE, "--kind does not apply to --format saedashboard");
 	o.progress = !quiet && isatty(2);
 	const char *db = argv[optind];
-	/* Check the inputs before creating a database for them. */
+	int rc;
+	/* Check the inputs before creating a database for them; the database
+	 * is not one of the files (a folder of inputs may hold it). */
 	for (int i = optind + 1; i < argc; i++) {
 		struct stat sbuf;
 		if (stat(argv[i], &sbuf) != 0)
 			return cli_fail("import", CLI_DATA, "%s: %s", argv[i], strerror(errno));
+		const char *in = argv[i];
+		if (!S_ISDIR(sbuf.st_mode) && (rc = cli_check_output("import", db, &in, 1)))
+			return rc;
 	}
 	saex_err e = {{0}, 0};
 	store *s;
-	int rc = store_open(&s, db, STORE_WRITE, &e);
+	rc = store_open(&s, db, STORE_WRITE, &e);
 	if (rc)
 		return cli_fail("import", cli_status(rc), "%s", e.msg);
+	store_on_wait(s, cli_waiting, "import");
 	import_stats st;
 	rc = import_paths(s, argv + optind + 1, argc - optind - 1, &o, &st, &e);
 	store_close(s);

@@ -39,7 +39,11 @@ int store_open(store **out, const char *path, int mode, saex_err *e);
 void store_close(store *s);
 const char *store_path(const store *s);      /* borrowed */
 
+/* A write transaction. Another process writing to the same file is
+ * waited for (an hour at most), and on_wait (when set) is told once
+ * that it is being waited for; readers wait 10 seconds at most. */
 int store_begin(store *s, saex_err *e);
+void store_on_wait(store *s, void (*cb)(void *ctx, const char *path), void *ctx);
 int store_commit(store *s, saex_err *e);
 void store_rollback(store *s);
 
@@ -263,9 +267,13 @@ int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *
 /* ------------------------------------------------------------ user database
  * Stars and lists, in $XDG_DATA_HOME/saex/user.db (see store_user.c). */
 typedef struct store_user store_user;
-/* path NULL: the default location (created with its folders). */
+/* path NULL: the default location (created with its folders; an error
+ * when neither XDG_DATA_HOME nor HOME is an absolute path). A file written
+ * by a newer saex (a higher schema version) is refused, never rewritten. */
 int store_user_open(store_user **out, const char *path, saex_err *e);
 void store_user_close(store_user *u);
+/* The file's path (borrowed). */
+const char *store_user_path(const store_user *u);
 int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e);
 int store_user_starred(store_user *u, const saex_fid *id);
 typedef struct store_list {
@@ -287,7 +295,9 @@ int store_user_lists(store_user *u, arena *a, store_list **out, size_t *n, saex_
 /* A list's items, oldest first; list NULL: the starred features. */
 int store_user_list_items(store_user *u, const char *list, arena *a, store_list_item **out,
                           size_t *n, saex_err *e);
-/* The default per-user database path; caller frees. */
+/* The default per-user database path ($XDG_DATA_HOME/saex/user.db, else
+ * $HOME/.local/share/saex/user.db), or NULL when neither is an absolute
+ * path; caller frees. */
 char *store_user_default_path(void);
 
 /* The steering log (data/user.sql documents the JSON of settings and
