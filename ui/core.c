@@ -69,7 +69,7 @@ static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t b
 		goto out;
 	}
 	snprintf(spec, sizeof spec, "%s%s%s", repo, folder && *folder ? "/" : "", folder && *folder ? folder : "");
-	if (saex_hf_resolve(spec, s, bufsize, why, sizeof why)) {
+	if (saex_hf_resolve_name(spec, s, bufsize, why, sizeof why)) {
 		snprintf(err, errlen, "its SAE %s is not in the Hugging Face cache, and no weights are attached (saex "
 		         "attach DB SOURCE --model DIR --sae DIR): %s", spec, why);
 		goto out;
@@ -82,7 +82,7 @@ static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t b
 	const char *mname = saex_sae_get_info(sae)->model_name;
 	if (!*mname)
 		snprintf(err, errlen, "%s; %s/cfg.json names no model_name to find the model by", how, s);
-	else if (saex_hf_resolve(mname, m, bufsize, why, sizeof why))
+	else if (saex_hf_resolve_name(mname, m, bufsize, why, sizeof why))
 		snprintf(err, errlen, "its model %s (cfg.json's model_name) is not in the Hugging Face cache, and no "
 		         "weights are attached (saex attach DB SOURCE --model DIR --sae DIR): %s", mname, why);
 	else

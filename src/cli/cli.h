@@ -59,7 +59,8 @@ void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigne
 
 /* Writes a JSON document to f, followed by a newline. C1 controls, DEL and
  * bidirectional controls inside strings are written as \u escapes so the
- * text is safe on a terminal; the JSON stays valid and equal in value. */
+ * text is safe on a terminal (outside a UTF-8 locale every non-ASCII
+ * character); the JSON stays valid and equal in value. */
 int cli_put_json(FILE *f, json_t *doc, int pretty);
 /* A float stored as f32, as the shortest decimal that reads back the same. */
 json_t *cli_json_f32(float v);

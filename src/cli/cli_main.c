@@ -203,7 +203,7 @@ int cli_fail(const char *name, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&raw, fmt, ap);
 	va_end(ap);
-	esc_append(&out, raw.p ? raw.p : "", raw.n, 0);
+	esc_append(&out, raw.p ? raw.p : "", raw.n, esc_locale_flags());
 	fprintf(stderr, "saex%s%s: %s\n", name ? " " : "", name ? name : "", out.p ? out.p : "");
 	sb_free(&raw);
 	sb_free(&out);

@@ -21,8 +21,7 @@ void cli_style_init(cli_style *st, FILE *f)
 	const char *term = getenv("TERM");
 	st->color = st->tty && !(nc && *nc) && term && strcmp(term, "dumb") != 0;
 	st->color256 = st->color && term && (strstr(term, "256") || strstr(term, "direct"));
-	const char *cs = nl_langinfo(CODESET);
-	st->utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+	st->utf8 = !esc_locale_flags();
 	st->width = 100;
 	struct winsize ws;
 	if (st->tty && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
@@ -74,6 +73,10 @@ static void cli_json_safe(FILE *f, const char *s, size_t n)
 int cli_put_json(FILE *f, json_t *doc, int pretty)
 {
 	size_t flags = JSON_REAL_PRECISION(9) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	/* outside a UTF-8 locale the bytes of a character may be C1 controls to
+	 * the terminal: every non-ASCII character as \uXXXX (the same JSON) */
+	if (esc_locale_flags())
+		flags |= JSON_ENSURE_ASCII;
 	char *s = json_dumps(doc, flags);
 	if (!s)
 		return -1;

@@ -741,9 +741,17 @@ int cmd_attach(int argc, char **argv)
 	rc = build_load("attach", model, sae, &w);
 	if (rc == 0 && (rc = store_weights_put(s, src, w.model_dir, w.sae_dir, &e)))
 		rc = cli_fail("attach", cli_status(rc), "%s", e.msg);
-	if (rc == 0)
-		printf("attached %s/%s: model %s, SAE %s\n", names.model, names.source, w.model_dir,
-		       w.sae_dir);
+	if (rc == 0) {
+		cli_style cs;
+		cli_style_init(&cs, stdout);
+		sb o = {0};
+		sb_printf(&o, "attached %s/%s: model ", names.model, names.source);
+		cli_put_text(&o, &cs, w.model_dir, strlen(w.model_dir), 0);
+		sb_adds(&o, ", SAE ");
+		cli_put_text(&o, &cs, w.sae_dir, strlen(w.sae_dir), 0);
+		printf("%s\n", o.p);
+		sb_free(&o);
+	}
 	build_w_free(&w);
 	store_close(s);
 	if (rc == 0)

@@ -26,7 +26,7 @@ static void co_field(csv_out *o, const char *s, size_t n)
 		fputc(',', o->f);
 	if (o->escape) {
 		sb_clear(&o->tmp);
-		esc_append(&o->tmp, s, n, 0);
+		esc_append(&o->tmp, s, n, esc_locale_flags());
 		s = o->tmp.p ? o->tmp.p : "";
 		n = o->tmp.n;
 	}
