@@ -444,6 +444,18 @@ static const float *build_wte(const build_w *w, saex_safetensors **f, float **ow
 	return r;
 }
 
+/* 1 when any of the n values is NaN or infinite. */
+static int build_nonfinite(const float *v, size_t n)
+{
+	unsigned bad = 0;
+	for (size_t i = 0; i < n; i++) { /* all exponent bits set: NaN or infinity (vectorises) */
+		uint32_t u;
+		memcpy(&u, &v[i], sizeof u);
+		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	}
+	return bad != 0;
+}
+
 static int build_run(build_opts *o, build_w *w)
 {
 	int rc;
@@ -465,6 +477,11 @@ static int build_run(build_opts *o, build_w *w)
 	if (corpus_read(o->corpus, tok, o->ctx, o->prompts, &c, &e)) {
 		saex_tok_free(tok);
 		return cli_fail("build", CLI_DATA, "%s", e.msg);
+	}
+	if (c.capped && !o->quiet) {
+		char nb[32], tb[32];
+		cli_fail("build", 0, "%s: read its first %s prompts (%s tokens: the most kept without --prompts)",
+		         o->corpus, cli_thousands((int64_t)c.n, nb, sizeof nb), cli_thousands((int64_t)c.off[c.n], tb, sizeof tb));
 	}
 	rc = CLI_DATA;
 	for (size_t i = 0; i < c.off[c.n]; i++) {
@@ -536,6 +553,17 @@ static int build_run(build_opts *o, build_w *w)
 		double t1 = now_seconds();
 		if (saex_sae_encode(w->sae, x, hk.row, f, NULL)) {
 			cli_fail("build", CLI_DATA, "%s: out of memory", w->sae_dir);
+			goto out;
+		}
+		/* NaN or infinity would make every feature look dead: refuse */
+		if (build_nonfinite(x, hk.row * din)) {
+			cli_fail("build", CLI_DATA, "%s: the model's activations at %s are not finite numbers (prompt %zu or "
+			         "after): its weights hold NaN or infinity", w->model_dir, w->si->hook_name, p0);
+			goto out;
+		}
+		if (build_nonfinite(f, hk.row * D)) {
+			cli_fail("build", CLI_DATA, "%s/sae_weights.safetensors: the SAE's activations are not finite numbers "
+			         "(prompt %zu or after): its weights hold NaN or infinity", w->sae_dir, p0);
 			goto out;
 		}
 		double t2 = now_seconds();
@@ -662,9 +690,9 @@ int cmd_build(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	o.db = argv[optind];
-	struct stat st;
-	if (stat(o.corpus, &st) != 0)
-		return cli_fail("build", CLI_DATA, "%s: %s", o.corpus, strerror(errno));
+	char why[1200];
+	if (util_check_read(o.corpus, 1, why, sizeof why)) /* a device or a folder: refused now */
+		return cli_fail("build", CLI_DATA, "%s", why);
 	build_w w = {0};
 	int rc = build_load("build", model, sae, &w);
 	char *model_id = NULL, *source_id = NULL;

@@ -322,6 +322,33 @@ int jsonl_peek_line(jsonl *j, const char **line, size_t *len, saex_err *e)
 	}
 }
 
+int jsonl_peek_blank(jsonl *j, size_t limit, saex_err *e)
+{
+	if (limit > JSONL_MAX_LINE)
+		limit = JSONL_MAX_LINE;
+	size_t at = 0; /* start of the line being looked at, from start */
+	if (!j->bom_done && jsonl_want(j, 3, e))
+		return -1;
+	for (;;) {
+		const char *s = j->buf + j->start;
+		size_t have = j->end - j->start;
+		const char *nl = have > at ? memchr(s + at, '\n', have - at) : NULL;
+		if (nl) {
+			size_t k = at;
+			while (s + k < nl && strchr(" \t\r", s[k]) && s[k])
+				k++;
+			if (s + k == nl)
+				return 1;
+			at = (size_t)(nl - s) + 1;
+			continue;
+		}
+		if (j->eof || have >= limit)
+			return 0;
+		if (jsonl_fill(j, e))
+			return -1;
+	}
+}
+
 /* Consumes n bytes, counting the lines they end. */
 static void jsonl_consume(jsonl *j, size_t n)
 {

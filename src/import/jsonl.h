@@ -41,6 +41,10 @@ int jsonl_next_raw(jsonl *j, const char **line, size_t *len, saex_err *e);
  * *len (not NUL-terminated, borrowed until the next call), 0 when there is
  * none, -1 on error. */
 int jsonl_peek_line(jsonl *j, const char **line, size_t *len, saex_err *e);
+/* Whether a blank line (only spaces, tabs and CRs, ended by a newline)
+ * comes within the first limit bytes (at most JSONL_MAX_LINE) still to
+ * be read, without consuming anything: 1 yes, 0 no, -1 on error. */
+int jsonl_peek_blank(jsonl *j, size_t limit, saex_err *e);
 long jsonl_lineno(const jsonl *j);
 /* Raw (compressed) bytes read so far (for progress). */
 int64_t jsonl_raw_offset(const jsonl *j);

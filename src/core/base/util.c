@@ -282,11 +282,9 @@ static const char *util_file_type(mode_t m)
 	return "is not a regular file";
 }
 
-int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen)
+int util_check_read(const char *path, int pipes, char *why, size_t whylen)
 {
 	struct stat st;
-	if (is_pipe)
-		*is_pipe = 0;
 	if (stat(path, &st) != 0) {
 		snprintf(why, whylen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -295,6 +293,16 @@ int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t 
 		snprintf(why, whylen, "%s: %s", path, util_file_type(st.st_mode));
 		return -1;
 	}
+	return 0;
+}
+
+int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen)
+{
+	struct stat st;
+	if (is_pipe)
+		*is_pipe = 0;
+	if (util_check_read(path, pipes, why, whylen))
+		return -1;
 	/* O_NONBLOCK: opening a FIFO without a writer returns at once; the file
 	 * may also have been swapped for something else since the stat. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

@@ -71,6 +71,8 @@ int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
  * Returns the descriptor (O_CLOEXEC, blocking reads), with *is_pipe set when
  * it is a pipe (is_pipe may be NULL); or -1 with "PATH: reason" in why. */
 int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen);
+/* The same check without opening: 0, or -1 with why filled. */
+int util_check_read(const char *path, int pipes, char *why, size_t whylen);
 
 /* Monotonic clock in seconds. */
 double now_seconds(void);

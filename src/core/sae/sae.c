@@ -253,6 +253,22 @@ static int get_t(saex_sae *s, const char *path, const char *name, int ndim, int6
 		tensor_fail(err, errlen, "%s: tensor '%s': out of memory", path, name);
 		return -1;
 	}
+	/* A NaN or infinity would pass through ReLU as 0 and leave its feature
+	 * silently dead: refuse the file instead. */
+	int64_t n = t->shape[0] * (ndim == 2 ? t->shape[1] : 1), bad = -1;
+	for (int64_t i = 0; i < n && bad < 0; i++)
+		if (!isfinite((*out)[i]))
+			bad = i;
+	if (bad >= 0) {
+		if (ndim == 2)
+			tensor_fail(err, errlen, "%s: tensor '%s' holds %s at [%lld, %lld]", path, name,
+			            isnan((*out)[bad]) ? "NaN" : "infinity", (long long)(bad / d1), (long long)(bad % d1));
+		else
+			tensor_fail(err, errlen, "%s: tensor '%s' holds %s at [%lld]", path, name,
+			            isnan((*out)[bad]) ? "NaN" : "infinity", (long long)bad);
+		free(owned);
+		return -1;
+	}
 	if (owned)
 		s->owned[s->n_owned++] = owned;
 	return 0;
