@@ -254,6 +254,31 @@ START_TEST(csv_inputs)
 }
 END_TEST
 
+/* A token cut inside a character (as a byte-level tokenizer makes them,
+ * saex build stores them) is exported, its stray bytes as U+FFFD, never
+ * dropped from the row. */
+START_TEST(export_partial_utf8_tokens)
+{
+	store *s = make_db("part.db", 0);
+	saex_err e = {{0}, 0};
+	int64_t src;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "gpt2-small", "9-res-jb", &src, &e), 0);
+	store_str toks[] = {{" \xe6\xa1", 3}, {"\xa5 ok", 4}};
+	float vals[] = {1, 2};
+	store_act_in a = {4, toks, vals, 2, 2, 1, 1, -1, 2, -1, NULL, 0, 0};
+	ck_assert_int_eq(store_put_activation(s, src, &a, &added, &e), 0);
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	const char *csv = tu_path("part.csv");
+	export_to(s, CSV_ACTIVATIONS, csv, 0);
+	char *t = tu_read(csv, NULL);
+	ck_assert_msg(strstr(t, "\"[\"\" \xef\xbf\xbd\xef\xbf\xbd\"\",\"\"\xef\xbf\xbd ok\"\"]\""), "%s", t);
+	free(t);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -263,6 +288,7 @@ int main(void)
 	tcase_add_test(tc, export_features_activations);
 	tcase_add_test(tc, bad_csv);
 	tcase_add_test(tc, csv_inputs);
+	tcase_add_test(tc, export_partial_utf8_tokens);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

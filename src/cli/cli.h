@@ -62,6 +62,10 @@ void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigne
  * text is safe on a terminal (outside a UTF-8 locale every non-ASCII
  * character); the JSON stays valid and equal in value. */
 int cli_put_json(FILE *f, json_t *doc, int pretty);
+/* Text from the data as a JSON string, or null for NULL; bytes that are not
+ * UTF-8 (a database from elsewhere may hold them) become U+FFFD, so the
+ * text never vanishes from the output. */
+json_t *cli_json_text(const char *s);
 /* A float stored as f32, as the shortest decimal that reads back the same. */
 json_t *cli_json_f32(float v);
 /* Integral floats as JSON integers (histogram counts), else cli_json_f32. */

@@ -86,6 +86,11 @@ int cli_put_json(FILE *f, json_t *doc, int pretty)
 	return ferror(f) ? -1 : 0;
 }
 
+json_t *cli_json_text(const char *s)
+{
+	return s ? cli_json_token(s, strlen(s)) : json_null();
+}
+
 json_t *cli_json_f32(float v)
 {
 	if (!isfinite(v))
@@ -159,17 +164,7 @@ int cli_parse_ids(const char *s, uint32_t **ids, size_t *n)
 json_t *cli_json_token(const char *p, size_t n)
 {
 	sb b = {0};
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = saex_utf8_decode((const unsigned char *)p + i, n - i, &cp);
-		if (k == 0) {
-			sb_adds(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		sb_add(&b, p + i, k);
-		i += k;
-	}
+	esc_utf8_fix(&b, p, n);
 	json_t *s = json_stringn(b.p ? b.p : "", b.n);
 	sb_free(&b);
 	return s;

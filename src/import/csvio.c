@@ -74,8 +74,15 @@ static void co_ids(csv_out *o, int64_t index)
 static void co_json_strs(csv_out *o, const store_str *s, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_stringn_nocheck(s[i].p, s[i].n));
+	sb fixed = {0};
+	for (size_t i = 0; i < n; i++) {
+		/* a token cut inside a character: its stray bytes as U+FFFD, as
+		 * JSON can hold only UTF-8 */
+		sb_clear(&fixed);
+		esc_utf8_fix(&fixed, s[i].p, s[i].n);
+		json_array_append_new(a, json_stringn(fixed.p ? fixed.p : "", fixed.n));
+	}
+	sb_free(&fixed);
 	char *d = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
 	co_str(o, d ? d : "[]");
 	free(d);

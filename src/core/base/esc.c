@@ -147,3 +147,20 @@ int esc_utf8_valid(const char *str, size_t n)
 	}
 	return 1;
 }
+
+void esc_utf8_fix(sb *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	sb_grow(out, n);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = saex_utf8_decode(s + i, n - i, &cp);
+		if (k == 0) {
+			sb_adds(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		sb_add(out, s + i, k);
+		i += k;
+	}
+}

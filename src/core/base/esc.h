@@ -13,6 +13,11 @@ void esc_append(sb *out, const char *s, size_t n, unsigned flags);
  * terminal. Every path that writes data text to a terminal ORs it in. */
 unsigned esc_locale_flags(void);
 
+/* Appends the n bytes at s to out with each byte that is not part of a
+ * valid UTF-8 sequence replaced by U+FFFD (what JSON can carry of text
+ * that a tokenizer cut inside a character). */
+void esc_utf8_fix(sb *out, const char *s, size_t n);
+
 /* 1 when the n bytes at s are valid UTF-8 (no NUL among them). */
 int esc_utf8_valid(const char *s, size_t n);
 
