@@ -568,12 +568,19 @@ START_TEST(damaged_rows)
 	assert_damaged(store_search(s, "bridge", NULL, NULL, 10, &a, &hits, &n, &e), &e, "search index");
 	store_close(s);
 
-	/* NULL data blobs and out-of-range numbers */
+	/* NULL data blobs (found by fuzz/fuzz_dbrows: NULL + 0 under UBSan) and
+	 * out-of-range numbers */
 	s = hostile_db("h5.db", &src);
 	store_close(s);
 	sql(tu_path("h5.db"), "UPDATE feature SET data = NULL");
 	ck_assert_int_eq(store_open(&s, tu_path("h5.db"), STORE_READ, &e), 0);
 	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "feature blob");
+	store_close(s);
+	s = hostile_db("h7.db", &src);
+	store_close(s);
+	sql(tu_path("h7.db"), "UPDATE activation SET data = NULL");
+	ck_assert_int_eq(store_open(&s, tu_path("h7.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "activation blob");
 	store_close(s);
 	s = hostile_db("h6.db", &src);
 	store_close(s);

@@ -26,7 +26,7 @@ int cmd_import(int argc, char **argv)
 			int k = import_kind_parse(optarg);
 			if (k <= 0 || k == IMP_SAEDASHBOARD)
 				return cli_fail("import", CLI_USAGE, "unknown --kind '%s' (features, "
-				                "activations, explanations, model, release, sourceset, source)",
+				                "activations, explanations, model, release, sourceset, source, api-feature)",
 				                optarg);
 			o.kind = (import_kind)k;
 			break;
