@@ -459,6 +459,7 @@ static int import_lines(import_ctx *c, jsonl *j, import_kind kind, imp_prog *pg,
 			rc = err_set(e, IMP_BADROW, "%s", ln->error);
 		else
 			rc = import_np_store(c, &ln->rec, e);
+		arena_reset(&c->row); /* what a catalog or nested row needed */
 		if (rc == IMP_BADROW) {
 			import_bad(c, ln->line, e->msg);
 			if (c->o->strict)

@@ -154,7 +154,7 @@ static int doc_object_pass(import_ctx *c, jsonl *j, import_kind kind, json_t *he
 	int64_t taken0 = jsonl_taken(j);
 	for (;;) {
 		json_t *key;
-		int ch;
+		int ch = 0;
 		if (jsonl_value(j, &key, e) < 0)
 			return doc_fail(e);
 		if (!json_is_string(key)) {
@@ -162,8 +162,10 @@ static int doc_object_pass(import_ctx *c, jsonl *j, import_kind kind, json_t *he
 			return err_set(e, IMP_EFILE, "%s:%ld: malformed JSON: an object key that is not a string", c->path,
 			               jsonl_lineno(j) + 1);
 		}
-		if (jsonl_peek(j, &ch, e) < 0)
+		if (jsonl_peek(j, &ch, e) < 0) {
+			json_decref(key);
 			return doc_fail(e);
+		}
 		if (ch != ':') {
 			json_decref(key);
 			return err_set(e, IMP_EFILE, "%s:%ld: malformed JSON: expected ':'", c->path, jsonl_lineno(j) + 1);

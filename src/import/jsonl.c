@@ -6,6 +6,7 @@
 #include <nettle/sha2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -448,6 +449,14 @@ char *jsonl_key(jsonl *j)
 
 char *jsonl_file_key(const char *path, saex_err *e)
 {
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISFIFO(st.st_mode)) {
+		/* not even opened: a reader that comes and goes could cost the
+		 * writer its data */
+		e->msg[0] = 0;
+		e->code = 0;
+		return NULL;
+	}
 	jsonl *j;
 	if (jsonl_open(&j, path, e))
 		return NULL;

@@ -152,16 +152,13 @@ static char *store_uri(const char *path, const char *query)
 
 /* Waits for another connection's write transaction: writers (an import
  * behind another import) wait up to STORE_WAIT_WRITE seconds and say once
- * that they are waiting; readers STORE_WAIT_READ seconds. */
+ * that they are waiting; readers STORE_WAIT_READ seconds. 1: wait a little
+ * and try again; 0: give up. since: when this wait began. */
 #define STORE_WAIT_WRITE 3600
 #define STORE_WAIT_READ 10
-static int store_busy(void *arg, int count)
+static int store_wait(store *s, double since, int count)
 {
-	store *s = arg;
-	double now = now_seconds();
-	if (count == 0)
-		s->wait_start = now;
-	double waited = now - s->wait_start;
+	double waited = now_seconds() - since;
 	if (waited > (s->writable ? STORE_WAIT_WRITE : STORE_WAIT_READ))
 		return 0;
 	if (s->writable && waited > 1 && !s->wait_said && s->on_wait) {
@@ -171,6 +168,15 @@ static int store_busy(void *arg, int count)
 	struct timespec ts = {0, (count < 10 ? 2 : 20) * 1000000L};
 	nanosleep(&ts, NULL);
 	return 1;
+}
+
+/* SQLite's busy handler (count 0 starts a wait). */
+static int store_busy(void *arg, int count)
+{
+	store *s = arg;
+	if (count == 0)
+		s->wait_start = now_seconds();
+	return store_wait(s, s->wait_start, count);
 }
 
 void store_on_wait(store *s, void (*cb)(void *ctx, const char *path), void *ctx)
@@ -183,9 +189,12 @@ static int store_exec(store *s, const char *sql, saex_err *e, const char *what)
 {
 	char *msg = NULL, os[128];
 	int rc, count = 0;
+	double since = now_seconds();
 	/* A journal-mode switch meets another process's lock without calling
-	 * the busy handler (SQLite's deadlock rule): wait here as it would. */
-	while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg)) == SQLITE_BUSY && store_busy(s, count++)) {
+	 * the busy handler (SQLite's deadlock rule): wait here as it would. A
+	 * statement whose busy handler gave up is not tried again. */
+	while ((rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg)) == SQLITE_BUSY && now_seconds() - since < 1 + count &&
+	       store_wait(s, since, count++)) {
 		sqlite3_free(msg);
 		msg = NULL;
 	}
