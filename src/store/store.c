@@ -264,6 +264,18 @@ static int store_check(store *s, int *empty, saex_err *e)
 	return 0;
 }
 
+/* store_check on one snapshot: another process creating the schema may
+ * commit between its reads (seen: tables, but no application id yet). */
+static int store_check_now(store *s, int *empty, saex_err *e)
+{
+	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+		return store_fail(s, e, "cannot read the database");
+	int rc = store_check(s, empty, e);
+	if (rc == 0) /* on failure the caller reads sqlite3_errcode, then closes */
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	return rc;
+}
+
 static int store_open_db(store *s, const char *name, int flags, saex_err *e)
 {
 	if (s->db)
@@ -312,7 +324,7 @@ static int store_open_read(store *s, const char *path, saex_err *e)
 	rc = store_open_db(s, uri, SQLITE_OPEN_READONLY, e);
 	free(uri);
 	if (rc == 0)
-		rc = store_check(s, &empty, e);
+		rc = store_check_now(s, &empty, e);
 	int ec = s->db ? sqlite3_errcode(s->db) : 0;
 	if (rc != 0 && (ec == SQLITE_CANTOPEN || ec == SQLITE_READONLY)) {
 		/* A WAL database in a folder we cannot write (a read-only mount, a
@@ -325,7 +337,7 @@ static int store_open_read(store *s, const char *path, saex_err *e)
 		rc = store_open_db(s, uri, SQLITE_OPEN_READONLY, e);
 		free(uri);
 		if (rc == 0)
-			rc = store_check(s, &empty, e);
+			rc = store_check_now(s, &empty, e);
 	}
 	if (rc == 0 && empty)
 		rc = err_set(e, STORE_EBAD, "%s: empty database: run saex import first", path);
@@ -358,7 +370,7 @@ static int store_open_write(store *s, const char *path, saex_err *e)
 	rc = store_open_db(s, uri, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, e);
 	free(uri);
 	if (rc == 0)
-		rc = store_check(s, &empty, e);
+		rc = store_check_now(s, &empty, e);
 	if (rc == 0 && empty)
 		rc = store_create(s, e);
 	/* WAL (readers never blocked by the import) is switched on by the
