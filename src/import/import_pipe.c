@@ -110,7 +110,7 @@ static pipe_chunk *pipe_chunk_get(import_pipe *p)
 static void pipe_decode(import_pipe *p, pipe_chunk *c, import_line *x, const char *line,
                         size_t len)
 {
-	json_error_t je;
+	json_error_t je = {0}; /* jansson leaves the error code unset when memory runs out */
 	saex_err e = {{0}, 0};
 	json_t *row = json_loadb(line, len, JSON_ALLOW_NUL, &je);
 	if (!row) {

@@ -399,7 +399,7 @@ int jsonl_value(jsonl *j, json_t **out, saex_err *e)
 		return -1;
 	for (;;) {
 		size_t have = j->end - j->start;
-		json_error_t je;
+		json_error_t je = {0}; /* jansson leaves the error code unset when memory runs out */
 		json_t *v = json_loadb(j->buf + j->start, have,
 		                       JSON_DISABLE_EOF_CHECK | JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
 		size_t used = je.position > 0 ? (size_t)je.position : 0;

@@ -64,7 +64,7 @@ int64_t jsonl_taken(const jsonl *j);
 
 /* 1 when json_loadb failed for want of memory: jansson says so, or (where
  * a failed allocation inside an array or object leaves no message) says
- * nothing at all. */
+ * nothing at all. je must be zeroed before json_loadb fills it. */
 int jsonl_oom(const json_error_t *je);
 
 /* The content key of everything read so far ("sha256:" and 64 hex digits):
