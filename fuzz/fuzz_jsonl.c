@@ -6,9 +6,11 @@
  * the store's packing of activations) in a fresh store.
  *
  * The first byte picks the import options (mod 8): kind from the content
- * (0, 1), --kind features (2), activations (3), explanations (4),
- * --format saedashboard (5: the file is one SAEDashboard document),
- * --strict (6), or --model/--source given (7). The rest is the file. */
+ * (0; 1: the file is named .json, so read as JSON documents: API features,
+ * arrays of rows, SAEDashboard batches streamed by import_doc.c),
+ * --kind features (2), activations (3), explanations (4), --format
+ * saedashboard (5: SAEDashboard documents), --strict (6), or
+ * --model/--source given (7). The rest is the file. */
 #include "config.h"
 #include "import.h"
 #include "fuzz_store.h"
@@ -27,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		IMP_AUTO, IMP_AUTO, IMP_FEATURES, IMP_ACTIVATIONS, IMP_EXPLANATIONS,
 		IMP_AUTO, IMP_AUTO, IMP_AUTO,
 	};
-	const char *path = fz_path(mode == 5 ? "batch-0.json" : "batch-0.jsonl");
+	const char *path = fz_path(mode == 5 || mode == 1 ? "batch-0.json" : "batch-0.jsonl");
 	fz_write(path, data + 1, size - 1);
 	import_opts o = {0};
 	o.kind = kinds[mode];

@@ -10,6 +10,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 out = sys.argv[1] if len(sys.argv) > 1 else "seeds"
 
@@ -428,3 +429,71 @@ for i, s in enumerate(["gpt2-small/6-res-jb/1234", "gpt2-small@6-res-jb:42",
                        "http://neuronpedia.org/gpt2-small/e-res-jb/0#top",
                        "gpt2-small/6-res-jb/9007199254740993", "bad id/x/1", "a@b"]):
     put("fid", "id-%d" % i, s)
+
+# ------------------------------------------------------------ JSON documents
+api = dict(feature, activations=[act, act2], explanations=[expl],
+           model=model, sourceSet=sset)
+put("jsonl", "api-feature", b"\x01" + json.dumps(api, indent=1).encode())
+put("jsonl", "api-feature-array", b"\x01" + json.dumps([api, dict(api, index="18")]).encode())
+put("jsonl", "api-feature-lines", b"\x00" + jl(api, dict(api, index=19)).encode())
+sd_late = {"features": sd["features"], "layer": 5, "model_id": "gpt2-small", "sae_id_suffix": "res-sd"}
+put("jsonl", "saedashboard-ids-last", b"\x05" + json.dumps(sd_late, sort_keys=True).encode())
+
+
+# ------------------------------------------------------------ database rows
+def uvarint(v):
+    out = bytearray()
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def floats(vals):
+    """pack_floats with tag 0 (plain f32), as src/store/pack.h reads it."""
+    return uvarint(len(vals)) + (b"\x00" + struct.pack("<%df" % len(vals), *vals) if vals else b"")
+
+
+def zpack(raw):
+    return uvarint(len(raw)) + zlib.compress(raw)
+
+
+def frec(ids=(0, 1), extra=b'{"hookName":"blocks.9.hook_resid_pre"}'):
+    raw = floats([4, 2, 1]) + floats([0.5, 1.5, 2.5]) + floats([]) + floats([])
+    for lst in (ids, (), (5, 9)):
+        raw += uvarint(len(lst)) + b"".join(uvarint(i) for i in lst) + floats([1.0] * len(lst))
+    return zpack(raw + uvarint(len(extra)) + extra)
+
+
+def actpack(ids=(0, 1, 2), vals=(0.0, 2.5, 1.0)):
+    raw = uvarint(1) + struct.pack("<I", 7) + uvarint(len(ids)) + uvarint(1) + floats([2.5, 0, -1, 3, -1])
+    raw += b"".join(uvarint(i) for i in ids)
+    nz = [(i, v) for i, v in enumerate(vals) if v]
+    raw += uvarint(len(nz))
+    last = 0
+    for i, _ in nz:
+        raw += uvarint(i - last)
+        last = i + 1
+    return zpack(raw + floats([v for _, v in nz]))
+
+
+def fld(b):
+    return b"\xff\xff" if b is None else struct.pack("<H", len(b)) + b
+
+
+put("dbrows", "unchanged", b"\x00")
+put("dbrows", "feature-record", b"\x01" + fld(frec()))
+put("dbrows", "feature-record-bad-id", b"\x01" + fld(frec(ids=(0, 4000000000))))
+put("dbrows", "activations", b"\x02" + fld(actpack()))
+put("dbrows", "activations-token-past", b"\x02" + fld(actpack(ids=(0, 1, 77))))
+put("dbrows", "null-description", b"\x04" + fld(None))
+put("dbrows", "raw-description", b"\x04" + fld(b" fire \xff\xfe \x1b[2J"))
+put("dbrows", "token-near-2-32", b"\x08" + fld(struct.pack("<q", 4294967290)) + fld(b"x"))
+put("dbrows", "index-2-63", b"\x10" + fld(struct.pack("<q", 2 ** 63 - 3)))
+put("dbrows", "null-model", b"\x20" + fld(None))
+put("dbrows", "source-name-escape", b"\x40" + fld(b"9-res\x1b[2J"))
+put("dbrows", "nan-density", b"\x80" + fld(struct.pack("<dd", float("nan"), 7.0)))
+put("dbrows", "everything", b"\xff" + fld(frec()) + fld(actpack()) + fld(b" x") + fld(struct.pack("<q", 3)) +
+    fld(b"y") + fld(struct.pack("<q", 5)) + fld(b"gpt2-small") + fld(b"9-res-jb") + fld(struct.pack("<dd", 1, 0.5)))

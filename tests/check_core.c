@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 START_TEST(fid_forms)
 {
@@ -365,6 +366,34 @@ START_TEST(actpack_roundtrip)
 }
 END_TEST
 
+/* A name from data resolves only in the Hugging Face cache: a real folder
+ * named by an absolute or relative path is never opened through it. */
+START_TEST(hf_names_from_data)
+{
+	char root[1100], snap[1300], out[4096], err[512];
+	snprintf(root, sizeof root, "%s/hf", tu_tmpdir());
+	snprintf(snap, sizeof snap, "%s/hub/models--acme--saes/snapshots/s1/layer_2", root);
+	tu_mkdirs(snap);
+	tu_mkdirs(tu_path("elsewhere/acme"));
+	setenv("HF_HOME", root, 1);
+	ck_assert_msg(saex_hf_resolve_name("acme/saes/layer_2", out, sizeof out, err, sizeof err) == 0, "%s", err);
+	ck_assert_str_eq(out, snap);
+	static const char *const bad[] = {"/etc", "..", "../x", "acme/saes/../../..", "acme//saes", "./acme",
+	                                  "acme/saes/", "~/x", "a b", "acme/saes/\x1b[2J"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_ne(saex_hf_resolve_name(bad[i], out, sizeof out, err, sizeof err), 0);
+		ck_assert_msg(strstr(err, "not a Hugging Face name"), "%s: %s", bad[i], err);
+	}
+	/* a folder that exists here by that name is still not taken */
+	ck_assert_int_eq(chdir(tu_path("elsewhere")), 0);
+	ck_assert_int_ne(saex_hf_resolve_name("acme", out, sizeof out, err, sizeof err), 0);
+	ck_assert_msg(strstr(err, "no models--acme in the Hugging Face cache"), "%s", err);
+	/* while the user's own --model DIR may be any folder */
+	ck_assert_int_eq(saex_hf_resolve("acme", out, sizeof out, err, sizeof err), 0);
+	ck_assert_str_eq(out, "acme");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("core");
@@ -382,6 +411,7 @@ int main(void)
 	tcase_add_test(tc, intern_map);
 	tcase_add_test(tc, pack_floats_exact);
 	tcase_add_test(tc, actpack_roundtrip);
+	tcase_add_test(tc, hf_names_from_data);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

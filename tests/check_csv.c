@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *const descs[] = {
 	" plain words",
@@ -220,6 +221,78 @@ START_TEST(bad_csv)
 }
 END_TEST
 
+/* The same reader as the JSONL importer: a byte-order mark, a pipe, a
+ * gzip file; indexes and text checked, a file of bad rows refused. */
+START_TEST(csv_inputs)
+{
+	store *b = make_db("in.db", 0);
+	csvio_stats st;
+	saex_err e = {{0}, 0};
+	static const char rows[] =
+		"\xef\xbb\xbfmodelId,layer,index,description\n"
+		"gpt2-small,9-res-jb,1,\" one\"\n"
+		"gpt2-small,9-res-jb,9007199254740992,too large\n"
+		"gpt2-small,9-res-jb,99999999999999999999,far too large\n"
+		"gpt2-small,9-res-jb,2,\"not \xff UTF-8\"\n";
+	const char *p = tu_path("in.csv.gz");
+	tu_write(p, rows, sizeof rows - 1, 1);
+	FILE *log = fopen(tu_path("in.log"), "w");
+	ck_assert_msg(csvio_import_explanations(b, p, 0, log, &st, &e) == 0, "%s", e.msg);
+	fclose(log);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.bad, 3);
+	char *t = tu_read(tu_path("in.log"), NULL);
+	ck_assert_msg(strstr(t, "in.csv.gz:3: index: '9007199254740992' is not a feature index"), "%s", t);
+	ck_assert_ptr_nonnull(strstr(t, "in.csv.gz:4: index: '99999999999999999999' is not a feature index"));
+	ck_assert_ptr_nonnull(strstr(t, "in.csv.gz:5: description: not valid UTF-8 text"));
+	free(t);
+	/* through a pipe (as <(...) gives one): read once, not "empty" */
+	static const char more[] = "modelId,layer,index,description\ngpt2-small,9-res-jb,3,\" three\"\n";
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(write(fds[1], more, sizeof more - 1), (ssize_t)(sizeof more - 1));
+	close(fds[1]);
+	char path[64];
+	snprintf(path, sizeof path, "/dev/fd/%d", fds[0]);
+	ck_assert_msg(csvio_import_explanations(b, path, 1, stderr, &st, &e) == 0, "%s", e.msg);
+	close(fds[0]);
+	ck_assert_int_eq(st.added, 1);
+	/* every row bad: the file fails */
+	static const char bad[] = "modelId,layer,index,description\ngpt2-small,9-res-jb,x,y\n";
+	tu_write(tu_path("allbad.csv"), bad, sizeof bad - 1, 0);
+	FILE *null = fopen("/dev/null", "w");
+	ck_assert_int_eq(csvio_import_explanations(b, tu_path("allbad.csv"), 0, null, &st, &e), 2);
+	fclose(null);
+	ck_assert_msg(strstr(e.msg, "allbad.csv: nothing in this file could be read (1 bad row)"), "%s", e.msg);
+	store_close(b);
+}
+END_TEST
+
+/* A token cut inside a character (as a byte-level tokenizer makes them,
+ * saex build stores them) is exported, its stray bytes as U+FFFD, never
+ * dropped from the row. */
+START_TEST(export_partial_utf8_tokens)
+{
+	store *s = make_db("part.db", 0);
+	saex_err e = {{0}, 0};
+	int64_t src;
+	int added;
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "gpt2-small", "9-res-jb", &src, &e), 0);
+	store_str toks[] = {{" \xe6\xa1", 3}, {"\xa5 ok", 4}};
+	float vals[] = {1, 2};
+	store_act_in a = {4, toks, vals, 2, 2, 1, 1, -1, 2, -1, NULL, 0, 0};
+	ck_assert_int_eq(store_put_activation(s, src, &a, &added, &e), 0);
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	const char *csv = tu_path("part.csv");
+	export_to(s, CSV_ACTIVATIONS, csv, 0);
+	char *t = tu_read(csv, NULL);
+	ck_assert_msg(strstr(t, "\"[\"\" \xef\xbf\xbd\xef\xbf\xbd\"\",\"\"\xef\xbf\xbd ok\"\"]\""), "%s", t);
+	free(t);
+	store_close(s);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("csv");
@@ -228,6 +301,8 @@ int main(void)
 	tcase_add_test(tc, explanations_round_trip);
 	tcase_add_test(tc, export_features_activations);
 	tcase_add_test(tc, bad_csv);
+	tcase_add_test(tc, csv_inputs);
+	tcase_add_test(tc, export_partial_utf8_tokens);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

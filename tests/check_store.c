@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static store *open_rw(const char *name)
 {
@@ -54,7 +55,9 @@ static void fill(store *s, int64_t *src_out)
 	ck_assert_int_eq(added, 1);
 	f.max_act = 90.5; /* an update of the same feature */
 	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
-	ck_assert_int_eq(added, 0);
+	ck_assert_int_eq(added, STORE_UPDATED);
+	ck_assert_int_eq(store_put_feature(s, src, &f, &added, &e), 0);
+	ck_assert_int_eq(added, STORE_SAME);
 	store_feature_in f2 = {.index = 7, .frac_nonzero = -1};
 	ck_assert_int_eq(store_put_feature(s, src, &f2, &added, &e), 0);
 
@@ -641,6 +644,158 @@ START_TEST(user_live_tests)
 }
 END_TEST
 
+/* A database as a stranger may hand it over: the schema's NOT NULLs gone
+ * and rows that break its rules. Every reader says "damaged database",
+ * none crashes or tries to allocate what a huge id asks for. */
+extern const char store_schema_sql[];
+
+static store *hostile_db(const char *name, int64_t *src)
+{
+	/* the schema without its NOT NULLs, as another program could write it */
+	sb schema = {0};
+	for (const char *p = store_schema_sql; *p;) {
+		if (strncmp(p, "NOT NULL", 8) == 0) {
+			p += 8;
+			continue;
+		}
+		sb_addc(&schema, *p++);
+	}
+	sql(tu_path(name), schema.p);
+	sb_free(&schema);
+	store *s = open_rw(name);
+	saex_err e = {{0}, 0};
+	ck_assert_int_eq(store_begin(s, &e), 0);
+	ck_assert_int_eq(store_source_ensure(s, "gpt2-small", "9-res-jb", src, &e), 0);
+	float v[3] = {0, 2, 1};
+	store_act_in a = {5, evil + 4, v, 1, 2, 0, 0, -1, -1, -1, NULL, 0, 0};
+	int added;
+	ck_assert_int_eq(store_put_activation(s, *src, &a, &added, &e), 0);
+	store_expl_in x = {5, " the bridge", NULL, NULL, NULL, 0};
+	ck_assert_int_eq(store_put_explanation(s, *src, &x, &added, &e), 0);
+	store_feature_in f = {.index = 5, .max_act = 2, .frac_nonzero = 0.5};
+	ck_assert_int_eq(store_put_feature(s, *src, &f, &added, &e), 0);
+	ck_assert_int_eq(store_commit(s, &e), 0);
+	store_close(s);
+	saex_err oe = {{0}, 0};
+	ck_assert_int_eq(store_open(&s, tu_path(name), STORE_READ, &oe), 0);
+	return s;
+}
+
+static void assert_damaged(int rc, const saex_err *e, const char *what)
+{
+	ck_assert_msg(rc == STORE_EBAD, "%s: rc %d (%s)", what, rc, e->msg);
+	ck_assert_msg(strstr(e->msg, "damaged database: ") != NULL, "%s: %s", what, e->msg);
+}
+
+START_TEST(damaged_rows)
+{
+	saex_err e = {{0}, 0};
+	int64_t src;
+	arena a = {0};
+	saex_fid id = {"gpt2-small", "9-res-jb", 5};
+	store_feature f;
+	store_cat_row *rows;
+	store_hit *hits;
+	store_feat_row *frows;
+	size_t n;
+
+	/* a model without a name */
+	store *s = hostile_db("h1.db", &src);
+	store_close(s);
+	sql(tu_path("h1.db"), "UPDATE model SET name = NULL");
+	ck_assert_int_eq(store_open(&s, tu_path("h1.db"), STORE_READ, &e), 0);
+	assert_damaged(store_catalog(s, &a, &rows, &n, &e), &e, "catalog");
+	assert_damaged(store_search(s, "bridge", NULL, NULL, 10, &a, &hits, &n, &e), &e, "search");
+	store_close(s);
+
+	/* an explanation without text */
+	s = hostile_db("h2.db", &src);
+	store_close(s);
+	sql(tu_path("h2.db"), "UPDATE explanation SET description = NULL");
+	ck_assert_int_eq(store_open(&s, tu_path("h2.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "show");
+	store_close(s);
+
+	/* a token id near 2^32: no 64 GB token table */
+	s = hostile_db("h3.db", &src);
+	store_close(s);
+	sql(tu_path("h3.db"), "INSERT INTO token(model_id, id, str) VALUES (1, 4294967290, 'x')");
+	ck_assert_int_eq(store_open(&s, tu_path("h3.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "token id");
+	store_close(s);
+
+	/* an index at 2^63-1, another negative, a third not an integer */
+	s = hostile_db("h4.db", &src);
+	store_close(s);
+	sql(tu_path("h4.db"), "UPDATE feature SET idx = 9223372036854775807; UPDATE explanation SET idx = -3; "
+	                      "UPDATE activation SET idx = 'x'");
+	ck_assert_int_eq(store_open(&s, tu_path("h4.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_rows(s, src, &frows, &n, &e), &e, "feature list");
+	ck_assert_ptr_null(frows);
+	assert_damaged(store_search(s, "bridge", NULL, NULL, 10, &a, &hits, &n, &e), &e, "search index");
+	store_close(s);
+
+	/* NULL data blobs (found by fuzz/fuzz_dbrows: NULL + 0 under UBSan) and
+	 * out-of-range numbers */
+	s = hostile_db("h5.db", &src);
+	store_close(s);
+	sql(tu_path("h5.db"), "UPDATE feature SET data = NULL");
+	ck_assert_int_eq(store_open(&s, tu_path("h5.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "feature blob");
+	store_close(s);
+	s = hostile_db("h7.db", &src);
+	store_close(s);
+	sql(tu_path("h7.db"), "UPDATE activation SET data = NULL");
+	ck_assert_int_eq(store_open(&s, tu_path("h7.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "activation blob");
+	store_close(s);
+	s = hostile_db("h6.db", &src);
+	store_close(s);
+	sql(tu_path("h6.db"), "UPDATE feature SET frac_nonzero = 7");
+	ck_assert_int_eq(store_open(&s, tu_path("h6.db"), STORE_READ, &e), 0);
+	assert_damaged(store_feature_get(s, &id, 0, &a, &f, &e), &e, "density");
+	store_close(s);
+	arena_free(&a);
+}
+END_TEST
+
+/* A user.db from a newer saex is refused and left as it is; with neither
+ * XDG_DATA_HOME nor HOME set nothing is created in the current folder. */
+START_TEST(user_db_refusals)
+{
+	store_user *u;
+	saex_err e = {{0}, 0};
+	const char *p = tu_path("newer-user.db");
+	ck_assert_int_eq(store_user_open(&u, p, &e), 0);
+	store_user_close(u);
+	sql(p, "PRAGMA user_version = 2");
+	ck_assert_int_eq(store_user_open(&u, p, &e), STORE_EBAD);
+	ck_assert_msg(strstr(e.msg, "written by a newer saex"), "%s", e.msg);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(p, &db), SQLITE_OK);
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 2); /* not downgraded */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+
+	char cwd[1024];
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	tu_mkdirs(tu_path("nohome"));
+	ck_assert_int_eq(chdir(tu_path("nohome")), 0);
+	unsetenv("XDG_DATA_HOME");
+	unsetenv("HOME");
+	ck_assert_ptr_null(store_user_default_path());
+	ck_assert_int_eq(store_user_open(&u, NULL, &e), STORE_EBAD);
+	ck_assert_msg(strstr(e.msg, "neither XDG_DATA_HOME nor HOME"), "%s", e.msg);
+	ck_assert_int_ne(access(".local", F_OK), 0);
+	setenv("HOME", "relative/home", 1);
+	ck_assert_ptr_null(store_user_default_path());
+	ck_assert_int_eq(chdir(cwd), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("store");
@@ -655,6 +810,8 @@ int main(void)
 	tcase_add_test(tc, damaged_file);
 	tcase_add_test(tc, user_db);
 	tcase_add_test(tc, user_live_tests);
+	tcase_add_test(tc, damaged_rows);
+	tcase_add_test(tc, user_db_refusals);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -628,7 +628,7 @@ START_TEST(npy_bad_files)
 	tu_write(p, "\x93NUMPY\x02\x00\x01", 9, 0);
 	npy_bad(p, (const char *[]){p, NULL});
 	npy_bad(tu_path("absent.npy"), (const char *[]){"absent.npy", "No such file", NULL});
-	npy_bad(tu_tmpdir(), (const char *[]){"not a regular file", NULL});
+	npy_bad(tu_tmpdir(), (const char *[]){"is a folder, not a file", NULL});
 }
 END_TEST
 

@@ -441,8 +441,11 @@ START_TEST(lists)
 	app_key(a, 'e');
 	app_key(a, 0x15);
 	type_line(a, db_path);
-	ck_assert(screen_has(a, g, "is a database saex has open: not overwritten"));
-	ck_assert(tu_read(tu_path("ui.db.saex-tmp"), NULL) == NULL);
+	ck_assert(screen_has(a, g, "an input of this command"));
+	char *still = tu_read(db_path, NULL); /* the database is still a database */
+	ck_assert_ptr_nonnull(still);
+	ck_assert(strncmp(still, "SQLite format 3", 15) == 0);
+	free(still);
 	/* Enter on the item opens its dashboard */
 	app_key(a, '\n');
 	ck_assert(screen_has(a, g, "max activation 10.000"));
@@ -480,6 +483,38 @@ START_TEST(lists)
 	ck_assert(screen_has(a, g, "rivers                                          1"));
 	grid_free(g);
 	app_free(a);
+}
+END_TEST
+
+/* A list's CSV never goes over the export or the per-user database. */
+START_TEST(lists_export_not_over_inputs)
+{
+	make_db();
+	app *a = open_app();
+	saex_err e = {{0}, 0};
+	const char *udb = tu_path("user-e.db");
+	char upath[1024];
+	snprintf(upath, sizeof upath, "%s", udb);
+	ck_assert_int_eq(store_user_open(&a->user, upath, &e), 0);
+	grid *g = grid_new(30, 100, 0);
+	ck_assert_int_eq(app_open_id(a, "gpt2-small/9-res-jb/7"), 0);
+	app_key(a, 's');
+	app_key(a, 'L');
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "gpt2-small/9-res-jb/7"));
+	app_key(a, 'e');
+	app_key(a, 0x15);
+	for (const char *k = upath; *k; k++)
+		app_key(a, *k);
+	app_key(a, '\n');
+	ck_assert(screen_has(a, g, "(an input of this command)"));
+	grid_free(g);
+	app_free(a);
+	store_user *u;
+	ck_assert_int_eq(store_user_open(&u, upath, &e), 0);
+	saex_fid id = {"gpt2-small", "9-res-jb", 7};
+	ck_assert_int_eq(store_user_starred(u, &id), 1);
+	store_user_close(u);
 }
 END_TEST
 
@@ -1040,6 +1075,7 @@ int main(void)
 	tcase_add_test(tc, dashboard);
 	tcase_add_test(tc, search_help_command);
 	tcase_add_test(tc, lists);
+	tcase_add_test(tc, lists_export_not_over_inputs);
 	tcase_add_test(tc, mouse);
 	tcase_add_test(tc, small_and_ascii);
 	tcase_add_test(tc, ids_whole);

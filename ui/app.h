@@ -187,8 +187,9 @@ void list_scroll(int sel, int *top, int height);
 
 /* Runs the interactive explorer on the terminal; returns an exit status,
  * or UI_NO_TERMINAL when the terminal cannot show it (nothing was drawn; the
- * stores are closed either way). */
+ * stores are closed either way). user_why: why user is NULL (the status
+ * line says so at the start), or NULL. */
 #define UI_NO_TERMINAL 100
-int ui_run(store *db, store_user *user, const char *db_path, const char *open_id);
+int ui_run(store *db, store_user *user, const char *user_why, const char *db_path, const char *open_id);
 
 #endif

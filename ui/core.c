@@ -95,7 +95,8 @@ static int core_from_hf(store *db, int64_t source_id, char *m, char *s, size_t b
 	}
 	int folder = f.hf_folder && *f.hf_folder;
 	snprintf(spec, sizeof spec, "%s%s%s", f.hf_repo, folder ? "/" : "", folder ? f.hf_folder : "");
-	if (saex_hf_resolve(spec, s, bufsize, why, sizeof why)) {
+	/* names from the data: looked up only inside the cache, never as paths */
+	if (saex_hf_resolve_name(spec, s, bufsize, why, sizeof why)) {
 		snprintf(err, errlen, "its SAE is not in the Hugging Face cache: download %s%s%s (huggingface-cli download "
 		         "%s%s%s%s), or attach weights (saex attach DB SOURCE --model DIR --sae DIR)", f.hf_repo,
 		         folder ? ", folder " : "", folder ? f.hf_folder : "", f.hf_repo, folder ? " --include '" : "",

@@ -29,9 +29,11 @@ static void ui_on_signal(int sig)
 	ui_stop = sig;
 }
 
-int ui_run(store *db, store_user *user, const char *db_path, const char *open_id)
+int ui_run(store *db, store_user *user, const char *user_why, const char *db_path, const char *open_id)
 {
 	app *a = app_new(db, user, db_path);
+	if (!user && user_why)
+		app_status(a, 1, "stars, lists and the steering log are off: %s", user_why);
 	const char *cs = nl_langinfo(CODESET);
 	a->ascii = !(cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0));
 	app_push(a, db ? view_catalog_new(a) : view_empty_new(a));

@@ -6,6 +6,7 @@
 #include "app.h"
 #include "csvio.h"
 #include "widgets.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -246,9 +247,9 @@ static void li_draw(view *vv, app *a, grid *g, int top, int height)
 	}
 }
 
-/* An output path the user typed: absolute, and not one of the databases
- * saex has open (a CSV written there would destroy it). */
-static int li_out_path(app *a, const char *path, char *abs, size_t n)
+/* An output path the user typed, made absolute (relative to the current
+ * folder) into abs: 0. */
+static int li_out_path(const char *path, char *abs, size_t n)
 {
 	char cwd[PATH_MAX];
 	if (path[0] == '/')
@@ -257,29 +258,21 @@ static int li_out_path(app *a, const char *path, char *abs, size_t n)
 		snprintf(abs, n, "%s/%s", cwd, path);
 	else
 		snprintf(abs, n, "%s", path);
-	struct stat out, db;
-	if (stat(abs, &out) != 0)
-		return 0;
-	const char *dbs[] = {a->db ? store_path(a->db) : NULL, a->user ? store_user_path(a->user) : NULL};
-	for (size_t i = 0; i < SAEX_ARRAY_LEN(dbs); i++)
-		if (dbs[i] && stat(dbs[i], &db) == 0 && db.st_dev == out.st_dev && db.st_ino == out.st_ino) {
-			app_status(a, 1, "%s is a database saex has open: not overwritten", abs);
-			return -1;
-		}
 	return 0;
 }
 
 static int li_export_answer(app *a, view *vv, const char *path)
 {
 	view_list *v = (view_list *)vv;
-	char abs[PATH_MAX + 64], tmp[PATH_MAX + 80];
-	if (!path || !*path || li_out_path(a, path, abs, sizeof abs))
+	char abs[PATH_MAX + 64];
+	if (!path || !*path || li_out_path(path, abs, sizeof abs))
 		return H_REDRAW;
-	/* written beside it, then renamed into place: never half a file */
-	snprintf(tmp, sizeof tmp, "%s.saex-tmp", abs);
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		app_status(a, 1, "%s: %s", tmp, strerror(errno));
+	/* never over the databases; a new file replaces abs once complete */
+	const char *inputs[] = {a->db_path, a->user ? store_user_path(a->user) : NULL};
+	saex_err e = {{0}, 0};
+	outfile of;
+	if (outfile_check(abs, inputs, 2, e.msg, sizeof e.msg) || outfile_open(&of, abs, e.msg, sizeof e.msg)) {
+		app_status(a, 1, "%s", e.msg);
 		return H_REDRAW;
 	}
 	const char **urls = xcalloc(v->n + 1, sizeof *urls);
@@ -287,14 +280,11 @@ static int li_export_answer(app *a, view *vv, const char *path)
 	for (size_t i = 0; i < v->n; i++)
 		if (!a->db || !store_source_local(a->db, v->items[i].id.model, v->items[i].id.source))
 			urls[i] = saex_fid_url(&v->items[i].id, url[i], sizeof url[i]) >= 0 ? url[i] : NULL;
-	saex_err e = {{0}, 0};
-	int rc = csvio_export_list(v->items, v->expl, urls, v->n, f, &e);
-	if (fclose(f) != 0 && rc == 0)
-		rc = err_set(&e, 2, "%s: %s", tmp, strerror(errno));
-	if (rc == 0 && rename(tmp, abs) != 0)
-		rc = err_set(&e, 2, "%s: %s", abs, strerror(errno));
+	int rc = csvio_export_list(v->items, v->expl, urls, v->n, of.f, &e);
+	if (rc == 0 && outfile_commit(&of, e.msg, sizeof e.msg))
+		rc = 2;
+	outfile_abort(&of);
 	if (rc) {
-		unlink(tmp);
 		app_status(a, 1, "%s", e.msg);
 	} else {
 		app_status(a, 0, "wrote %zu feature%s to %s", v->n, v->n == 1 ? "" : "s", abs);

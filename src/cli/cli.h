@@ -39,6 +39,13 @@ const cli_cmd *cli_find(const char *name);
 void cli_usage(FILE *f, const cli_cmd *c);
 /* Prints "saex NAME: message" (escaped) on stderr and returns code. */
 int cli_fail(const char *name, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* For store_on_wait (ctx: the command's name): says on stderr that
+ * another process holds the database's write lock and is waited for. */
+void cli_waiting(void *ctx, const char *path);
+/* 0 when the output file out (may be NULL) would replace none of the
+ * command's inputs (files, or folders standing for the files directly in
+ * them; outfile.h); else says why and returns CLI_DATA. */
+int cli_check_output(const char *cmd, const char *out, const char *const *inputs, size_t n);
 /* Maps a store/import error class to an exit status. */
 int cli_status(int store_rc);
 
@@ -55,9 +62,13 @@ void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigne
 /* Writes a JSON document to f, followed by a newline. DEL, C1 controls and
  * the format characters saex_escape escapes (esc_is_format_control: the
  * bidirectional controls, U+FEFF, ...) are written as \u escapes inside
- * strings so the text is safe on a terminal; the JSON stays valid and equal
- * in value. */
+ * strings so the text is safe on a terminal (outside a UTF-8 locale every
+ * non-ASCII character); the JSON stays valid and equal in value. */
 int cli_put_json(FILE *f, json_t *doc, int pretty);
+/* Text from the data as a JSON string, or null for NULL; bytes that are not
+ * UTF-8 (a database from elsewhere may hold them) become U+FFFD, so the
+ * text never vanishes from the output. */
+json_t *cli_json_text(const char *s);
 /* A float stored as f32, as the shortest decimal that reads back the same. */
 json_t *cli_json_f32(float v);
 /* A double, or null when it is not finite. */

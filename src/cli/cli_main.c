@@ -19,12 +19,16 @@
 static const cli_cmd cli_cmds[] = {
 	{"import", cmd_import, "import DB PATH... [options]",
 	 "Import Neuronpedia bulk exports (or SAEDashboard output) into DB, creating it.\n"
-	 "PATH is an export folder <modelId>/<sourceId>/, a folder holding many, or\n"
-	 ".jsonl / .jsonl.gz files. Each file is one transaction; a rerun skips the\n"
-	 "files already imported and adds no row twice.\n"
+	 "PATH is an export folder <modelId>/<sourceId>/ (explanations-<model>/ folders\n"
+	 "too), a folder holding many, .jsonl / .jsonl.gz files, or .json documents:\n"
+	 "features from Neuronpedia's API (nested activations and explanations), arrays\n"
+	 "of them, SAEDashboard batches. Pipes are read once. Each file is one\n"
+	 "transaction; a rerun skips the files already imported (SHA-256) and adds no\n"
+	 "row twice; a feature row merges into a stored one. A line or JSON value may\n"
+	 "hold 16 MiB at most. A file none of whose rows can be read fails (exit 2).\n"
 	 "  --kind K          features|activations|explanations|model|release|sourceset|source|\n"
-	 "                    eval, for single files whose folder or name does not say\n"
-	 "                    (eval: rows of Neuronpedia's Eval table; their \"core\"\n"
+	 "                    eval|api-feature, for single files whose folder or name does\n"
+	 "                    not say (eval: rows of Neuronpedia's Eval table; their \"core\"\n"
 	 "                    evaluations are stored as the source's evaluations)\n"
 	 "  --format F        neuronpedia (default) or saedashboard\n"
 	 "  --model M         model id for rows that lack one (or to override)\n"
@@ -58,7 +62,8 @@ static const cli_cmd cli_cmds[] = {
 	 "Write one SAE's rows as CSV with a header row.\n"
 	 "  --source S        source id, or model/source when several models have it\n"
 	 "  --what W          features, activations or explanations\n"
-	 "  --out FILE        write to FILE instead of standard output"},
+	 "  --out FILE        write to FILE instead of standard output (replaced only\n"
+	 "                    once complete; never the database itself)"},
 	{"import-csv", cmd_import_csv, "import-csv DB --explanations FILE [--strict]",
 	 "Read explanations from CSV with a header row naming the columns modelId,\n"
 	 "layer (the source id), index, description and optionally typeName and\n"
@@ -213,7 +218,8 @@ static const cli_cmd cli_cmds[] = {
 	 "                    or plain text: paragraphs between blank lines when it\n"
 	 "                    has any, else one document a line. Each document is\n"
 	 "                    tokenized with <|endoftext|> first and cut into prompts\n"
-	 "  --prompts N       use the first N prompts (default: all)\n"
+	 "  --prompts N       use the first N prompts (default: all, up to 2^27 tokens);\n"
+	 "                    a pipe is read only so far, a line may hold 16 MiB\n"
 	 "  --ctx T           tokens per prompt, BOS included (128)\n"
 	 "  --source-id ID    the source id (default LAYER-NAME, NAME the SAE folder's)\n"
 	 "  --model-id NAME   the model id (default: the model folder's name)\n"
@@ -291,11 +297,16 @@ int cli_fail(const char *name, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&raw, fmt, ap);
 	va_end(ap);
-	esc_append(&out, raw.p ? raw.p : "", raw.n, 0);
+	esc_append(&out, raw.p ? raw.p : "", raw.n, esc_locale_flags());
 	fprintf(stderr, "saex%s%s: %s\n", name ? " " : "", name ? name : "", out.p ? out.p : "");
 	sb_free(&raw);
 	sb_free(&out);
 	return code;
+}
+
+void cli_waiting(void *ctx, const char *path)
+{
+	cli_fail(ctx, 0, "%s: another process is writing to this database; waiting for it (Ctrl-C stops)", path);
 }
 
 int cli_status(int rc)
@@ -355,8 +366,8 @@ static int cli_explore(const char *db, const char *id)
 	store_user *u = NULL;
 	saex_err ue = {{0}, 0};
 	if (store_user_open(&u, NULL, &ue) != 0)
-		u = NULL; /* stars are off; the explorer says so when asked */
-	int rc = ui_run(s, u, db, id);
+		u = NULL; /* stars are off; the explorer says why */
+	int rc = ui_run(s, u, u ? NULL : ue.msg, db, id);
 	if (rc != UI_NO_TERMINAL)
 		return rc;
 	/* A terminal that cannot address the cursor (TERM=dumb): the text views. */

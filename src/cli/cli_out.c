@@ -21,8 +21,7 @@ void cli_style_init(cli_style *st, FILE *f)
 	const char *term = getenv("TERM");
 	st->color = st->tty && !(nc && *nc) && term && strcmp(term, "dumb") != 0;
 	st->color256 = st->color && term && (strstr(term, "256") || strstr(term, "direct"));
-	const char *cs = nl_langinfo(CODESET);
-	st->utf8 = cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0);
+	st->utf8 = !esc_locale_flags();
 	st->width = 100;
 	struct winsize ws;
 	if (st->tty && ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
@@ -72,6 +71,10 @@ static void cli_json_safe(FILE *f, const char *s, size_t n)
 int cli_put_json(FILE *f, json_t *doc, int pretty)
 {
 	size_t flags = JSON_REAL_PRECISION(9) | (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+	/* outside a UTF-8 locale the bytes of a character may be C1 controls to
+	 * the terminal: every non-ASCII character as \uXXXX (the same JSON) */
+	if (esc_locale_flags())
+		flags |= JSON_ENSURE_ASCII;
 	char *s = json_dumps(doc, flags);
 	if (!s)
 		return -1;
@@ -79,6 +82,11 @@ int cli_put_json(FILE *f, json_t *doc, int pretty)
 	fputc('\n', f);
 	free(s);
 	return ferror(f) ? -1 : 0;
+}
+
+json_t *cli_json_text(const char *s)
+{
+	return s ? cli_json_token(s, strlen(s)) : json_null();
 }
 
 json_t *cli_json_f32(float v)
@@ -183,17 +191,7 @@ int cli_parse_ids(const char *s, uint32_t **ids, size_t *n)
 json_t *cli_json_token(const char *p, size_t n)
 {
 	sb b = {0};
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = saex_utf8_decode((const unsigned char *)p + i, n - i, &cp);
-		if (k == 0) {
-			sb_adds(&b, "\xef\xbf\xbd");
-			i++;
-			continue;
-		}
-		sb_add(&b, p + i, k);
-		i += k;
-	}
+	esc_utf8_fix(&b, p, n);
 	json_t *s = json_stringn(b.p ? b.p : "", b.n);
 	sb_free(&b);
 	return s;

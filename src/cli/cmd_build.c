@@ -398,7 +398,20 @@ typedef struct build_stream {
 	uint32_t prompt;      /* --eval: the prompt being run */
 	double tm[TM_N];
 	char err[SAEX_ERR_LEN];
+	char stop[SAEX_ERR_LEN]; /* --eval: why build_eval_features stopped it */
 } build_stream;
+
+/* 1 when any of the n values is NaN or infinite. */
+static int build_nonfinite(const float *v, size_t n)
+{
+	unsigned bad = 0;
+	for (size_t i = 0; i < n; i++) { /* all exponent bits set: NaN or infinity (vectorises) */
+		uint32_t u;
+		memcpy(&u, &v[i], sizeof u);
+		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	}
+	return bad != 0;
+}
 
 /* One prompt's features into the dashboards (each prompt's features split
  * among a team's members). */
@@ -415,6 +428,11 @@ static int build_eval_features(size_t sae, const float *f, size_t T, void *user)
 {
 	build_stream *b = user;
 	(void)sae;
+	if (build_nonfinite(f, T * (size_t)b->w->si->d_sae)) {
+		snprintf(b->stop, sizeof b->stop, "%.700s: the SAE's activations are not finite numbers (prompt %u): its "
+		         "weights hold NaN or infinity", b->w->sae_dir, b->prompt);
+		return -1;
+	}
 	build_book(b, b->prompt, f, T);
 	return 0;
 }
@@ -443,6 +461,17 @@ static int build_batch(build_stream *b, size_t p0, size_t p1)
 	}
 	b->tm[TM_FORWARD] += t1 - t0;
 	b->tm[TM_ENCODE] += now_seconds() - t1;
+	/* NaN or infinity would make every feature look dead: refuse */
+	if (build_nonfinite(b->x, hk.row * hk.d)) {
+		snprintf(b->err, sizeof b->err, "%.600s: the model's activations at %.200s are not finite numbers (prompt %zu or "
+		         "after): its weights hold NaN or infinity", b->w->model_dir, b->w->si->hook_name, p0);
+		return -1;
+	}
+	if (build_nonfinite(b->f, hk.row * D)) {
+		snprintf(b->err, sizeof b->err, "%.700s: the SAE's activations are not finite numbers (prompt %zu or "
+		         "after): its weights hold NaN or infinity", b->w->sae_dir, p0);
+		return -1;
+	}
 	size_t row = 0;
 	for (size_t p = p0; p < p1; p++) {
 		size_t T = c->off[p + 1] - c->off[p];
@@ -462,8 +491,11 @@ static int build_batch_eval(build_stream *b, size_t p0, size_t p1)
 	saex_eval_times_of(b->ev, &t0);
 	for (size_t p = p0; p < p1; p++) {
 		b->prompt = (uint32_t)p;
-		if (saex_eval_prompt(b->ev, c->ids + c->off[p], c->off[p + 1] - c->off[p], b->err, sizeof b->err))
+		if (saex_eval_prompt(b->ev, c->ids + c->off[p], c->off[p + 1] - c->off[p], b->err, sizeof b->err)) {
+			if (b->stop[0])
+				memcpy(b->err, b->stop, sizeof b->err);
 			return -1;
+		}
 	}
 	saex_eval_times_of(b->ev, &t1);
 	b->tm[TM_FORWARD] += (t1.clean + t1.ablated + t1.spliced) - (t0.clean + t0.ablated + t0.spliced);
@@ -550,6 +582,9 @@ static int build_run(build_opts *o, build_w *w)
 	char err[SAEX_ERR_LEN];
 	saex_err e = {{0}, 0};
 	double wall0 = now_seconds();
+	const char *inputs[] = {o->corpus, w->model_dir, w->sae_dir};
+	if ((rc = cli_check_output("build", o->db, inputs, 3)))
+		return rc;
 	saex_tok *tok = saex_tok_load(w->model_dir, err, sizeof err);
 	if (!tok)
 		return cli_fail("build", CLI_DATA, "%s", err);
@@ -563,6 +598,11 @@ static int build_run(build_opts *o, build_w *w)
 		saex_tok_free(tok);
 		return cli_fail("build", CLI_DATA, "%s", e.msg);
 	}
+	if (c.capped && !o->quiet) {
+		char nb[32], tb[32];
+		cli_fail("build", 0, "%s: read its first %s prompts (%s tokens: the most kept without --prompts)",
+		         o->corpus, cli_thousands((int64_t)c.n, nb, sizeof nb), cli_thousands((int64_t)c.off[c.n], tb, sizeof tb));
+	}
 	rc = CLI_DATA;
 	if (corpus_check_vocab(&c, o->corpus, (uint32_t)w->mc->vocab, &e)) {
 		cli_fail("build", CLI_DATA, "%s", e.msg);
@@ -573,6 +613,7 @@ static int build_run(build_opts *o, build_w *w)
 		rc = cli_fail("build", cli_status(rc), "%s", e.msg);
 		goto out;
 	}
+	store_on_wait(s, cli_waiting, "build");
 	/* decoder rows: unit directions and the norms folded into activations */
 	unit = xmalloc(D * dout * sizeof *unit);
 	norms = xmalloc(D * sizeof *norms);
@@ -697,9 +738,9 @@ int cmd_build(int argc, char **argv)
 		return CLI_USAGE;
 	}
 	o.db = argv[optind];
-	struct stat st;
-	if (stat(o.corpus, &st) != 0)
-		return cli_fail("build", CLI_DATA, "%s: %s", o.corpus, strerror(errno));
+	char why[1200];
+	if (util_check_read(o.corpus, 1, why, sizeof why)) /* a device or a folder: refused now */
+		return cli_fail("build", CLI_DATA, "%s", why);
 	build_w w = {0};
 	int rc = build_load("build", model, sae, &w);
 	char *model_id = NULL, *source_id = NULL;
@@ -770,6 +811,7 @@ int cmd_attach(int argc, char **argv)
 	int rc = store_open(&s, db, STORE_WRITE, &e);
 	if (rc)
 		return cli_fail("attach", cli_status(rc), "%s", e.msg);
+	store_on_wait(s, cli_waiting, "attach");
 	int64_t src;
 	saex_fid names;
 	if ((rc = store_source_find(s, spec, &src, &names, &e))) {
@@ -791,9 +833,17 @@ int cmd_attach(int argc, char **argv)
 		rc = cli_fail("attach", cli_status(rc), "%s", e.msg);
 	if (rc == 0 && fit)
 		fprintf(stderr, "saex attach: attached with --force, although they do not fit: %s\n", why);
-	if (rc == 0)
-		printf("attached %s/%s: model %s, SAE %s\n", names.model, names.source, w.model_dir,
-		       w.sae_dir);
+	if (rc == 0) {
+		cli_style cs;
+		cli_style_init(&cs, stdout);
+		sb o = {0};
+		sb_printf(&o, "attached %s/%s: model ", names.model, names.source);
+		cli_put_text(&o, &cs, w.model_dir, strlen(w.model_dir), 0);
+		sb_adds(&o, ", SAE ");
+		cli_put_text(&o, &cs, w.sae_dir, strlen(w.sae_dir), 0);
+		printf("%s\n", o.p);
+		sb_free(&o);
+	}
 	build_w_free(&w);
 	store_close(s);
 	if (rc == 0)

@@ -90,6 +90,9 @@ int cmd_encode(int argc, char **argv)
 	if (rc)
 		return rc;
 	dir = path;
+	const char *inputs[] = {in, dir};
+	if ((rc = cli_check_output("encode", out, inputs, 2)) || (rc = cli_check_output("encode", recon, inputs, 2)))
+		return rc;
 	saex_sae *s = saex_sae_load(dir, err, sizeof err);
 	if (!s)
 		return cli_fail("encode", CLI_DATA, "%s", err);

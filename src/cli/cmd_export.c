@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "csvio.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -52,14 +53,24 @@ int cmd_export(int argc, char **argv)
 		store_close(s);
 		return cli_fail("export", cli_status(rc), "%s", e.msg);
 	}
-	FILE *f = stdout;
-	if (out && !(f = fopen(out, "w"))) {
+	/* the database (and its journal) are inputs; a new file replaces --out
+	 * only once it is complete */
+	char *wal = xasprintf("%s-wal", argv[optind]);
+	const char *inputs[] = {argv[optind], wal};
+	int bad = cli_check_output("export", out, inputs, 2);
+	free(wal);
+	outfile of = {0};
+	if (!bad && out && outfile_open(&of, out, e.msg, sizeof e.msg))
+		bad = cli_fail("export", CLI_DATA, "%s", e.msg);
+	if (bad) {
 		store_close(s);
-		return cli_fail("export", CLI_DATA, "%s: %s", out, strerror(errno));
+		return bad;
 	}
+	FILE *f = out ? of.f : stdout;
 	rc = csvio_export(s, src, &names, what, f, !out && isatty(fileno(stdout)), &e);
-	if (out && fclose(f) != 0 && rc == 0)
-		rc = err_set(&e, STORE_EBAD, "%s: %s", out, strerror(errno));
+	if (out && rc == 0 && outfile_commit(&of, e.msg, sizeof e.msg))
+		rc = STORE_EBAD;
+	outfile_abort(&of);
 	store_close(s);
 	return rc ? cli_fail("export", cli_status(rc), "%s", e.msg) : CLI_OK;
 }
@@ -91,6 +102,7 @@ int cmd_import_csv(int argc, char **argv)
 	if (rc)
 		return cli_fail("import-csv", cli_status(rc), "%s", e.msg);
 	csvio_stats st;
+	store_on_wait(s, cli_waiting, "import-csv");
 	rc = csvio_import_explanations(s, file, strict, stderr, &st, &e);
 	store_close(s);
 	if (rc)

@@ -26,7 +26,7 @@ int cmd_import(int argc, char **argv)
 			int k = import_kind_parse(optarg);
 			if (k <= 0 || k == IMP_SAEDASHBOARD)
 				return cli_fail("import", CLI_USAGE, "unknown --kind '%s' (features, "
-				                "activations, explanations, model, release, sourceset, source, eval)",
+				                "activations, explanations, model, release, sourceset, source, eval, api-feature)",
 				                optarg);
 			o.kind = (import_kind)k;
 			break;
@@ -63,23 +63,29 @@ int cmd_import(int argc, char **argv)
 		return cli_fail("import", CLI_USAGE, "--kind does not apply to --format saedashboard");
 	o.progress = !quiet && isatty(2);
 	const char *db = argv[optind];
-	/* Check the inputs before creating a database for them. */
+	int rc;
+	/* Check the inputs before creating a database for them; the database
+	 * is not one of the files (a folder of inputs may hold it). */
 	for (int i = optind + 1; i < argc; i++) {
 		struct stat sbuf;
 		if (stat(argv[i], &sbuf) != 0)
 			return cli_fail("import", CLI_DATA, "%s: %s", argv[i], strerror(errno));
+		const char *in = argv[i];
+		if (!S_ISDIR(sbuf.st_mode) && (rc = cli_check_output("import", db, &in, 1)))
+			return rc;
 	}
 	saex_err e = {{0}, 0};
 	store *s;
-	int rc = store_open(&s, db, STORE_WRITE, &e);
+	rc = store_open(&s, db, STORE_WRITE, &e);
 	if (rc)
 		return cli_fail("import", cli_status(rc), "%s", e.msg);
+	store_on_wait(s, cli_waiting, "import");
 	import_stats st;
 	rc = import_paths(s, argv + optind + 1, argc - optind - 1, &o, &st, &e);
 	store_close(s);
 	double rate = st.seconds > 0 ? st.bytes / st.seconds / 1e6 : 0;
 	if (json) {
-		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sf sf}",
+		json_t *j = json_pack("{sI sI sI sI sI sI sI sI sI sI sI sI sf sf}",
 		                      "files", (json_int_t)st.files,
 		                      "files_already_imported", (json_int_t)st.files_done_before,
 		                      "files_failed", (json_int_t)st.files_failed,
@@ -91,20 +97,22 @@ int cmd_import(int argc, char **argv)
 		                      "catalog_rows", (json_int_t)st.catalog,
 		                      "evaluations", (json_int_t)st.evaluations,
 		                      "unchanged_rows", (json_int_t)st.unchanged,
+		                      "updated_features", (json_int_t)st.updated,
 		                      "seconds", st.seconds, "mb_per_second", rate);
-		cli_put_json(stdout, j, 0);
+		if (cli_put_json(stdout, j, 0) && rc == 0)
+			rc = err_set(&e, CLI_DATA, "cannot write the JSON summary");
 		json_decref(j);
 	} else if (!quiet) {
 		char a[32], b[32], c[32];
 		fprintf(stderr,
 		        "imported %ld file%s (%ld already imported, %ld failed) in %.2fs, %.1f MB/s\n"
 		        "  features %s, activations %s, explanations %s, catalog rows %ld, evaluations %ld\n"
-		        "  lines %ld, skipped bad lines %ld, rows already stored %ld\n",
+		        "  lines %ld, skipped bad lines %ld, rows already stored %ld, features updated %ld\n",
 		        st.files, st.files == 1 ? "" : "s", st.files_done_before, st.files_failed,
 		        st.seconds, rate, cli_thousands(st.features, a, sizeof a),
 		        cli_thousands(st.activations, b, sizeof b),
 		        cli_thousands(st.explanations, c, sizeof c), st.catalog, st.evaluations, st.lines, st.bad_lines,
-		        st.unchanged);
+		        st.unchanged, st.updated);
 	}
 	if (rc)
 		return cli_fail("import", CLI_DATA, "%s", e.msg);

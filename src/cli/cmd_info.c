@@ -13,7 +13,7 @@ static int same(const char *a, const char *b)
 
 static json_t *jstr_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return cli_json_text(s);
 }
 
 static json_t *jint_or_null(int64_t v)
@@ -152,7 +152,8 @@ int cmd_info(int argc, char **argv)
 	if (rc == 0) {
 		if (json) {
 			json_t *j = info_json(rows, n);
-			cli_put_json(stdout, j, 1);
+			if (cli_put_json(stdout, j, 1))
+				rc = err_set(&e, STORE_EBAD, "cannot write the JSON output");
 			json_decref(j);
 		} else {
 			cli_style cs;

@@ -61,6 +61,25 @@ static json_t *run_spellings(const saex_tok *tok, const uint32_t *ids, size_t n)
 	return a;
 }
 
+/* The .npy outputs must not replace the model's, the SAE's or a steering
+ * SAE's files. 0, or CLI_DATA after saying which. */
+static int run_check_outputs(const run_save *saves, size_t n_saves, const char *logits, const char *model,
+                             const char *sae, const cli_steer *cst)
+{
+	const char **in = xcalloc(cst->n_sae + 2, sizeof *in);
+	size_t n = 0;
+	in[n++] = model;
+	if (sae)
+		in[n++] = sae;
+	for (size_t i = 0; i < cst->n_sae; i++)
+		in[n++] = cst->dirs[i];
+	int rc = cli_check_output("run", logits, in, n);
+	for (size_t i = 0; rc == 0 && i < n_saves; i++)
+		rc = cli_check_output("run", saves[i].file, in, n);
+	free(in);
+	return rc;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,6 +232,9 @@ int cmd_run(int argc, char **argv)
 		rc = CLI_DATA;
 		goto out;
 	}
+	if ((rc = run_check_outputs(saves, n_saves, logits_file, model, sae_dir, &cst)))
+		goto out;
+	rc = CLI_USAGE;
 	size_t n_steer = 0;
 	const saex_hook *sh = cst.set ? saex_steer_hooks(cst.set, &n_steer) : NULL;
 	hooks = xcalloc(n_steer + n_saves + 1, sizeof *hooks);

@@ -65,17 +65,17 @@ int cmd_search(int argc, char **argv)
 			char idx[32];
 			snprintf(idx, sizeof idx, "%lld", (long long)hits[i].id.index);
 			json_array_append_new(
-				arr, json_pack("{ss ss ss ss so so sf sf sf}", "modelId", hits[i].id.model,
+				arr, json_pack("{ss ss ss so so so sf sf sf}", "modelId", hits[i].id.model,
 				               "layer", hits[i].id.source, "index", idx, "description",
-				               hits[i].description, "typeName",
-				               hits[i].type_name ? json_string(hits[i].type_name) : json_null(),
-				               "explanationModelName",
-				               hits[i].explainer ? json_string(hits[i].explainer) : json_null(),
+				               cli_json_text(hits[i].description), "typeName",
+				               cli_json_text(hits[i].type_name), "explanationModelName",
+				               cli_json_text(hits[i].explainer),
 				               "frac_nonzero", hits[i].frac_nonzero, "maxActApprox",
 				               hits[i].max_act, "score", hits[i].score));
 		}
-		json_t *j = json_pack("{ss sI so}", "query", q.p, "total", (json_int_t)total, "results", arr);
-		cli_put_json(stdout, j, 0);
+		json_t *j = json_pack("{so sI so}", "query", cli_json_text(q.p), "total", (json_int_t)total, "results", arr);
+		if (cli_put_json(stdout, j, 0))
+			rc = err_set(&e, STORE_EBAD, "cannot write the JSON output");
 		json_decref(j);
 	} else if (rc == 0) {
 		cli_style cs;

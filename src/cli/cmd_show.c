@@ -61,7 +61,8 @@ int cmd_show(int argc, char **argv)
 	if (rc == 0) {
 		if (json) {
 			json_t *j = show_json(&f);
-			cli_put_json(stdout, j, 0);
+			if (cli_put_json(stdout, j, 0))
+				rc = err_set(&e, STORE_EBAD, "cannot write the JSON of %s", argv[optind + 1]);
 			json_decref(j);
 		} else {
 			cli_style cs;

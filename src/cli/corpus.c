@@ -1,14 +1,11 @@
 /* corpus.c - see corpus.h */
 #include "config.h"
 #include "corpus.h"
+#include "jsonl.h"
 
-#include <errno.h>
 #include <jansson.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/types.h>
 
 typedef struct corpus_ctx {
 	corpus *c;
@@ -19,7 +16,14 @@ typedef struct corpus_ctx {
 
 static int corpus_full(const corpus_ctx *x)
 {
-	return x->max && x->c->n >= x->max;
+	if (x->max)
+		return x->c->n >= x->max;
+	/* without --prompts: a stated bound on the ids kept */
+	if (x->c->off[x->c->n] >= CORPUS_MAX_TOKENS) {
+		x->c->capped = 1;
+		return 1;
+	}
+	return 0;
 }
 
 static void corpus_push(corpus_ctx *x, uint32_t id)
@@ -73,160 +77,124 @@ static int corpus_blank(const char *p, size_t n)
 	return 1;
 }
 
-/* The next line of f without its newline (kept NUL-terminated in *buf):
- * its length, or -1 at the end. *nl says whether a newline ended it. */
-static ssize_t corpus_line(FILE *f, char **buf, size_t *cap, int *nl)
+static int corpus_jsonl(corpus_ctx *x, const char *path, jsonl *j, saex_err *e)
 {
-	ssize_t n = getline(buf, cap, f);
-	if (n <= 0)
-		return -1;
-	*nl = (*buf)[n - 1] == '\n';
-	if (*nl)
-		(*buf)[--n] = '\0';
-	return n;
-}
-
-static int corpus_jsonl(corpus_ctx *x, const char *path, FILE *f, saex_err *e)
-{
-	char *s = NULL;
-	size_t cap = 0, line = 0;
-	ssize_t len;
-	int nl, rc = 0;
-	while (rc == 0 && !corpus_full(x) && (len = corpus_line(f, &s, &cap, &nl)) >= 0) {
-		line++;
-		if (corpus_blank(s, (size_t)len))
+	const char *s;
+	size_t len;
+	int r = 0, rc = 0;
+	while (rc == 0 && !corpus_full(x) && (r = jsonl_next(j, &s, &len, e)) == 1) {
+		if (corpus_blank(s, len))
 			continue;
 		json_error_t je;
-		json_t *row = json_loadb(s, (size_t)len, 0, &je);
+		json_t *row = json_loadb(s, len, 0, &je);
 		if (!row) {
-			rc = err_set(e, 2, "%s:%zu: not valid JSON: %s", path, line, je.text);
+			rc = err_set(e, 2, "%s:%ld: not valid JSON: %s", path, jsonl_lineno(j), je.text);
 			break;
 		}
 		json_t *t = json_object_get(row, "text");
 		if (json_is_string(t))
 			corpus_doc(x, json_string_value(t), json_string_length(t));
 		else
-			rc = err_set(e, 2, "%s:%zu: %s", path, line,
+			rc = err_set(e, 2, "%s:%ld: %s", path, jsonl_lineno(j),
 			             json_is_object(row) ? "no \"text\" string" : "not a JSON object");
 		json_decref(row);
 	}
-	free(s);
-	return rc;
+	return rc ? rc : r < 0 ? 2 : 0;
 }
 
-/* Whether f holds a blank line (ended by a newline); f is read through. */
-static int corpus_has_blank(FILE *f)
+/* Whether the plain text holds a blank line: a file is read through once
+ * (a second reader, bounded memory); a pipe, read only once, is looked at
+ * as far as JSONL_MAX_LINE ahead. 1, 0, or -1 with *e set. */
+static int corpus_has_blank(const char *path, jsonl *j, saex_err *e)
 {
-	char *s = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int nl, para = 0;
-	while (!para && (len = corpus_line(f, &s, &cap, &nl)) >= 0)
-		para = nl && corpus_blank(s, (size_t)len);
-	free(s);
-	return para;
+	if (jsonl_is_pipe(j))
+		return jsonl_peek_blank(j, JSONL_MAX_LINE, e);
+	jsonl *k;
+	if (jsonl_open(&k, path, e))
+		return -1;
+	const char *s;
+	size_t len;
+	int r, para = 0;
+	while (!para && (r = jsonl_next_raw(k, &s, &len, e)) == 1)
+		para = len && s[len - 1] == '\n' && corpus_blank(s, len - 1);
+	jsonl_close(k);
+	return r < 0 ? -1 : para;
 }
 
-static void corpus_text(corpus_ctx *x, FILE *f)
+static int corpus_text(corpus_ctx *x, const char *path, jsonl *j, saex_err *e)
 {
-	char *s = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	int nl;
+	const char *s;
+	size_t len;
+	int r = 0;
 	sb para = {0}; /* the paragraph being collected, inner newlines kept */
-	int have = 0;
-	while (!corpus_full(x) && (len = corpus_line(f, &s, &cap, &nl)) >= 0) {
+	int have = 0, rc = 0;
+	while (!corpus_full(x) && (r = jsonl_next_raw(j, &s, &len, e)) == 1) {
+		if (len && s[len - 1] == '\n')
+			len--;
 		if (!x->c->paragraphs) {
 			if (len && s[len - 1] == '\r')
-				len--;
-			corpus_doc(x, s, (size_t)len);
+				len--; /* a document a line: CRLF endings too */
+			corpus_doc(x, s, len);
 			continue;
 		}
-		if (corpus_blank(s, (size_t)len)) {
+		if (corpus_blank(s, len)) {
 			if (have)
 				corpus_doc(x, para.p, para.n);
 			have = 0;
 			para.n = 0;
 			continue;
 		}
+		if (para.n + len + 1 > JSONL_MAX_LINE) {
+			rc = err_set(e, 2, "%s:%ld: a paragraph longer than %zu MiB (saex's limit for one document)", path,
+			             jsonl_lineno(j), JSONL_MAX_LINE >> 20);
+			break;
+		}
 		if (have)
 			sb_addc(&para, '\n');
-		sb_add(&para, s, (size_t)len);
+		sb_add(&para, s, len);
 		have = 1;
 	}
-	if (have)
+	if (rc == 0 && r < 0)
+		rc = 2;
+	if (rc == 0 && have)
 		corpus_doc(x, para.p, para.n);
 	sb_free(&para);
-	free(s);
+	return rc;
 }
 
-/* Opens path for reading from the start more than once: the file itself,
- * or what a pipe or other unseekable file holds, read into *keep. */
-static FILE *corpus_open(const char *path, sb *keep, saex_err *e)
+/* JSONL when the name says so or the first byte that is not white space
+ * is '{'; 1, 0, or -1 with *e set. */
+static int corpus_is_jsonl(const char *path, jsonl *j, saex_err *e)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		err_set(e, 2, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	struct stat st;
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		err_set(e, 2, "%s: is a folder, not a corpus file", path);
-		return NULL;
-	}
-	if (fseeko(f, 0, SEEK_SET) == 0)
-		return f;
-	char chunk[65536];
-	size_t k;
-	while ((k = fread(chunk, 1, sizeof chunk, f)) > 0)
-		sb_add(keep, chunk, k);
-	int bad = ferror(f);
-	fclose(f);
-	if (bad) {
-		err_set(e, 2, "%s: cannot read: %s", path, strerror(errno));
-		return NULL;
-	}
-	f = fmemopen(keep->n ? keep->p : (char *)"", keep->n, "rb");
-	if (!f)
-		err_set(e, 2, "%s: %s", path, strerror(errno));
-	return f;
+	size_t pl = strlen(path);
+	if ((pl >= 6 && strcmp(path + pl - 6, ".jsonl") == 0) || (pl >= 9 && strcmp(path + pl - 9, ".jsonl.gz") == 0))
+		return 1;
+	int ch, r = jsonl_peek(j, &ch, e);
+	return r < 0 ? -1 : r == 1 && ch == '{';
 }
 
 int corpus_read(const char *path, saex_tok *tok, int bos, size_t ctx, size_t max_prompts, corpus *out,
                 saex_err *e)
 {
 	memset(out, 0, sizeof *out);
-	sb keep = {0};
-	FILE *f = corpus_open(path, &keep, e);
-	if (!f) {
-		sb_free(&keep);
+	jsonl *j;
+	if (jsonl_open(&j, path, e))
 		return 2;
-	}
 	corpus_ctx x = {out, tok, ctx, max_prompts, 0, 0, saex_tok_bos(tok)};
 	if (ctx < 2 || !bos)
 		x.bos = -1;
 	out->off = xcalloc(2, sizeof *out->off);
 	x.cap_off = 2;
-	int ch;
-	while ((ch = getc(f)) == ' ' || ch == '\t' || ch == '\r' || ch == '\n')
-		;
-	size_t pl = strlen(path);
-	out->jsonl = (pl >= 6 && strcmp(path + pl - 6, ".jsonl") == 0) || ch == '{';
-	int rc = 0;
-	if (!out->jsonl) {
-		rewind(f);
-		out->paragraphs = corpus_has_blank(f);
-	}
-	rewind(f);
-	if (out->jsonl)
-		rc = corpus_jsonl(&x, path, f, e);
-	else
-		corpus_text(&x, f);
-	if (rc == 0 && ferror(f))
-		rc = err_set(e, 2, "%s: cannot read: %s", path, strerror(errno));
-	fclose(f);
-	sb_free(&keep);
+	int rc = 0, r = corpus_is_jsonl(path, j, e);
+	if (r < 0)
+		rc = 2;
+	out->jsonl = r == 1;
+	if (rc == 0 && !out->jsonl && (r = corpus_has_blank(path, j, e)) < 0)
+		rc = 2;
+	out->paragraphs = !out->jsonl && r == 1;
+	if (rc == 0)
+		rc = out->jsonl ? corpus_jsonl(&x, path, j, e) : corpus_text(&x, path, j, e);
+	jsonl_close(j);
 	if (rc == 0 && out->n == 0)
 		rc = err_set(e, 2, "%s: no text to build from (an empty corpus)", path);
 	if (rc) {

@@ -15,10 +15,14 @@
  * ctx tokens and a document's last piece may be shorter. Without one the
  * pieces are ctx long. Reading stops after max_prompts prompts (0: all).
  *
- * Reading streams: line by line, stopping at max_prompts, with memory for
- * the longest line and the prompts' ids; a plain-text file is first read
- * through once for the blank-line rule. A pipe or other file that cannot
- * be read twice is read whole into memory first.
+ * Reading streams (plain or gzip, a UTF-8 byte-order mark skipped): line by
+ * line, stopping at max_prompts, with memory for the longest line and the
+ * prompts' ids. A line, or a paragraph, longer than JSONL_MAX_LINE (16 MiB)
+ * is an error that says so. Without max_prompts reading stops once
+ * CORPUS_MAX_TOKENS token ids are kept (capped is then set). A plain-text
+ * file is first read through once for the blank-line rule; a pipe, which
+ * can be read only once, is looked at JSONL_MAX_LINE bytes ahead for it.
+ * What is not a file or a pipe (a folder, a device) is refused by name.
  *
  * Ownership: corpus_free releases what corpus_read filled in. */
 #ifndef SAEX_CORPUS_H
@@ -36,7 +40,11 @@ typedef struct corpus {
 	size_t n_docs;      /* documents used */
 	int jsonl;          /* the format read */
 	int paragraphs;     /* plain text split at blank lines */
+	int capped;         /* stopped at CORPUS_MAX_TOKENS */
 } corpus;
+
+/* Token ids kept when no prompt count is given (4 bytes each: 512 MiB). */
+#define CORPUS_MAX_TOKENS ((size_t)1 << 27)
 
 /* Reads path. Errors (code 2): the file cannot be read or is a folder, a
  * JSONL line is malformed ("path:line: reason"), or there is no text at

@@ -27,7 +27,7 @@ static json_t *show_strs(const store_str *s, size_t n)
 {
 	json_t *a = json_array();
 	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_stringn_nocheck(s[i].p, s[i].n));
+		json_array_append_new(a, cli_json_token(s[i].p, s[i].n));
 	return a;
 }
 
@@ -52,7 +52,7 @@ json_t *show_json(const store_feature *f)
 		json_decref(x);
 	}
 	if (f->hook_name && !json_object_get(j, "hookName"))
-		json_object_set_new(j, "hookName", json_string(f->hook_name));
+		json_object_set_new(j, "hookName", cli_json_text(f->hook_name));
 	json_object_set_new(j, "maxActApprox", show_double(f->max_act));
 	json_object_set_new(j, "frac_nonzero", show_double(f->frac_nonzero));
 	json_object_set_new(j, "pos_str", show_strs(f->pos_str, f->n_pos));
@@ -72,10 +72,9 @@ json_t *show_json(const store_feature *f)
 	for (size_t i = 0; i < f->n_expl; i++) {
 		const store_expl *x = &f->expl[i];
 		json_array_append_new(
-			ex, json_pack("{ss so so}", "description", x->description ? x->description : "",
-			              "typeName", x->type_name ? json_string(x->type_name) : json_null(),
-			              "explanationModelName",
-			              x->explainer ? json_string(x->explainer) : json_null()));
+			ex, json_pack("{so so so}", "description", cli_json_text(x->description ? x->description : ""),
+			              "typeName", cli_json_text(x->type_name), "explanationModelName",
+			              cli_json_text(x->explainer)));
 	}
 	json_object_set_new(j, "explanations", ex);
 	json_t *acts = json_array();

@@ -26,7 +26,7 @@ static void co_field(csv_out *o, const char *s, size_t n)
 		fputc(',', o->f);
 	if (o->escape) {
 		sb_clear(&o->tmp);
-		esc_append(&o->tmp, s, n, 0);
+		esc_append(&o->tmp, s, n, esc_locale_flags());
 		s = o->tmp.p ? o->tmp.p : "";
 		n = o->tmp.n;
 	}
@@ -72,8 +72,15 @@ static void co_ids(csv_out *o, int64_t index)
 static void co_json_strs(csv_out *o, const store_str *s, size_t n)
 {
 	json_t *a = json_array();
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(a, json_stringn_nocheck(s[i].p, s[i].n));
+	sb fixed = {0};
+	for (size_t i = 0; i < n; i++) {
+		/* a token cut inside a character: its stray bytes as U+FFFD, as
+		 * JSON can hold only UTF-8 */
+		sb_clear(&fixed);
+		esc_utf8_fix(&fixed, s[i].p, s[i].n);
+		json_array_append_new(a, json_stringn(fixed.p ? fixed.p : "", fixed.n));
+	}
+	sb_free(&fixed);
 	char *d = json_dumps(a, JSON_COMPACT | JSON_ENCODE_ANY);
 	co_str(o, d ? d : "[]");
 	free(d);
@@ -202,6 +209,7 @@ typedef struct csv_in {
 	csvio_stats *st;
 	saex_err *e;
 	long line, rec_line;    /* current line; line where the record began */
+	size_t rec_bytes;       /* fed since the record began (bounded) */
 	int header_done, col, fatal;
 	int pos[CI__N];         /* column of each field, -1 when absent */
 	sb field[CI__N];
@@ -217,14 +225,14 @@ static void ci_report(csv_in *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	sb_vprintf(&raw, fmt, ap);
 	va_end(ap);
-	sb_printf(&out, "%s:%ld: ", c->path, c->rec_line);
-	esc_append(&out, raw.p, raw.n, 0);
+	sb_printf(&out, "%s:%ld: %s", c->path, c->rec_line, raw.p ? raw.p : "");
 	if (c->strict) {
 		err_set(c->e, 2, "%s", out.p);
 	} else {
-		char *line = saex_escape(out.p, out.n, 0);
-		fprintf(c->log, "%s (skipped)\n", line);
-		free(line);
+		sb line = {0};
+		esc_append(&line, out.p, out.n, esc_locale_flags());
+		fprintf(c->log, "%s (skipped)\n", line.p);
+		sb_free(&line);
 	}
 	c->st->bad++;
 	if (c->strict)
@@ -261,6 +269,7 @@ static void ci_record(int term, void *ctx)
 	(void)term;
 	int ncols = c->col;
 	c->col = 0;
+	c->rec_bytes = 0;
 	if (c->fatal)
 		return;
 	if (!c->header_done) {
@@ -288,15 +297,21 @@ static void ci_record(int term, void *ctx)
 	}
 	const char *model = c->field[CI_MODEL].p, *layer = c->field[CI_LAYER].p;
 	const char *idxs = c->field[CI_INDEX].p, *desc = c->field[CI_DESC].p;
-	char *end;
-	long long idx = strtoll(idxs, &end, 10);
-	if (!*idxs || *end || idx < 0 || strspn(idxs, "0123456789") != strlen(idxs)) {
+	if (!*idxs || strspn(idxs, "0123456789") != strlen(idxs) || strlen(idxs) > 16 ||
+	    strtoll(idxs, NULL, 10) >= (INT64_C(1) << 53)) {
 		ci_report(c, "index: '%.40s' is not a feature index", idxs);
 		goto done;
 	}
+	long long idx = strtoll(idxs, NULL, 10);
 	if (strlen(desc) != c->field[CI_DESC].n || !*desc) {
 		ci_report(c, "description: %s", *desc ? "contains a NUL character" : "empty");
 		goto done;
+	}
+	for (int k = CI_DESC; k < CI__N; k++) {
+		if (c->have[k] && !esc_utf8_valid(c->field[k].p ? c->field[k].p : "", c->field[k].n)) {
+			ci_report(c, "%s: not valid UTF-8 text", ci_names[k]);
+			goto done;
+		}
 	}
 	if (!saex_fid_valid_name(model) || !saex_fid_valid_name(layer)) {
 		ci_report(c, "'%.60s/%.60s' is not a valid model/source id", model, layer);
@@ -343,25 +358,47 @@ done:
 	memset(c->have, 0, sizeof c->have);
 }
 
+/* Feeds the file's lines to the parser; 0, or 2 with *e set. */
+static int ci_parse(csv_in *c, struct csv_parser *p, jsonl *j)
+{
+	const char *line;
+	size_t n;
+	int r;
+	while (!c->fatal && (r = jsonl_next_raw(j, &line, &n, c->e)) == 1) {
+		c->line = jsonl_lineno(j);
+		c->rec_bytes += n;
+		if (c->rec_bytes > JSONL_MAX_LINE)
+			return err_set(c->e, 2, "%s:%ld: a CSV record longer than %zu MiB (an unclosed quote?)", c->path,
+			               c->rec_line ? c->rec_line : c->line, JSONL_MAX_LINE >> 20);
+		if (csv_parse(p, line, n, ci_field, ci_record, c) != n)
+			return err_set(c->e, 2, "%s:%ld: malformed CSV: %s", c->path, c->line, csv_strerror(csv_error(p)));
+	}
+	if (!c->fatal && r < 0)
+		return 2;
+	if (!c->fatal && csv_fini(p, ci_field, ci_record, c) != 0)
+		return err_set(c->e, 2, "%s:%ld: malformed CSV: %s", c->path, c->line, csv_strerror(csv_error(p)));
+	return c->fatal ? 2 : 0;
+}
+
 int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
                               csvio_stats *st, saex_err *e)
 {
 	memset(st, 0, sizeof *st);
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return err_set(e, 2, "%s: %s", path, strerror(errno));
-	char *key_raw = jsonl_file_key(path, NULL, e);
-	if (!key_raw) {
-		fclose(f);
+	saex_err ke = {{0}, 0};
+	char *pre = jsonl_file_key(path, &ke); /* NULL for a pipe: read once, keyed after */
+	if (!pre && ke.code) {
+		*e = ke;
 		return 2;
 	}
-	char *key = xasprintf("csv-explanations:%s", key_raw);
-	free(key_raw);
-	if (store_batch_done(s, key)) {
-		free(key);
-		fclose(f);
+	char *key = pre ? xasprintf("csv-explanations:%s", pre) : NULL;
+	free(pre);
+	int done = key && store_batch_done(s, key);
+	free(key);
+	if (done)
 		return 0;
-	}
+	jsonl *j;
+	if (jsonl_open(&j, path, e))
+		return 2;
 	struct csv_parser p;
 	csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI);
 	csv_in c = {0};
@@ -374,28 +411,20 @@ int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
 	for (int k = 0; k < CI__N; k++)
 		c.pos[k] = -1;
 	int rc = store_begin(s, e);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while (rc == 0 && !c.fatal && (n = getline(&line, &cap, f)) > 0) {
-		c.line++;
-		if (csv_parse(&p, line, (size_t)n, ci_field, ci_record, &c) != (size_t)n) {
-			rc = err_set(e, 2, "%s:%ld: malformed CSV: %s", path, c.line,
-			             csv_strerror(csv_error(&p)));
-			break;
-		}
-	}
-	if (rc == 0 && !c.fatal && ferror(f))
-		rc = err_set(e, 2, "%s: %s", path, strerror(errno));
-	if (rc == 0 && !c.fatal && csv_fini(&p, ci_field, ci_record, &c) != 0)
-		rc = err_set(e, 2, "%s:%ld: malformed CSV: %s", path, c.line,
-		             csv_strerror(csv_error(&p)));
-	if (rc == 0 && c.fatal)
-		rc = 2;
+	if (rc == 0)
+		rc = ci_parse(&c, &p, j);
 	if (rc == 0 && !c.header_done)
 		rc = err_set(e, 2, "%s: empty file (expected a header row)", path);
-	if (rc == 0)
+	if (rc == 0 && st->rows && !st->added && !st->unchanged)
+		rc = err_set(e, 2, "%s: nothing in this file could be read (%ld bad row%s)", path, st->bad,
+		             st->bad == 1 ? "" : "s");
+	if (rc == 0) {
+		char *raw = jsonl_key(j);
+		key = xasprintf("csv-explanations:%s", raw);
+		free(raw);
 		rc = store_batch_mark(s, key, "csv-explanations", path, c.line, e);
+		free(key);
+	}
 	if (rc == 0)
 		rc = store_commit(s, e);
 	if (rc) {
@@ -405,8 +434,6 @@ int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
 	csv_free(&p);
 	for (int k = 0; k < CI__N; k++)
 		sb_free(&c.field[k]);
-	free(line);
-	free(key);
-	fclose(f);
+	jsonl_close(j);
 	return rc;
 }

@@ -17,12 +17,15 @@ typedef struct csvio_stats {
 	long missing;   /* explanations of features the database does not have */
 } csvio_stats;
 
-/* Reads explanations from a CSV file (header: modelId, layer, index,
- * description [, typeName, explanationModelName]) in one transaction. Bad
- * rows are reported as "file:line: reason" on log and skipped, or with
- * strict stop the import with nothing stored. An explanation of a feature
- * the database does not have is stored, and said on log (the first five)
- * and counted. 0, or 2 with *e set. */
+/* Reads explanations from a CSV file or pipe (header: modelId, layer,
+ * index, description [, typeName, explanationModelName]; plain or gzip,
+ * a UTF-8 byte-order mark skipped) in one transaction. Text must be UTF-8
+ * and indexes below 2^53. Bad rows are reported as "file:line: reason" on
+ * log and skipped, or with strict stop the import with nothing stored; a
+ * file whose rows are all bad fails. An explanation of a feature the
+ * database does not have is stored, and said on log (the first five) and
+ * counted. A file already imported (SHA-256 of its bytes) is skipped. 0,
+ * or 2 with *e set. */
 int csvio_import_explanations(store *s, const char *path, int strict, FILE *log,
                               csvio_stats *st, saex_err *e);
 

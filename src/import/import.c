@@ -24,19 +24,48 @@ static void sb_strcat_msg(saex_err *e, const char *more)
 typedef struct imp_file {
 	char *path;
 	import_kind kind;
+	char *explainer;    /* from an explanations-<model>/ folder, or NULL */
 	int64_t size;
 } imp_file;
+
+/* Files and folders already seen, by device and inode: a folder reached
+ * through a symlink loop is scanned once, a file reached twice is read once. */
+typedef struct imp_seen {
+	dev_t dev;
+	ino_t ino;
+} imp_seen;
 
 typedef struct imp_list {
 	imp_file *v;
 	size_t n, cap;
+	imp_seen *seen;
+	size_t n_seen, cap_seen;
 } imp_list;
+
+/* 1 the first time the object at path is seen (or when it cannot be
+ * stat'ed: the import then says why), 0 after. */
+static int list_first_visit(imp_list *l, const char *path)
+{
+	struct stat sbuf;
+	if (stat(path, &sbuf) != 0)
+		return 1;
+	for (size_t i = 0; i < l->n_seen; i++)
+		if (l->seen[i].dev == sbuf.st_dev && l->seen[i].ino == sbuf.st_ino)
+			return 0;
+	if (l->n_seen == l->cap_seen) {
+		l->cap_seen = l->cap_seen ? l->cap_seen * 2 : 16;
+		l->seen = xrealloc(l->seen, l->cap_seen * sizeof *l->seen);
+	}
+	l->seen[l->n_seen++] = (imp_seen){sbuf.st_dev, sbuf.st_ino};
+	return 1;
+}
 
 static const char *const kind_names[] = {
 	[IMP_AUTO] = "auto", [IMP_FEATURES] = "features", [IMP_ACTIVATIONS] = "activations",
 	[IMP_EXPLANATIONS] = "explanations", [IMP_MODEL] = "model", [IMP_RELEASE] = "release",
 	[IMP_SOURCESET] = "sourceset", [IMP_SOURCE] = "source", [IMP_SAEDASHBOARD] = "saedashboard",
 	[IMP_EVAL] = "eval",
+	[IMP_API_FEATURE] = "api-feature",
 };
 
 int import_kind_parse(const char *w)
@@ -52,21 +81,43 @@ const char *import_kind_name(import_kind k)
 	return kind_names[k];
 }
 
-void import_report(import_ctx *c, long line, const char *msg)
+/* Writes "path:line: msg" and suffix on the log, escaped for the terminal. */
+static void import_log(import_ctx *c, long line, const char *msg, const char *suffix)
 {
 	FILE *log = c->o->log ? c->o->log : stderr;
 	sb b = {0};
-	esc_append(&b, c->path, strlen(c->path), 0);
+	unsigned fl = esc_locale_flags();
+	esc_append(&b, c->path, strlen(c->path), fl);
 	if (line > 0)
 		sb_printf(&b, ":%ld", line);
 	sb_adds(&b, ": ");
-	esc_append(&b, msg, strlen(msg), 0);
-	fprintf(log, "%s%s\n", b.p, c->o->strict ? "" : " (skipped)");
+	esc_append(&b, msg, strlen(msg), fl);
+	fprintf(log, "%s%s\n", b.p, suffix);
 	sb_free(&b);
 }
 
-static void list_add(imp_list *l, const char *path, import_kind kind)
+void import_report(import_ctx *c, long line, const char *msg)
 {
+	import_log(c, line, msg, c->o->strict ? "" : " (skipped)");
+}
+
+void import_bad(import_ctx *c, long line, const char *msg)
+{
+	if (c->bad++ == 0) {
+		if (line > 0)
+			snprintf(c->first_bad, sizeof c->first_bad, "line %ld: %s", line, msg);
+		else
+			snprintf(c->first_bad, sizeof c->first_bad, "%s", msg);
+	}
+	c->st->bad_lines++;
+	if (c->bad <= IMP_REPORT_MAX)
+		import_report(c, line, msg);
+}
+
+static void list_add(imp_list *l, const char *path, import_kind kind, const char *explainer)
+{
+	if (!list_first_visit(l, path))
+		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 16;
 		l->v = xrealloc(l->v, l->cap * sizeof *l->v);
@@ -74,15 +125,19 @@ static void list_add(imp_list *l, const char *path, import_kind kind)
 	struct stat sbuf;
 	l->v[l->n].path = xstrdup(path);
 	l->v[l->n].kind = kind;
-	l->v[l->n].size = stat(path, &sbuf) == 0 ? (int64_t)sbuf.st_size : 0;
+	l->v[l->n].explainer = explainer ? xstrdup(explainer) : NULL;
+	l->v[l->n].size = stat(path, &sbuf) == 0 && S_ISREG(sbuf.st_mode) ? (int64_t)sbuf.st_size : 0;
 	l->n++;
 }
 
 static void list_free(imp_list *l)
 {
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		free(l->v[i].path);
+		free(l->v[i].explainer);
+	}
 	free(l->v);
+	free(l->seen);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -168,7 +223,8 @@ static int is_file(const char *p)
 }
 
 /* Adds the batch files of one kind folder (features/, ...). */
-static void add_kind_dir(imp_list *l, const char *dir, import_kind kind, int want_json)
+static void add_kind_dir(imp_list *l, const char *dir, import_kind kind, int want_json,
+                         const char *explainer)
 {
 	size_t n;
 	char **names = dir_names(dir, &n);
@@ -177,10 +233,18 @@ static void add_kind_dir(imp_list *l, const char *dir, import_kind kind, int wan
 			continue;
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		if (is_file(p))
-			list_add(l, p, kind);
+			list_add(l, p, kind, explainer);
 		free(p);
 	}
 	names_free(names, n);
+}
+
+/* "explanations-gpt-4o-mini" -> "gpt-4o-mini": Neuronpedia's exports name a
+ * folder of one explainer's explanations so. NULL for other names. */
+static const char *explainer_folder(const char *name)
+{
+	static const char pre[] = "explanations-";
+	return strncmp(name, pre, sizeof pre - 1) == 0 && name[sizeof pre - 1] ? name + sizeof pre - 1 : NULL;
 }
 
 static int is_export_dir(const char *dir)
@@ -194,7 +258,13 @@ static int is_export_dir(const char *dir)
 		if (yes)
 			return 1;
 	}
-	return 0;
+	size_t n;
+	char **names = dir_names(dir, &n);
+	int yes = 0;
+	for (size_t i = 0; i < n && !yes; i++)
+		yes = explainer_folder(names[i]) != NULL;
+	names_free(names, n);
+	return yes;
 }
 
 static void add_export_dir(imp_list *l, const char *dir)
@@ -207,7 +277,7 @@ static void add_export_dir(imp_list *l, const char *dir)
 		for (int gz = 0; gz < 2; gz++) {
 			char *p = xasprintf("%s/%s.jsonl%s", dir, meta[i].name, gz ? ".gz" : "");
 			if (is_file(p))
-				list_add(l, p, meta[i].kind);
+				list_add(l, p, meta[i].kind, NULL);
 			free(p);
 		}
 	}
@@ -218,16 +288,29 @@ static void add_export_dir(imp_list *l, const char *dir)
 	for (size_t i = 0; i < SAEX_ARRAY_LEN(data); i++) {
 		char *p = xasprintf("%s/%s", dir, data[i].name);
 		if (is_dir(p))
-			add_kind_dir(l, p, data[i].kind, 0);
+			add_kind_dir(l, p, data[i].kind, 0, NULL);
 		free(p);
 	}
+	size_t n;
+	char **names = dir_names(dir, &n);
+	for (size_t i = 0; i < n; i++) {
+		const char *who = explainer_folder(names[i]);
+		char *p = xasprintf("%s/%s", dir, names[i]);
+		if (who && is_dir(p))
+			add_kind_dir(l, p, IMP_EXPLANATIONS, 0, who);
+		free(p);
+	}
+	names_free(names, n);
 }
 
-/* Finds export folders below dir (model/source/ layouts), depth-limited. */
+/* Finds export folders below dir (model/source/ layouts), depth-limited;
+ * each folder once, however many symlinks lead to it. */
 static void scan_dir(imp_list *l, const char *dir, int depth, int sd)
 {
+	if (!list_first_visit(l, dir))
+		return;
 	if (sd) {
-		add_kind_dir(l, dir, IMP_SAEDASHBOARD, 1);
+		add_kind_dir(l, dir, IMP_SAEDASHBOARD, 1, NULL);
 	} else if (is_export_dir(dir)) {
 		add_export_dir(l, dir);
 		return;
@@ -245,47 +328,73 @@ static void scan_dir(imp_list *l, const char *dir, int depth, int sd)
 	names_free(names, n);
 }
 
-/* The kind of a single file: --kind, else its folder or name says. */
-static import_kind file_kind(const char *path, const import_opts *o)
+/* The parent folder's name of path (a pointer into path, len in *n), or
+ * NULL when path names no folder. */
+static const char *parent_name(const char *path, const char *base, size_t *n)
 {
-	if (o->kind != IMP_AUTO)
-		return o->kind;
-	if (o->saedashboard)
-		return IMP_SAEDASHBOARD;
+	if (base == path)
+		return NULL;
+	const char *end = base - 1, *p = end;
+	while (p > path && p[-1] != '/')
+		p--;
+	*n = (size_t)(end - p);
+	return *n ? p : NULL;
+}
+
+/* The kind of a single file: --kind, else its folder or name says; an
+ * explanations-<model>/ folder's model goes to *explainer (a copy). */
+static import_kind file_kind(const char *path, const import_opts *o, char **explainer)
+{
+	*explainer = NULL;
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
+	size_t dl = 0;
+	const char *dir = parent_name(path, base, &dl);
+	char *dname = dir ? xstrndup(dir, dl) : NULL;
+	const char *who = dname ? explainer_folder(dname) : NULL;
+	if (who && (o->kind == IMP_AUTO || o->kind == IMP_EXPLANATIONS))
+		*explainer = xstrdup(who);
+	import_kind k = IMP_AUTO;
+	static const struct { const char *name; import_kind kind; } dirs[] = {
+		{"features", IMP_FEATURES}, {"activations", IMP_ACTIVATIONS},
+		{"explanations", IMP_EXPLANATIONS},
+	};
 	static const struct { const char *prefix; import_kind kind; } names[] = {
 		{"model.jsonl", IMP_MODEL}, {"release.jsonl", IMP_RELEASE},
 		{"sourceset.jsonl", IMP_SOURCESET}, {"source.jsonl", IMP_SOURCE}, {"eval.jsonl", IMP_EVAL},
 	};
-	for (size_t i = 0; i < SAEX_ARRAY_LEN(names); i++)
+	if (o->kind != IMP_AUTO)
+		k = o->kind;
+	else if (o->saedashboard)
+		k = IMP_SAEDASHBOARD;
+	for (size_t i = 0; k == IMP_AUTO && i < SAEX_ARRAY_LEN(names); i++)
 		if (strncmp(base, names[i].prefix, strlen(names[i].prefix)) == 0)
-			return names[i].kind;
-	if (slash) {
-		static const struct { const char *dir; import_kind kind; } dirs[] = {
-			{"features/", IMP_FEATURES}, {"activations/", IMP_ACTIVATIONS},
-			{"explanations/", IMP_EXPLANATIONS},
-		};
-		for (size_t i = 0; i < SAEX_ARRAY_LEN(dirs); i++) {
-			size_t dl = strlen(dirs[i].dir);
-			if ((size_t)(base - path) >= dl && strncmp(base - dl, dirs[i].dir, dl) == 0 &&
-			    (base - dl == path || base[-(long)dl - 1] == '/'))
-				return dirs[i].kind;
-		}
-	}
-	return IMP_AUTO;
+			k = names[i].kind;
+	for (size_t i = 0; k == IMP_AUTO && dname && i < SAEX_ARRAY_LEN(dirs); i++)
+		if (strcmp(dname, dirs[i].name) == 0)
+			k = dirs[i].kind;
+	if (k == IMP_AUTO && who)
+		k = IMP_EXPLANATIONS;
+	free(dname);
+	return k;
 }
 
-static void progress_draw(const import_opts *o, int64_t done, int64_t total, double t0,
-                          double *last, int final)
+/* Progress over the whole import: bytes of the files done before this one,
+ * of all files, the start time and the last drawing. */
+typedef struct imp_prog {
+	int64_t done, total;
+	double t0, last;
+} imp_prog;
+
+static void progress_draw(const import_opts *o, imp_prog *pg, int64_t done, int final)
 {
 	if (!o->progress)
 		return;
 	double t = now_seconds();
-	if (!final && t - *last < 0.1)
+	if (!final && t - pg->last < 0.1)
 		return;
-	*last = t;
-	double frac = total > 0 ? (double)done / (double)total : 1;
+	pg->last = t;
+	double frac = pg->total > 0 ? (double)done / (double)pg->total : 1;
 	if (frac > 1)
 		frac = 1;
 	int width = 30, fill = (int)(frac * width + 0.5);
@@ -293,7 +402,7 @@ static void progress_draw(const import_opts *o, int64_t done, int64_t total, dou
 	for (int i = 0; i < width; i++)
 		bar[i] = i < fill ? '#' : '-';
 	bar[width] = 0;
-	double el = t - t0, eta = frac > 0.001 ? el / frac - el : 0;
+	double el = t - pg->t0, eta = frac > 0.001 ? el / frac - el : 0;
 	fprintf(stderr, "\r[%s] %5.1f%%  %.1f MB  %.0fs elapsed, %.0fs left \033[K", bar,
 	        frac * 100, done / 1e6, el, eta);
 	if (final)
@@ -301,132 +410,172 @@ static void progress_draw(const import_opts *o, int64_t done, int64_t total, dou
 	fflush(stderr);
 }
 
+/* The key a file is recorded under: its kind, content and the options that
+ * change what its rows become. */
+static char *file_key(const imp_file *f, const import_opts *o, const char *content)
+{
+	return xasprintf("%s:%s:%s:%s%s%s", import_kind_name(f->kind), content, o->model ? o->model : "",
+	                 o->source ? o->source : "", f->explainer ? ":" : "", f->explainer ? f->explainer : "");
+}
+
+/* 1 when the file is read as one JSON document (a .json name, SAEDashboard
+ * output, or a first line that opens a pretty-printed value), 0 when it
+ * holds one row a line; -1 on a read error. */
+static int file_is_document(jsonl *j, const imp_file *f, saex_err *e)
+{
+	if (f->kind == IMP_SAEDASHBOARD || is_json(f->path))
+		return 1;
+	if (is_jsonl(f->path))
+		return 0;
+	const char *line;
+	size_t n;
+	int r = jsonl_peek_line(j, &line, &n, e);
+	if (r <= 0)
+		return r;
+	while (n && strchr(" \t\r", line[n - 1]))
+		n--;
+	while (n && strchr(" \t", line[0])) {
+		line++;
+		n--;
+	}
+	return line[0] == '[' || (n == 1 && line[0] == '{');
+}
+
+/* Reads a file of one row a line (parsed on a second thread). */
+static int import_lines(import_ctx *c, jsonl *j, import_kind kind, imp_prog *pg, saex_err *e)
+{
+	import_pipe *pp = import_pipe_start(j, kind);
+	import_line *ln;
+	int r, rc = 0;
+	while ((r = import_pipe_next(pp, &ln, e)) == 1) {
+		c->st->lines++;
+		c->line = ln->line;
+		if (ln->blank)
+			continue;
+		if (ln->status == IMP_EFILE || ln->status == IMP_ENOMEM) {
+			rc = err_set(e, ln->status, "%s:%ld: %s", c->path, ln->line, ln->error);
+			break;
+		}
+		if (ln->status)
+			rc = err_set(e, IMP_BADROW, "%s", ln->error);
+		else
+			rc = import_np_store(c, &ln->rec, e);
+		arena_reset(&c->row); /* what a catalog or nested row needed */
+		if (rc == IMP_BADROW) {
+			import_bad(c, ln->line, e->msg);
+			if (c->o->strict)
+				break;
+			rc = 0;
+		} else if (rc) {
+			break;
+		}
+		if ((c->st->lines & 255) == 0)
+			progress_draw(c->o, pg, pg->done + ln->offset, 0);
+	}
+	import_pipe_stop(pp);
+	if (r < 0)
+		rc = e->code == JSONL_ENOMEM ? IMP_ENOMEM : IMP_EFILE;
+	return rc;
+}
+
+/* Rows of the file that were stored or found already stored. */
+static long rows_read(const import_stats *st, const import_stats *before)
+{
+	return (st->features - before->features) + (st->activations - before->activations) +
+	       (st->explanations - before->explanations) + (st->catalog - before->catalog) +
+	       (st->unchanged - before->unchanged) + (st->updated - before->updated);
+}
+
+/* Ends a file's transaction: a file with rows of which none could be read
+ * fails; otherwise it is recorded under the key of what was read. */
+static int import_end(import_ctx *c, jsonl *j, const imp_file *f, const import_stats *before, int doc,
+                      saex_err *e)
+{
+	if (c->bad > IMP_REPORT_MAX) {
+		char more[96];
+		snprintf(more, sizeof more, "%ld more bad %s in this file (not shown)", c->bad - IMP_REPORT_MAX,
+		         doc ? "rows" : "lines");
+		import_log(c, 0, more, "");
+	}
+	long read = rows_read(c->st, before);
+	if (c->bad && read == 0)
+		return err_set(e, IMP_EFILE, "%s: nothing in this file could be read (%ld bad %s%s; the first, %s)",
+		               f->path, c->bad, doc ? "row" : "line", c->bad == 1 ? "" : "s", c->first_bad);
+	if (read == 0) {
+		/* Not recorded: a pipe whose writer had not started yet, or a file
+		 * filled in later, is read again next time. */
+		import_log(c, 0, "empty: nothing to import", "");
+		return store_commit(c->s, e);
+	}
+	char *raw = jsonl_key(j), *key = file_key(f, c->o, raw);
+	int rc = store_batch_mark(c->s, key, import_kind_name(f->kind), f->path, jsonl_lineno(j), e);
+	free(raw);
+	free(key);
+	return rc ? rc : store_commit(c->s, e);
+}
+
+/* Takes a failed file's rows out of the counts and says what happened;
+ * returns the class: STORE_EBAD or IMP_ENOMEM stop the run, IMP_EFILE not. */
+static int import_failed(store *s, const imp_file *f, const import_opts *o, import_stats *st,
+                         const import_stats *before, long lineno, int rc, saex_err *e)
+{
+	store_rollback(s);
+	long bad = st->bad_lines, lines = st->lines;
+	*st = *before;
+	st->bad_lines = bad;
+	st->lines = lines;
+	st->files_failed++;
+	if (rc == IMP_BADROW)
+		err_set(e, 2, "%s:%ld: stopped at a bad line (--strict); nothing of this file was stored", f->path,
+		        lineno);
+	else if (!strstr(e->msg, "nothing of this file") && !strstr(e->msg, "nothing in this file"))
+		sb_strcat_msg(e, rc == IMP_ENOMEM ? "; nothing of this file was stored, and it is not recorded as "
+		                                    "imported: run the import again with more memory"
+		                                  : "; nothing of this file was stored");
+	return rc == STORE_EBAD || rc == IMP_ENOMEM ? rc : IMP_EFILE;
+}
+
 /* Imports one file in one transaction. */
-static int import_file(store *s, imp_file *f, const import_opts *o, import_stats *st,
-                       int64_t done_before, int64_t total, double t0, double *last,
+static int import_file(store *s, imp_file *f, const import_opts *o, import_stats *st, imp_prog *pg,
                        saex_err *e)
 {
-	char *key_raw = jsonl_file_key(f->path, NULL, e);
-	if (!key_raw) {
+	saex_err ke = {{0}, 0};
+	char *pre = jsonl_file_key(f->path, &ke);
+	if (!pre && ke.code) {
+		*e = ke;
 		st->files_failed++;
-		return IMP_EFILE;
+		return ke.code == JSONL_ENOMEM ? IMP_ENOMEM : IMP_EFILE;
 	}
-	char *key = xasprintf("%s:%s:%s:%s", import_kind_name(f->kind), key_raw,
-	                      o->model ? o->model : "", o->source ? o->source : "");
-	free(key_raw);
-	if (store_batch_done(s, key)) {
+	char *key = pre ? file_key(f, o, pre) : NULL; /* a pipe's key is known only once read */
+	free(pre);
+	int done = key && store_batch_done(s, key);
+	free(key);
+	if (done) {
 		st->files_done_before++;
-		free(key);
 		return 0;
 	}
 	jsonl *j;
-	int rc = jsonl_open(&j, f->path, e);
-	if (rc) {
-		free(key);
+	if (jsonl_open(&j, f->path, e)) {
 		st->files_failed++;
-		return IMP_EFILE;
+		return e->code == JSONL_ENOMEM ? IMP_ENOMEM : IMP_EFILE;
 	}
-	import_ctx c = {s, o, st, f->path, {0}};
-	import_kind kind = f->kind;
+	import_ctx c = {s, o, st, f->path, f->explainer, 0, 0, "", {0}};
 	import_stats before = *st;
-	if ((rc = store_begin(s, e))) {
+	if (store_begin(s, e)) {
 		jsonl_close(j);
-		free(key);
 		return STORE_EBAD;
 	}
-	long lineno = 0;
-	if (kind == IMP_SAEDASHBOARD) {
-		/* SAEDashboard files are one JSON document, not lines. */
-		sb doc = {0};
-		const char *line;
-		size_t len;
-		int r;
-		while ((r = jsonl_next(j, &line, &len, e)) == 1) {
-			st->lines++;
-			sb_add(&doc, line, len);
-			sb_addc(&doc, '\n');
-		}
-		lineno = jsonl_lineno(j);
-		if (r < 0) {
-			rc = IMP_EFILE;
-		} else {
-			json_error_t je;
-			json_t *d = json_loadb(doc.p ? doc.p : "", doc.n, JSON_ALLOW_NUL, &je);
-			if (!d) {
-				rc = err_set(e, IMP_EFILE, "%s:%d: malformed JSON at column %d: %s", f->path,
-				             je.line, je.column, je.text);
-			} else {
-				rc = import_sd_doc(&c, d, e);
-				json_decref(d);
-			}
-			arena_free(&c.row);
-			if (rc == IMP_BADROW) {
-				/* The document is the file's only row: the file fails. */
-				err_prefix(e, "%s: ", f->path);
-				rc = IMP_EFILE;
-			}
-		}
-		sb_free(&doc);
-	} else {
-		import_pipe *pp = import_pipe_start(j, kind);
-		import_line *ln;
-		int r;
-		while ((r = import_pipe_next(pp, &ln, e)) == 1) {
-			st->lines++;
-			lineno = ln->line;
-			if (ln->blank)
-				continue;
-			if (ln->status == IMP_EFILE) {
-				rc = err_set(e, IMP_EFILE, "%s:%ld: %s", f->path, ln->line, ln->error);
-				break;
-			}
-			if (ln->status)
-				rc = err_set(e, IMP_BADROW, "%s", ln->error);
-			else
-				rc = import_np_store(&c, &ln->rec, e);
-			if (rc == IMP_BADROW) {
-				import_report(&c, ln->line, e->msg);
-				st->bad_lines++;
-				if (o->strict)
-					break;
-				rc = 0;
-			} else if (rc) {
-				break;
-			}
-			if ((st->lines & 255) == 0)
-				progress_draw(o, done_before + ln->offset, total, t0, last, 0);
-		}
-		import_pipe_stop(pp);
-		arena_free(&c.row);
-		if (r < 0)
-			rc = IMP_EFILE;
-		if (rc == 0)
-			lineno = jsonl_lineno(j);
-	}
+	int doc = file_is_document(j, f, e);
+	int rc = doc < 0 ? IMP_EFILE : doc ? import_doc(&c, j, f->kind, e) : import_lines(&c, j, f->kind, pg, e);
+	arena_free(&c.row);
 	if (rc == 0)
-		rc = store_batch_mark(s, key, import_kind_name(f->kind), f->path, lineno, e);
-	if (rc == 0)
-		rc = store_commit(s, e);
-	if (rc) {
-		int fatal = rc == STORE_EBAD;
-		store_rollback(s);
-		/* Nothing of this file stays: take its rows out of the counts. */
-		long bad = st->bad_lines, lines = st->lines;
-		*st = before;
-		st->bad_lines = bad;
-		st->lines = lines;
-		st->files_failed++;
-		if (rc == IMP_BADROW)
-			err_set(e, 2, "%s:%ld: stopped at a bad line (--strict); nothing of this file "
-			        "was stored", f->path, lineno);
-		else if (rc == IMP_EFILE && !strstr(e->msg, "nothing of this file"))
-			sb_strcat_msg(e, "; nothing of this file was stored");
-		rc = fatal ? STORE_EBAD : IMP_EFILE;
-	} else {
+		rc = import_end(&c, j, f, &before, doc, e);
+	if (rc)
+		rc = import_failed(s, f, o, st, &before, c.line, rc, e);
+	else
 		st->files++;
-	}
+	st->bytes += jsonl_raw_offset(j);
 	jsonl_close(j);
-	free(key);
 	return rc;
 }
 
@@ -434,7 +583,9 @@ int import_paths(store *s, char *const *paths, int n, const import_opts *o, impo
                  saex_err *e)
 {
 	memset(st, 0, sizeof *st);
-	double t0 = now_seconds(), last = 0;
+	e->msg[0] = 0;
+	e->code = 0;
+	double t0 = now_seconds();
 	imp_list l = {0};
 	for (int i = 0; i < n; i++) {
 		struct stat sbuf;
@@ -443,10 +594,16 @@ int import_paths(store *s, char *const *paths, int n, const import_opts *o, impo
 			return err_set(e, 2, "%s: %s", paths[i], strerror(errno));
 		}
 		size_t before = l.n;
-		if (S_ISDIR(sbuf.st_mode))
+		if (S_ISDIR(sbuf.st_mode)) {
 			scan_dir(&l, paths[i], 4, o->saedashboard);
-		else
-			list_add(&l, paths[i], file_kind(paths[i], o));
+		} else {
+			char *who;
+			import_kind k = file_kind(paths[i], o, &who);
+			list_add(&l, paths[i], k, who);
+			free(who);
+			if (l.n == before)
+				continue; /* the same file twice */
+		}
 		if (l.n == before) {
 			list_free(&l);
 			return err_set(e, 2, "%s: no %s found here", paths[i],
@@ -455,26 +612,28 @@ int import_paths(store *s, char *const *paths, int n, const import_opts *o, impo
 			                                 "explanations/ or *.jsonl files)");
 		}
 	}
-	int64_t total = 0, done = 0;
+	imp_prog pg = {0, 0, t0, 0};
 	for (size_t i = 0; i < l.n; i++)
-		total += l.v[i].size;
+		pg.total += l.v[i].size;
 	int ret = 0;
 	saex_err fe;
 	for (size_t i = 0; i < l.n; i++) {
-		int rc = import_file(s, &l.v[i], o, st, done, total, t0, &last, &fe);
-		done += l.v[i].size;
-		st->bytes += l.v[i].size;
-		progress_draw(o, done, total, t0, &last, 0);
-		if (rc == STORE_EBAD) {
-			/* The database itself failed: stop here. */
+		fe.msg[0] = 0;
+		fe.code = 0;
+		int rc = import_file(s, &l.v[i], o, st, &pg, &fe);
+		pg.done += l.v[i].size;
+		progress_draw(o, &pg, pg.done, 0);
+		if (rc == STORE_EBAD || rc == IMP_ENOMEM) {
+			/* The database or the memory failed: stop here. */
 			*e = fe;
+			e->code = rc;
 			ret = 2;
 			break;
 		}
 		if (rc) {
 			/* A damaged or (with --strict) bad file: say so, go on unless strict. */
 			sb b = {0};
-			esc_append(&b, fe.msg, strlen(fe.msg), 0);
+			esc_append(&b, fe.msg, strlen(fe.msg), esc_locale_flags());
 			if (o->progress)
 				fputc('\n', stderr);
 			fprintf(o->log ? o->log : stderr, "%s\n", b.p);
@@ -486,10 +645,10 @@ int import_paths(store *s, char *const *paths, int n, const import_opts *o, impo
 			}
 		}
 	}
-	if (ret && !o->strict && st->files_failed && !(e->msg[0] && e->code == STORE_EBAD))
+	if (ret && !o->strict && st->files_failed && e->code != STORE_EBAD && e->code != IMP_ENOMEM)
 		err_set(e, 2, "%ld file%s not imported (see above); the others are stored",
 		        st->files_failed, st->files_failed == 1 ? " was" : "s were");
-	progress_draw(o, done, total, t0, &last, 1);
+	progress_draw(o, &pg, pg.done, 1);
 	st->seconds = now_seconds() - t0;
 	list_free(&l);
 	return ret;

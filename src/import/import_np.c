@@ -49,25 +49,32 @@ static const char *const np_extra_keys[] = {
 	"hasVector", "hookName", "sourceSetName",
 };
 
-static char *np_extra(json_t *row, arena *a)
+/* The known extra fields as compact JSON into *out (NULL when there are
+ * none); IMP_ENOMEM when memory ran out. */
+static int np_extra(json_t *row, arena *a, const char **out, saex_err *e)
 {
+	*out = NULL;
 	json_t *x = json_object();
-	for (size_t i = 0; i < SAEX_ARRAY_LEN(np_extra_keys); i++) {
+	if (!x)
+		return err_set(e, IMP_ENOMEM, "out of memory");
+	int rc = 0;
+	for (size_t i = 0; i < SAEX_ARRAY_LEN(np_extra_keys) && !rc; i++) {
 		json_t *v = json_object_get(row, np_extra_keys[i]);
 		if (!v || json_is_null(v) || (json_is_array(v) && json_array_size(v) == 0))
 			continue;
-		json_object_set(x, np_extra_keys[i], v);
+		if (json_object_set(x, np_extra_keys[i], v))
+			rc = err_set(e, IMP_ENOMEM, "out of memory");
 	}
-	char *r = NULL;
-	if (json_object_size(x)) {
+	if (!rc && json_object_size(x)) {
 		char *d = json_dumps(x, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (d) {
-			r = arena_strdup(a, d);
-			free(d);
-		}
+		if (d)
+			*out = arena_strdup(a, d);
+		else
+			rc = err_set(e, IMP_ENOMEM, "out of memory");
+		free(d);
 	}
 	json_decref(x);
-	return r;
+	return rc;
 }
 
 static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
@@ -76,7 +83,7 @@ static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
 	size_t n1, n2;
 	int rc;
 	if ((rc = np_ids(row, a, r, e)) || (rc = jx_index(row, "index", &f->index, e)) ||
-	    (rc = jx_number(row, "maxActApprox", 0, &f->max_act, e)) ||
+	    (rc = jx_number(row, "maxActApprox", NAN, &f->max_act, e)) ||
 	    (rc = jx_number(row, "frac_nonzero", -1, &f->frac_nonzero, e)))
 		return rc;
 	if ((rc = jx_floats(row, "freq_hist_data_bar_heights", a, (float **)&f->freq_h, &n1, e)) ||
@@ -100,21 +107,15 @@ static int np_feature(json_t *row, arena *a, import_rec *r, saex_err *e)
 	    (rc = jx_same_len("neg_str", n1, "neg_values", n2, e)))
 		return rc;
 	f->n_neg = n1;
-	float *cos_idx_f;
-	if ((rc = jx_floats(row, "topkCosSimIndices", a, &cos_idx_f, &n1, e)) ||
+	if ((rc = jx_u32s(row, "topkCosSimIndices", a, (uint32_t **)&f->cos_idx, &n1, e)) ||
 	    (rc = jx_floats(row, "topkCosSimValues", a, (float **)&f->cos_v, &n2, e)) ||
 	    (rc = jx_same_len("topkCosSimIndices", n1, "topkCosSimValues", n2, e)))
 		return rc;
-	uint32_t *ci = arena_alloc(a, (n1 + 1) * sizeof *ci);
-	for (size_t i = 0; i < n1; i++) {
-		if (cos_idx_f[i] < 0 || cos_idx_f[i] != floorf(cos_idx_f[i]))
-			return err_set(e, IMP_BADROW, "topkCosSimIndices[%zu]: not a feature index", i);
-		ci[i] = (uint32_t)cos_idx_f[i];
-	}
-	f->cos_idx = ci;
 	f->n_cos = n1;
-	f->extra_json = np_extra(row, a);
-	return 0;
+	if ((rc = jx_counts("freq_hist_data_bar_heights", f->freq_h, f->n_freq, e)) ||
+	    (rc = jx_counts("logits_hist_data_bar_heights", f->lhist_h, f->n_lhist, e)))
+		return rc;
+	return np_extra(row, a, &f->extra_json, e);
 }
 
 int import_act_finish(store_act_in *x, saex_err *e)
@@ -140,6 +141,12 @@ int import_act_finish(store_act_in *x, saex_err *e)
 	if ((size_t)x->max_index >= x->n)
 		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %ld is past the %zu tokens",
 		               x->max_index, x->n);
+	/* stored as 32-bit floats */
+	int rc;
+	if ((rc = jx_f32("maxValue", x->max_value, e)) || (rc = jx_f32("minValue", x->min_value, e)) ||
+	    (rc = jx_f32("binMin", x->bin_min, e)) || (rc = jx_f32("binMax", x->bin_max, e)) ||
+	    (rc = jx_f32("binContains", x->bin_contains, e)))
+		return rc;
 	return 0;
 }
 
@@ -162,6 +169,8 @@ static int np_activation(json_t *row, arena *a, import_rec *r, saex_err *e)
 		return rc;
 	if (mti != floor(mti) || mti < -1)
 		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %g is not a token position", mti);
+	if (mti >= (double)nt && nt > 0)
+		return err_set(e, IMP_BADROW, "maxValueTokenIndex: %g is past the %zu tokens", mti, nt);
 	x->n = nt;
 	x->max_index = (long)mti;
 	int bad = 0;
@@ -360,13 +369,16 @@ import_kind import_sniff(json_t *row)
 		return IMP_ACTIVATIONS;
 	if (json_object_get(row, "description") && json_object_get(row, "index"))
 		return IMP_EXPLANATIONS;
-	if (json_object_get(row, "maxActApprox") || json_object_get(row, "frac_nonzero") ||
-	    json_object_get(row, "freq_hist_data_bar_heights") || json_object_get(row, "pos_str"))
-		return json_object_get(row, "feature_index") ? IMP_SAEDASHBOARD : IMP_FEATURES;
 	if (json_object_get(row, "features") || json_object_get(row, "feature_index"))
 		return IMP_SAEDASHBOARD;
 	if (json_object_get(row, "typeName") && json_object_get(row, "output"))
 		return IMP_EVAL;
+	if (json_object_get(row, "index") && (json_is_array(json_object_get(row, "activations")) ||
+	                                      json_is_array(json_object_get(row, "explanations"))))
+		return IMP_API_FEATURE;
+	if (json_object_get(row, "maxActApprox") || json_object_get(row, "frac_nonzero") ||
+	    json_object_get(row, "freq_hist_data_bar_heights") || json_object_get(row, "pos_str"))
+		return IMP_FEATURES;
 	if (json_object_get(row, "setName") && json_object_get(row, "modelId"))
 		return IMP_SOURCE;
 	if (json_object_get(row, "releaseName"))
@@ -387,7 +399,8 @@ int import_np_decode(import_kind kind, json_t *row, arena *a, import_rec *r, sae
 	case IMP_ACTIVATIONS: return np_activation(row, a, r, e);
 	case IMP_EXPLANATIONS: return np_explanation(row, a, r, e);
 	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE: case IMP_EVAL:
-		r->json = json_incref(row); /* rare rows: stored from the JSON itself */
+	case IMP_SAEDASHBOARD: case IMP_API_FEATURE:
+		r->json = json_incref(row); /* rare or nested rows: stored from the JSON itself */
 		return 0;
 	default: return err_set(e, IMP_BADROW, "cannot tell what kind of row this is (pass --kind)");
 	}
@@ -411,6 +424,8 @@ int import_np_store(import_ctx *c, import_rec *r, saex_err *e)
 		count = &c->st->activations;
 		break;
 	case IMP_EXPLANATIONS:
+		if (!r->x.explainer && c->explainer)
+			r->x.explainer = c->explainer; /* from an explanations-<model>/ folder */
 		if ((rc = np_source(c, r, &src, e)) ||
 		    (rc = store_put_explanation(c->s, src, &r->x, &added, e)))
 			return rc;
@@ -418,16 +433,27 @@ int import_np_store(import_ctx *c, import_rec *r, saex_err *e)
 		break;
 	case IMP_MODEL: case IMP_RELEASE: case IMP_SOURCESET: case IMP_SOURCE:
 		return np_catalog(c, r->kind, r->json, e);
+	case IMP_SAEDASHBOARD:
+		return import_sd_doc(c, r->json, e);
+	case IMP_API_FEATURE:
+		return import_api_feature(c, r->json, e);
 	case IMP_EVAL:
 		return import_eval_row(c, r->json, e);
 	default:
 		return err_set(e, STORE_EBAD, "internal: no such row kind");
 	}
-	if (added)
-		(*count)++;
+	import_count(c, count, added);
+	return 0;
+}
+
+void import_count(import_ctx *c, long *added_count, int added)
+{
+	if (added == STORE_ADDED)
+		(*added_count)++;
+	else if (added == STORE_UPDATED)
+		c->st->updated++;
 	else
 		c->st->unchanged++;
-	return 0;
 }
 
 void import_rec_release(import_rec *r)
@@ -438,8 +464,6 @@ void import_rec_release(import_rec *r)
 
 int import_np_row(import_ctx *c, import_kind kind, json_t *row, saex_err *e)
 {
-	if (kind == IMP_SAEDASHBOARD)
-		return import_sd_doc(c, row, e);
 	import_rec r;
 	int rc = import_np_decode(kind, row, &c->row, &r, e);
 	if (rc == 0)

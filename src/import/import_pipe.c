@@ -18,10 +18,14 @@
 
 #define PIPE_CHUNK 32
 #define PIPE_DEPTH 4
+/* A chunk also ends after this many bytes of lines, so the queue holds at
+ * most PIPE_DEPTH times this (plus one line) however long the lines are. */
+#define PIPE_CHUNK_BYTES ((size_t)4 << 20)
 
 typedef struct pipe_chunk {
 	import_line v[PIPE_CHUNK];
 	int n, next;
+	size_t bytes;            /* of the lines in it */
 	int end;                 /* the last chunk: 1 end of file, -1 error */
 	saex_err err;
 	arena mem;               /* records and messages */
@@ -48,6 +52,7 @@ static void chunk_clear(pipe_chunk *c)
 		import_rec_release(&c->v[i].rec);
 	arena_reset(&c->mem);
 	c->n = c->next = c->end = 0;
+	c->bytes = 0;
 	c->link = NULL;
 }
 
@@ -105,24 +110,27 @@ static pipe_chunk *pipe_chunk_get(import_pipe *p)
 static void pipe_decode(import_pipe *p, pipe_chunk *c, import_line *x, const char *line,
                         size_t len)
 {
-	json_error_t je;
+	json_error_t je = {0}; /* jansson leaves the error code unset when memory runs out */
 	saex_err e = {{0}, 0};
 	json_t *row = json_loadb(line, len, JSON_ALLOW_NUL, &je);
 	if (!row) {
-		x->status = IMP_BADROW;
 		char msg[256];
-		snprintf(msg, sizeof msg, "malformed JSON at column %d: %s", je.column, je.text);
+		if (jsonl_oom(&je)) {
+			/* not the line's fault: the run stops, the file stays unrecorded */
+			x->status = IMP_ENOMEM;
+			snprintf(msg, sizeof msg, "out of memory while reading this line");
+		} else {
+			x->status = IMP_BADROW;
+			snprintf(msg, sizeof msg, "malformed JSON at column %d: %s", je.column, je.text);
+		}
 		x->error = arena_strdup(&c->mem, msg);
 		return;
 	}
 	if (p->kind == IMP_AUTO && json_is_object(row)) {
 		import_kind k = import_sniff(row);
-		if (k == IMP_AUTO || k == IMP_SAEDASHBOARD) {
+		if (k == IMP_AUTO) {
 			x->status = IMP_EFILE;
-			char msg[128];
-			snprintf(msg, sizeof msg, "cannot tell what kind of rows this file holds: "
-			         "pass --kind%s", k == IMP_SAEDASHBOARD ? " (or --format saedashboard)" : "");
-			x->error = arena_strdup(&c->mem, msg);
+			x->error = "cannot tell what kind of rows this file holds: pass --kind";
 			json_decref(row);
 			return;
 		}
@@ -131,7 +139,7 @@ static void pipe_decode(import_pipe *p, pipe_chunk *c, import_line *x, const cha
 	int rc = import_np_decode(p->kind, row, &c->mem, &x->rec, &e);
 	json_decref(row);
 	if (rc) {
-		x->status = IMP_BADROW;
+		x->status = rc == IMP_ENOMEM ? IMP_ENOMEM : IMP_BADROW;
 		x->error = arena_strdup(&c->mem, e.msg);
 	}
 }
@@ -158,10 +166,11 @@ static void *pipe_main(void *arg)
 		x->blank = len == 0 || strspn(line, " \t") == len;
 		if (!x->blank)
 			pipe_decode(p, c, x, line, len);
-		int stop = x->status == IMP_EFILE;
+		c->bytes += len;
+		int stop = x->status == IMP_EFILE || x->status == IMP_ENOMEM;
 		if (stop)
 			c->end = 1;
-		if (stop || c->n == PIPE_CHUNK) {
+		if (stop || c->n == PIPE_CHUNK || c->bytes >= PIPE_CHUNK_BYTES) {
 			if (!pipe_put(p, c) || stop)
 				return NULL;
 			c = pipe_chunk_get(p);

@@ -8,47 +8,37 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct sd_ids {
-	const char *model, *source;
-	char buf[SAEX_ID_MAX];
-} sd_ids;
-
-/* Where the Neuronpedia ids come from: --model/--source first, then the
- * batch's model_id and layer (a source id like "9-res-jb", or a layer number
- * joined with sae_id_suffix). */
-static int sd_resolve(import_ctx *c, json_t *doc, sd_ids *ids, saex_err *e)
+int import_sd_ids(import_ctx *c, json_t *doc, const char **model, const char **source, char *buf,
+                  size_t bufsize, saex_err *e)
 {
-	ids->model = c->o->model;
-	ids->source = c->o->source;
-	if (!ids->model) {
+	*model = c->o->model;
+	*source = c->o->source;
+	if (!*model) {
 		json_t *m = json_object_get(doc, "model_id");
-		ids->model = json_is_string(m) ? json_string_value(m) : NULL;
+		*model = json_is_string(m) ? json_string_value(m) : NULL;
 	}
-	if (!ids->source) {
+	if (!*source) {
 		json_t *l = json_object_get(doc, "layer");
 		json_t *suf = json_object_get(doc, "sae_id_suffix");
 		if (json_is_string(l) && strchr(json_string_value(l), '-')) {
-			ids->source = json_string_value(l);
+			*source = json_string_value(l);
 		} else if ((json_is_integer(l) || json_is_string(l)) && json_is_string(suf)) {
 			if (json_is_integer(l))
-				snprintf(ids->buf, sizeof ids->buf, "%lld-%s",
-				         (long long)json_integer_value(l), json_string_value(suf));
+				snprintf(buf, bufsize, "%lld-%s", (long long)json_integer_value(l), json_string_value(suf));
 			else
-				snprintf(ids->buf, sizeof ids->buf, "%s-%s", json_string_value(l),
-				         json_string_value(suf));
-			ids->source = ids->buf;
+				snprintf(buf, bufsize, "%s-%s", json_string_value(l), json_string_value(suf));
+			*source = buf;
 		}
 	}
-	if (!ids->model || !ids->source)
+	if (!*model || !*source)
 		return err_set(e, IMP_BADROW,
 		               "no Neuronpedia model and source id in the file: pass --model and --source");
-	if (!saex_fid_valid_name(ids->model) || !saex_fid_valid_name(ids->source))
-		return err_set(e, IMP_BADROW, "model or source id is not valid: %.60s/%.60s", ids->model,
-		               ids->source);
+	if (!saex_fid_valid_name(*model) || !saex_fid_valid_name(*source))
+		return err_set(e, IMP_BADROW, "model or source id is not valid: %.60s/%.60s", *model, *source);
 	return 0;
 }
 
-static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where, saex_err *e)
+int import_sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where, saex_err *e)
 {
 	arena *a = &c->row;
 	store_feature_in f;
@@ -68,6 +58,9 @@ static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where,
 	                      e)))
 		goto bad;
 	f.n_lhist = n1;
+	if ((rc = jx_counts("freq_hist_data_bar_heights", f.freq_h, f.n_freq, e)) ||
+	    (rc = jx_counts("logits_hist_data_bar_heights", f.lhist_h, f.n_lhist, e)))
+		goto bad;
 	if ((rc = jx_strings(ft, "pos_str", a, (store_str **)&f.pos_str, &n1, e)) ||
 	    (rc = jx_floats(ft, "pos_values", a, (float **)&f.pos_v, &n2, e)) ||
 	    (rc = jx_same_len("pos_str", n1, "pos_values", n2, e)))
@@ -133,20 +126,16 @@ static int sd_feature(import_ctx *c, int64_t src, json_t *ft, const char *where,
 				x->dup++;
 		}
 	}
+	if (na == 0)
+		f.max_act = NAN; /* unknown: a stored value stays */
 	int added;
 	if ((rc = store_put_feature(c->s, src, &f, &added, e)))
 		return rc;
-	if (added)
-		c->st->features++;
-	else
-		c->st->unchanged++;
+	import_count(c, &c->st->features, added);
 	for (size_t i = 0; i < na; i++) {
 		if ((rc = store_put_activation(c->s, src, &xs[i], &added, e)))
 			return rc;
-		if (added)
-			c->st->activations++;
-		else
-			c->st->unchanged++;
+		import_count(c, &c->st->activations, added);
 	}
 	return 0;
 bad:
@@ -159,32 +148,29 @@ int import_sd_doc(import_ctx *c, json_t *doc, saex_err *e)
 {
 	if (!json_is_object(doc))
 		return err_set(e, IMP_BADROW, "expected a JSON object");
-	sd_ids ids;
+	const char *model, *source;
+	char buf[SAEX_ID_MAX];
 	int64_t src;
 	int rc;
-	if ((rc = sd_resolve(c, doc, &ids, e)) ||
-	    (rc = store_source_ensure(c->s, ids.model, ids.source, &src, e)))
+	if ((rc = import_sd_ids(c, doc, &model, &source, buf, sizeof buf, e)) ||
+	    (rc = store_source_ensure(c->s, model, source, &src, e)))
 		return rc;
 	json_t *features = json_object_get(doc, "features");
 	if (!features)
-		return sd_feature(c, src, doc, NULL, e);
+		return import_sd_feature(c, src, doc, NULL, e);
 	if (!json_is_array(features))
 		return err_set(e, IMP_BADROW, "features: expected an array");
-	int bad = 0;
 	for (size_t i = 0; i < json_array_size(features); i++) {
 		char where[64];
 		snprintf(where, sizeof where, "features[%zu]", i);
-		rc = sd_feature(c, src, json_array_get(features, i), where, e);
+		rc = import_sd_feature(c, src, json_array_get(features, i), where, e);
 		if (rc == IMP_BADROW && !c->o->strict) {
 			/* One bad feature in a batch: report it and keep the rest. */
-			import_report(c, 0, e->msg);
-			c->st->bad_lines++;
-			bad = 1;
+			import_bad(c, c->line, e->msg);
 			continue;
 		}
 		if (rc)
 			return rc;
 	}
-	(void)bad;
 	return 0;
 }

@@ -286,6 +286,12 @@ double saex_rng_next(uint64_t state[4]);
  * folder to out (outlen bytes) and returns 0, or returns -1 with err saying
  * where it looked. */
 int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_t errlen);
+/* The same for a name that comes from data rather than from the user (an
+ * export's hfRepoId and hfFolderId, an SAE's cfg.json model_name): looked
+ * up only in the Hugging Face cache, never opened as a path. It must be
+ * NAME or ORG/NAME, then optionally /SUB/FOLDERS, each part of letters,
+ * digits, '-', '_' and '.' (not "." or ".."); anything else is refused. */
+int saex_hf_resolve_name(const char *name, char *out, size_t outlen, char *err, size_t errlen);
 
 /* The numerics of the forward pass, exposed for tests.
  * saex_layer_norm: y = (x - mean) / sqrt(var + eps) * w + b over n values,

@@ -145,8 +145,10 @@ int saex_npy_read(const char *path, saex_npy *out, char *err, size_t errlen);
 /* Frees a's data and empties it. */
 void saex_npy_free(saex_npy *a);
 /* Writes ndim (1..SAEX_MAX_DIMS) by shape float32 values, C order, as a
- * version 1.0 .npy (2.0 when the header needs it). Returns 0 or -1 with err
- * filled; a file that could not be written whole is removed. */
+ * version 1.0 .npy (2.0 when the header needs it). The bytes go to a new
+ * file beside path that replaces it once complete (through a symlink, the
+ * file it names), so a failed write leaves an existing file as it was.
+ * Returns 0 or -1 with err filled. */
 int saex_npy_write(const char *path, const float *data, int ndim, const int64_t *shape,
                    char *err, size_t errlen);
 

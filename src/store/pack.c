@@ -158,6 +158,8 @@ int zpack(sb *out, const void *raw, size_t n, int level)
 
 int zunpack(const void *blob, size_t len, arena *a, unsigned char **raw, size_t *n)
 {
+	if (!blob)
+		return -1; /* a NULL column of a damaged database */
 	const unsigned char *p = blob, *end = p + len;
 	uint64_t k;
 	/* zlib cannot expand more than about 1032:1 */

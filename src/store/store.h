@@ -42,7 +42,11 @@ int store_open(store **out, const char *path, int mode, saex_err *e);
 void store_close(store *s);
 const char *store_path(const store *s);      /* borrowed */
 
+/* A write transaction. Another process writing to the same file is
+ * waited for (an hour at most), and on_wait (when set) is told once
+ * that it is being waited for; readers wait 10 seconds at most. */
 int store_begin(store *s, saex_err *e);
+void store_on_wait(store *s, void (*cb)(void *ctx, const char *path), void *ctx);
 int store_commit(store *s, saex_err *e);
 void store_rollback(store *s);
 
@@ -81,7 +85,7 @@ int store_source_ensure(store *s, const char *model, const char *source, int64_t
 /* ------------------------------------------------------------ data writes */
 typedef struct store_feature_in {
 	int64_t index;
-	double max_act, frac_nonzero;            /* frac_nonzero -1 = unknown */
+	double max_act, frac_nonzero;            /* NAN / -1 = unknown */
 	const float *freq_h, *freq_v;
 	size_t n_freq;
 	const float *lhist_h, *lhist_v;
@@ -121,8 +125,15 @@ typedef struct store_expl_in {
 	size_t n_embedding;
 } store_expl_in;
 
-/* Each returns 0 and sets *added to 1 when a new row was stored, 0 when the
- * same row was already there (features are updated in place). */
+/* What a put did with the row (*added). */
+enum { STORE_SAME = 0, STORE_ADDED = 1, STORE_UPDATED = 2 };
+
+/* Each returns 0 with *added: STORE_ADDED for a new row, STORE_SAME when
+ * the same row was already there. A feature already stored is merged with
+ * the new row (frec.h): what the row has replaces the stored value (a
+ * non-empty histogram, logit or similar-feature list, max_act unless NAN,
+ * frac_nonzero unless -1), what it lacks stays; STORE_UPDATED when that
+ * changed anything. Examples and explanations are only ever added. */
 int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, int *added,
                       saex_err *e);
 int store_put_activation(store *s, int64_t source_id, const store_act_in *a, int *added,
@@ -356,10 +367,13 @@ int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *
 /* ------------------------------------------------------------ user database
  * Stars and lists, in $XDG_DATA_HOME/saex/user.db (see store_user.c). */
 typedef struct store_user store_user;
-/* path NULL: the default location (created with its folders). */
+/* path NULL: the default location (created with its folders; an error
+ * when neither XDG_DATA_HOME nor HOME is an absolute path). A file written
+ * by a newer saex (a higher schema version) is refused, never rewritten. */
 int store_user_open(store_user **out, const char *path, saex_err *e);
 void store_user_close(store_user *u);
-const char *store_user_path(const store_user *u); /* borrowed */
+/* The file's path (borrowed). */
+const char *store_user_path(const store_user *u);
 /* Counts this connection's writes: a view whose copy is older reloads. */
 int64_t store_user_changes(store_user *u);
 int store_user_star(store_user *u, const saex_fid *id, int on, saex_err *e);
@@ -389,7 +403,9 @@ int store_user_lists(store_user *u, arena *a, store_list **out, size_t *n, saex_
 /* A list's items, oldest first; list NULL: the starred features. */
 int store_user_list_items(store_user *u, const char *list, arena *a, store_list_item **out,
                           size_t *n, saex_err *e);
-/* The default per-user database path; caller frees. */
+/* The default per-user database path ($XDG_DATA_HOME/saex/user.db, else
+ * $HOME/.local/share/saex/user.db), or NULL when neither is an absolute
+ * path; caller frees. */
 char *store_user_default_path(void);
 
 /* The steering log (data/user.sql documents the JSON of settings and

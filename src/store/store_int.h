@@ -10,6 +10,7 @@
 
 #define STORE_APP_ID 1396786520      /* 'SAEX' */
 #define STORE_USER_APP_ID 1396786581 /* 'SAEU' */
+#define STORE_USER_SCHEMA_VERSION 1  /* data/user.sql's user_version */
 
 extern const char store_schema_sql[];
 extern const char store_user_schema_sql[];
@@ -66,6 +67,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int writable, in_tx;
+	int wal;                     /* the journal mode was set to WAL */
 	int vocab_ready;             /* temp.saex_vocab: 0 not yet, 1 made, -1 failed */
 	sqlite3_stmt *st[ST__COUNT];
 	store_srcinfo *src;         /* sources touched by this connection */
@@ -78,6 +80,11 @@ struct store {
 	uint32_t *ids;               /* scratch id array */
 	size_t ids_cap;
 	store_pending pend;
+	int64_t data_version;        /* at our last write transaction's start */
+	double wait_start;           /* busy handler: when waiting began */
+	int wait_said;
+	void (*on_wait)(void *ctx, const char *path);
+	void *wait_ctx;
 };
 
 /* Prepared statement for id (prepared on first use, reset before return). */
@@ -87,6 +94,18 @@ int store_fail(store *s, saex_err *e, const char *what);
 /* Steps a write statement, then resets it and clears its bindings;
  * store_fail(what) unless it is done. */
 int store_step_done(store *s, sqlite3_stmt *st, saex_err *e, const char *what);
+/* "PATH: damaged database: ..." (what a reader found that the schema
+ * rules out), STORE_EBAD. */
+int store_damaged(store *s, saex_err *e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Checked reads of columns from a database that may be damaged or
+ * hostile; each fills *e with store_damaged and returns nonzero when the
+ * value breaks the schema's rules. what names it ("the model name").
+ * store_col_name: a model or source id (not NULL, a valid id) into buf of
+ * SAEX_ID_MAX bytes. store_col_req: NOT NULL text into the arena.
+ * store_col_index: a feature index, an integer from 0 to 2^53-1. */
+int store_col_name(store *s, sqlite3_stmt *st, int i, char *buf, const char *what, saex_err *e);
+char *store_col_req(store *s, sqlite3_stmt *st, int i, arena *a, const char *what, saex_err *e);
+int store_col_index(store *s, sqlite3_stmt *st, int i, int64_t *out, saex_err *e);
 /* Binds text that may be NULL. */
 void store_bind_text(sqlite3_stmt *st, int i, const char *t);
 /* Source info for a row id (cached). NULL when absent. */

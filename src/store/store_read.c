@@ -3,37 +3,60 @@
 #include "store_int.h"
 #include "pack.h"
 #include "actpack.h"
+#include "frec.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+/* Sizes tc for the model's token ids as they are now: ids are dense from
+ * 0 (the writer hands them out so), so a gap or a huge id is damage. An
+ * import may add ids while a reader is open: they are then appended. */
+static int store_tokens_size(store *s, store_tokcache *tc, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ST_R_TOKEN_MAX, e);
+	if (!st)
+		return STORE_EBAD;
+	sqlite3_bind_int64(st, 1, tc->model_id);
+	int rc = sqlite3_step(st);
+	int64_t mx = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL ? sqlite3_column_int64(st, 0) : -1;
+	int64_t count = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read tokens");
+	if (mx != count - 1)
+		return store_damaged(s, e, "the token ids of model row %lld are not 0 to %lld (the largest is %lld)",
+		                     (long long)tc->model_id, (long long)count - 1, (long long)mx);
+	if ((size_t)count <= tc->n)
+		return 0;
+	store_str *tok = realloc(tc->tok, ((size_t)count + 1) * sizeof *tok);
+	if (!tok)
+		return err_set(e, STORE_EBAD, "%s: out of memory for %lld token strings", s->path, (long long)count);
+	memset(tok + tc->n, 0, ((size_t)count + 1 - tc->n) * sizeof *tok);
+	tc->tok = tok;
+	tc->n = (size_t)count;
+	return 0;
+}
 
 store_tokcache *store_tokens(store *s, int64_t model_id, saex_err *e)
 {
 	for (size_t i = 0; i < s->n_tc; i++)
 		if (s->tc[i].model_id == model_id)
 			return &s->tc[i];
-	sqlite3_stmt *st = store_stmt(s, ST_R_TOKEN_MAX, e);
-	if (!st)
+	store_tokcache one = {model_id, NULL, 0, {0}};
+	if (store_tokens_size(s, &one, e))
 		return NULL;
-	sqlite3_bind_int64(st, 1, model_id);
-	int rc = sqlite3_step(st);
-	int64_t mx = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
-	             ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		store_fail(s, e, "cannot read tokens");
+	store_tokcache *tcs = realloc(s->tc, (s->n_tc + 1) * sizeof *s->tc);
+	if (!tcs) {
+		free(one.tok);
+		err_set(e, STORE_EBAD, "%s: out of memory", s->path);
 		return NULL;
 	}
-	if (mx > (int64_t)UINT32_MAX)
-		mx = UINT32_MAX;
-	s->tc = xrealloc(s->tc, (s->n_tc + 1) * sizeof *s->tc);
-	store_tokcache *tc = &s->tc[s->n_tc++];
-	memset(tc, 0, sizeof *tc);
-	tc->model_id = model_id;
-	tc->n = (size_t)(mx + 1);
-	tc->tok = xcalloc(tc->n ? tc->n : 1, sizeof *tc->tok);
-	return tc;
+	s->tc = tcs;
+	s->tc[s->n_tc] = one;
+	return &s->tc[s->n_tc++];
 }
 
 static const store_str store_missing_token = {"\xef\xbf\xbd", 3}; /* U+FFFD */
@@ -47,8 +70,10 @@ static int store_map_tokens(store *s, store_tokcache *tc, const uint32_t *ids, s
 	sqlite3_stmt *st = NULL;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t id = ids[i];
+		saex_err e;
+		if (id >= tc->n && store_tokens_size(s, tc, &e))
+			return 1;
 		if (id < tc->n && !tc->tok[id].p) {
-			saex_err e;
 			if (!st && !(st = store_stmt(s, ST_R_TOKEN_ONE, &e)))
 				return 1;
 			sqlite3_bind_int64(st, 1, tc->model_id);
@@ -73,8 +98,8 @@ static int store_map_tokens(store *s, store_tokcache *tc, const uint32_t *ids, s
 
 static int store_corrupt(store *s, saex_err *e, const char *what, const saex_fid *id)
 {
-	return err_set(e, STORE_EBAD, "%s: damaged %s of feature %s/%s/%lld", s->path, what,
-	               id->model, id->source, (long long)id->index);
+	return store_damaged(s, e, "the %s of feature %s/%s/%lld", what, id->model, id->source,
+	                     (long long)id->index);
 }
 
 typedef struct store_src_row {
@@ -194,9 +219,13 @@ static int store_read_expls(store *s, int64_t source_id, int64_t index, arena *a
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*out = arena_grow(a, *out, *n, &cap, sizeof **out, 4);
 		store_expl *x = &(*out)[(*n)++];
-		x->description = store_col_text(st, 0, a);
+		x->description = store_col_req(s, st, 0, a, "an explanation's description", e);
 		x->type_name = store_col_text(st, 1, a);
 		x->explainer = store_col_text(st, 2, a);
+		if (!x->description) {
+			sqlite3_reset(st);
+			return STORE_EBAD;
+		}
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read explanations");
@@ -209,43 +238,36 @@ static int store_decode_feature(store *s, sqlite3_stmt *st, int64_t model_id, ar
 {
 	f->max_act = sqlite3_column_double(st, 0);
 	f->frac_nonzero = sqlite3_column_double(st, 1);
-	unsigned char *raw;
-	size_t n, k;
-	if (zunpack(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), a, &raw, &n))
+	frec r;
+	if (frec_unpack(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2), a, &r))
 		return store_corrupt(s, e, "feature record", &f->id);
-	const unsigned char *p = raw, *end = raw + n;
-	uint32_t *pos_ids = NULL, *neg_ids = NULL;
-	uint64_t cnt, xl;
-	int bad = unpack_floats(&p, end, a, &f->freq_h, &f->n_freq) ||
-	          unpack_floats(&p, end, a, &f->freq_v, &k) || k != f->n_freq ||
-	          unpack_floats(&p, end, a, &f->lhist_h, &f->n_lhist) ||
-	          unpack_floats(&p, end, a, &f->lhist_v, &k) || k != f->n_lhist;
-	uint32_t **idsp[3] = {&pos_ids, &neg_ids, &f->cos_idx};
-	float **valp[3] = {&f->pos_v, &f->neg_v, &f->cos_v};
-	size_t *np[3] = {&f->n_pos, &f->n_neg, &f->n_cos};
-	for (int j = 0; j < 3 && !bad; j++) {
-		if (unpack_uvarint(&p, end, &cnt) || cnt > n) {
-			bad = 1;
-			break;
-		}
-		*idsp[j] = arena_alloc(a, (cnt + 1) * sizeof **idsp[j]);
-		bad = unpack_ids(&p, end, *idsp[j], cnt) ||
-		      unpack_floats(&p, end, a, valp[j], &k) || k != cnt;
-		*np[j] = cnt;
-	}
-	if (!bad && (unpack_uvarint(&p, end, &xl) || xl != (uint64_t)(end - p)))
-		bad = 1;
-	if (bad)
-		return store_corrupt(s, e, "feature record", &f->id);
-	f->extra_json = xl ? arena_strndup(a, (const char *)p, xl) : NULL;
+	if (!isfinite(f->max_act) || !(f->frac_nonzero == -1 || (f->frac_nonzero >= 0 && f->frac_nonzero <= 1)))
+		return store_corrupt(s, e, "max activation or density", &f->id);
+	for (size_t i = 0; i < r.n_freq; i++)
+		if (!(r.freq_h[i] >= 0) || !isfinite(r.freq_h[i]))
+			return store_corrupt(s, e, "histogram", &f->id);
+	f->freq_h = (float *)r.freq_h;
+	f->freq_v = (float *)r.freq_v;
+	f->n_freq = r.n_freq;
+	f->lhist_h = (float *)r.lhist_h;
+	f->lhist_v = (float *)r.lhist_v;
+	f->n_lhist = r.n_lhist;
+	f->pos_v = (float *)r.pos_v;
+	f->n_pos = r.n_pos;
+	f->neg_v = (float *)r.neg_v;
+	f->n_neg = r.n_neg;
+	f->cos_idx = (uint32_t *)r.cos_idx;
+	f->cos_v = (float *)r.cos_v;
+	f->n_cos = r.n_cos;
+	f->extra_json = (char *)r.extra;
 	if (f->n_pos || f->n_neg) {
 		store_tokcache *tc = store_tokens(s, model_id, e);
 		if (!tc)
 			return STORE_EBAD;
 		f->pos_str = arena_alloc(a, (f->n_pos + 1) * sizeof *f->pos_str);
 		f->neg_str = arena_alloc(a, (f->n_neg + 1) * sizeof *f->neg_str);
-		if (store_map_tokens(s, tc, pos_ids, f->n_pos, f->pos_str) |
-		    store_map_tokens(s, tc, neg_ids, f->n_neg, f->neg_str))
+		if (store_map_tokens(s, tc, r.pos_ids, f->n_pos, f->pos_str) |
+		    store_map_tokens(s, tc, r.neg_ids, f->n_neg, f->neg_str))
 			return store_corrupt(s, e, "logit tokens", &f->id);
 	}
 	return 0;
@@ -314,16 +336,22 @@ int store_catalog(store *s, arena *a, store_cat_row **rows, size_t *n, saex_err 
 	size_t cap = 0;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char model[SAEX_ID_MAX], source[SAEX_ID_MAX];
+		if (store_col_name(s, st, 0, model, "a model name", e) ||
+		    store_col_name(s, st, 7, source, "a source name", e)) {
+			sqlite3_finalize(st);
+			return STORE_EBAD;
+		}
 		*rows = arena_grow(a, *rows, *n, &cap, sizeof **rows, 16);
 		store_cat_row *r = &(*rows)[(*n)++];
-		r->model = store_col_text(st, 0, a);
+		r->model = arena_strdup(a, model);
 		r->model_display = store_col_text(st, 1, a);
 		r->release = store_col_text(st, 2, a);
 		r->release_desc = store_col_text(st, 3, a);
 		r->set = store_col_text(st, 4, a);
 		r->set_desc = store_col_text(st, 5, a);
 		r->set_type = store_col_text(st, 6, a);
-		r->source = store_col_text(st, 7, a);
+		r->source = arena_strdup(a, source);
 		r->hook_name = store_col_text(st, 8, a);
 		r->dataset = store_col_text(st, 9, a);
 		r->layers = sqlite3_column_int64(st, 10);
@@ -361,8 +389,11 @@ int store_source_find(store *s, const char *spec, int64_t *source_id, saex_fid *
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		found++;
 		*source_id = sqlite3_column_int64(st, 0);
-		snprintf(names->model, sizeof names->model, "%s", sqlite3_column_text(st, 1));
-		snprintf(names->source, sizeof names->source, "%s", sqlite3_column_text(st, 2));
+		if (store_col_name(s, st, 1, names->model, "a model name", e) ||
+		    store_col_name(s, st, 2, names->source, "a source name", e)) {
+			sqlite3_finalize(st);
+			return STORE_EBAD;
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -397,8 +428,9 @@ int store_each_feature(store *s, int64_t source_id, store_feature_cb cb, void *c
 		memset(&f, 0, sizeof f);
 		snprintf(f.id.model, sizeof f.id.model, "%s", si->model);
 		snprintf(f.id.source, sizeof f.id.source, "%s", si->name);
-		f.id.index = sqlite3_column_int64(st, 3);
-		ret = store_decode_feature(s, st, si->model_id, &a, &f, e);
+		ret = store_col_index(s, st, 3, &f.id.index, e);
+		if (ret == 0)
+			ret = store_decode_feature(s, st, si->model_id, &a, &f, e);
 		if (ret == 0)
 			ret = store_read_expls(s, source_id, f.id.index, &a, &f.expl, &f.n_expl, e);
 		if (ret == 0)
@@ -433,13 +465,15 @@ int store_each_activation(store *s, int64_t source_id, store_act_cb cb, void *ct
 	int rc, ret = 0;
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		arena a = {0};
-		int64_t idx = sqlite3_column_int64(st, 0);
-		store_act *acts;
-		size_t n;
-		if (store_unpack_acts(s, tc, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
-		                      &a, &acts, &n))
-			ret = err_set(e, STORE_EBAD, "%s: damaged activations of feature %lld", s->path,
-			              (long long)idx);
+		int64_t idx = 0;
+		store_act *acts = NULL;
+		size_t n = 0;
+		if (store_col_index(s, st, 0, &idx, e))
+			ret = STORE_EBAD;
+		else if (store_unpack_acts(s, tc, sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1),
+		                           &a, &acts, &n))
+			ret = store_damaged(s, e, "the activations of feature %s/%s/%lld", si->model, si->name,
+			                    (long long)idx);
 		for (size_t i = 0; i < n && ret == 0; i++)
 			ret = cb(ctx, idx, &acts[i]);
 		arena_free(&a);
@@ -464,7 +498,14 @@ int store_each_explanation(store *s, int64_t source_id, store_expl_cb cb, void *
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_expl x = {(char *)sqlite3_column_text(st, 0), (char *)sqlite3_column_text(st, 1),
 		                (char *)sqlite3_column_text(st, 2)};
-		if ((ret = cb(ctx, sqlite3_column_int64(st, 3), &x)))
+		int64_t idx;
+		if (!x.description)
+			ret = store_damaged(s, e, "an explanation's description is NULL");
+		else if (store_col_index(s, st, 3, &idx, e))
+			ret = STORE_EBAD;
+		else
+			ret = cb(ctx, idx, &x);
+		if (ret)
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
@@ -486,25 +527,25 @@ int store_feature_rows(store *s, int64_t source_id, store_feat_row **rows, size_
 		return store_fail(s, e, "cannot read features");
 	sqlite3_bind_int64(st, 1, source_id);
 	size_t cap = 0;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc, damaged = 0;
+	while (!damaged && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			*rows = xrealloc(*rows, cap * sizeof **rows);
 		}
 		store_feat_row *r = &(*rows)[(*n)++];
-		r->index = sqlite3_column_int64(st, 0);
+		damaged = store_col_index(s, st, 0, &r->index, e);
 		r->frac_nonzero = (float)sqlite3_column_double(st, 1);
 		r->max_act = (float)sqlite3_column_double(st, 2);
 	}
+	int ret = damaged ? STORE_EBAD : rc != SQLITE_DONE ? store_fail(s, e, "cannot read features") : 0;
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (ret) {
 		free(*rows);
 		*rows = NULL;
 		*n = 0;
-		return store_fail(s, e, "cannot read features");
 	}
-	return 0;
+	return ret;
 }
 
 char *store_first_explanation(store *s, int64_t source_id, int64_t index, arena *a)

@@ -200,8 +200,8 @@ static int store_scope(store *s, const char *model, const char *source, search_s
 	store_bind_text(st, 1, model);
 	store_bind_text(st, 2, source);
 	int64_t lo = INT64_MAX, hi = INT64_MIN, n = 0;
-	int rc, ret = 0;
-	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		store_srcinfo *si = store_srcinfo_get(s, sqlite3_column_int64(st, 0), e);
 		if (!si || store_expl_range(s, si, e)) {
 			ret = STORE_EBAD;
@@ -280,19 +280,20 @@ int store_search_count(store *s, const char *query, const char *model, const cha
 	"JOIN source s ON s.id = x.source_id JOIN model m ON m.id = s.model_id "                                \
 	"LEFT JOIN feature f ON f.source_id = x.source_id AND f.idx = x.idx "
 
-static void store_hit_read(sqlite3_stmt *st, arena *a, store_hit *h, double score)
+/* One hit from a row of STORE_HIT_COLS; nonzero (e set) when the row
+ * breaks the schema's rules (a damaged database). */
+static int store_hit_read(store *s, sqlite3_stmt *st, arena *a, store_hit *h, double score, saex_err *e)
 {
-	snprintf(h->id.model, sizeof h->id.model, "%s", (const char *)sqlite3_column_text(st, 0));
-	snprintf(h->id.source, sizeof h->id.source, "%s", (const char *)sqlite3_column_text(st, 1));
-	h->id.index = sqlite3_column_int64(st, 2);
-	h->description = store_col_text(st, 3, a);
-	if (!h->description)
-		h->description = arena_strdup(a, "");
+	if (store_col_name(s, st, 0, h->id.model, "a model name", e) ||
+	    store_col_name(s, st, 1, h->id.source, "a source name", e) || store_col_index(s, st, 2, &h->id.index, e) ||
+	    !(h->description = store_col_req(s, st, 3, a, "an explanation's description", e)))
+		return STORE_EBAD;
 	h->type_name = store_col_text(st, 4, a);
 	h->explainer = store_col_text(st, 5, a);
 	h->frac_nonzero = sqlite3_column_double(st, 6);
 	h->max_act = sqlite3_column_double(st, 7);
 	h->score = score;
+	return 0;
 }
 
 /* bm25 order: the page [offset, offset + limit) of every match in scope,
@@ -322,12 +323,14 @@ static int store_search_bm25(store *s, const search_plan *p, const char *query, 
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)limit);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)offset);
 	size_t cap = 0;
-	int rc;
+	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*hits = arena_grow(a, *hits, *n, &cap, sizeof **hits, 16);
-		store_hit_read(st, a, &(*hits)[(*n)++], -sqlite3_column_double(st, 8));
+		if ((ret = store_hit_read(s, st, a, &(*hits)[(*n)++], -sqlite3_column_double(st, 8), e)))
+			break;
 	}
-	int ret = rc == SQLITE_DONE ? 0 : store_query_fail(s, e, query, "cannot search");
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_query_fail(s, e, query, "cannot search");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -397,7 +400,7 @@ static int store_search_blocks(store *s, const search_plan *p, const char *query
 		for (size_t i = offset; i < end && ret == 0; i++) {
 			sqlite3_bind_int64(st, 1, rows[i].id);
 			if (sqlite3_step(st) == SQLITE_ROW)
-				store_hit_read(st, a, &(*hits)[(*n)++], 0);
+				ret = store_hit_read(s, st, a, &(*hits)[(*n)++], 0, e);
 			else
 				ret = store_fail(s, e, "cannot search");
 			sqlite3_reset(st);
@@ -611,11 +614,16 @@ static int store_filter_joined(store *s, store_filter *f, saex_err *e)
 	sqlite3_bind_int64(st, 4, f->source_id);
 	size_t cap = 0;
 	int rc;
+	int ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t idx;
+		if ((ret = store_col_index(s, st, 0, &idx, e)))
+			break;
 		f->n_expl++;
-		store_filter_add(f, &cap, sqlite3_column_int64(st, 0));
+		store_filter_add(f, &cap, idx);
 	}
-	int ret = rc == SQLITE_DONE ? 0 : store_query_fail(s, e, f->words, "cannot filter");
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_query_fail(s, e, f->words, "cannot filter");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -701,10 +709,13 @@ static int store_page_filtered(store *s, const store_filter *f, int64_t from, in
 		}
 		sqlite3_bind_int64(st, 2, f->idx[i]);
 		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			out[(*n)++] = (store_feat_row){sqlite3_column_int64(st, 0), (float)sqlite3_column_double(st, 1),
-			                               (float)sqlite3_column_double(st, 2)};
-		else if (rc != SQLITE_DONE) /* an explanation without a feature row is not listed */
+		if (rc == SQLITE_ROW) {
+			if ((ret = store_col_index(s, st, 0, &out[*n].index, e)) == 0) {
+				out[*n].frac_nonzero = (float)sqlite3_column_double(st, 1);
+				out[*n].max_act = (float)sqlite3_column_double(st, 2);
+				(*n)++;
+			}
+		} else if (rc != SQLITE_DONE) /* an explanation without a feature row is not listed */
 			ret = store_fail(s, e, "cannot read features");
 		sqlite3_reset(st);
 	}
@@ -729,10 +740,16 @@ int store_feature_page(store *s, int64_t source_id, const store_filter *f, int64
 	sqlite3_bind_int64(st, 1, source_id);
 	sqlite3_bind_int64(st, 2, from);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		out[(*n)++] = (store_feat_row){sqlite3_column_int64(st, 0), (float)sqlite3_column_double(st, 1),
-		                               (float)sqlite3_column_double(st, 2)};
+	int rc = SQLITE_DONE, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = store_col_index(s, st, 0, &out[*n].index, e)))
+			break;
+		out[*n].frac_nonzero = (float)sqlite3_column_double(st, 1);
+		out[*n].max_act = (float)sqlite3_column_double(st, 2);
+		(*n)++;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail(s, e, "cannot read features");
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : store_fail(s, e, "cannot read features");
+	return ret;
 }

@@ -30,7 +30,9 @@ char *store_user_default_path(void)
 	if (x && *x == '/')
 		return xasprintf("%s/saex/user.db", x);
 	const char *h = getenv("HOME");
-	return xasprintf("%s/.local/share/saex/user.db", h && *h ? h : ".");
+	if (h && *h == '/')
+		return xasprintf("%s/.local/share/saex/user.db", h);
+	return NULL; /* never a folder made in whatever the current one is */
 }
 
 /* mkdir -p of the folder holding path. */
@@ -68,6 +70,11 @@ int store_user_open(store_user **out, const char *path, saex_err *e)
 	*out = NULL;
 	store_user *u = xcalloc(1, sizeof *u);
 	u->path = path ? xstrdup(path) : store_user_default_path();
+	if (!u->path) {
+		free(u);
+		return err_set(e, STORE_EBAD, "no per-user database: neither XDG_DATA_HOME nor HOME names a folder "
+		               "(set one to an absolute path)");
+	}
 	if (store_user_mkdirs(u->path) != 0) {
 		int rc = err_set(e, STORE_EBAD, "%s: cannot create its folder: %s", u->path,
 		                 strerror(errno));
@@ -82,17 +89,23 @@ int store_user_open(store_user **out, const char *path, saex_err *e)
 	}
 	sqlite3_busy_timeout(u->db, 10000);
 	sqlite3_stmt *st;
-	int64_t app = -1, tables = 0;
+	int64_t app = -1, tables = 0, ver = 0;
 	if (sqlite3_prepare_v2(u->db, "SELECT (SELECT application_id FROM pragma_application_id), "
-	                              "(SELECT count(*) FROM sqlite_master)",
+	                              "(SELECT count(*) FROM sqlite_master), (SELECT user_version FROM pragma_user_version)",
 	                       -1, &st, NULL) == SQLITE_OK) {
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			app = sqlite3_column_int64(st, 0);
 			tables = sqlite3_column_int64(st, 1);
+			ver = sqlite3_column_int64(st, 2);
 		}
 		sqlite3_finalize(st);
 	}
-	if (app < 0) {
+	if (app == STORE_USER_APP_ID && ver > STORE_USER_SCHEMA_VERSION) {
+		/* its schema must not be "upgraded" down to ours */
+		rc = err_set(e, STORE_EBAD, "%s: written by a newer saex (user database schema %lld; this saex %s "
+		             "reads schema %d): upgrade saex to use it", u->path, (long long)ver, PACKAGE_VERSION,
+		             STORE_USER_SCHEMA_VERSION);
+	} else if (app < 0) {
 		rc = err_set(e, STORE_EBAD, "%s: not a saex user database: %s", u->path,
 		             sqlite3_errmsg(u->db));
 	} else if (app == 0 && tables == 0) {

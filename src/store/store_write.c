@@ -3,6 +3,7 @@
 #include "store_int.h"
 #include "pack.h"
 #include "actpack.h"
+#include "frec.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -337,31 +338,47 @@ static uint32_t *store_ids(store *s, size_t n)
 /* ------------------------------------------------------------ rows */
 
 
-/* The feature record (see store_read.c for the reader): histograms, logit
- * lists, similar features and the extra JSON, compressed. */
-static int store_feature_pack(sb *out, const store_feature_in *f, const uint32_t *pos_ids,
-                              const uint32_t *neg_ids)
+/* The stored row of a feature: its scalars and record (decoded into a,
+ * the blob's bytes copied to raw). 1 when there is one, 0 when not, -1 on
+ * a failure (*e). A record that does not decode counts as absent parts. */
+static int store_feature_stored(store *s, int64_t source_id, int64_t idx, arena *a, double *max_act,
+                                double *frac, frec *r, sb *raw, saex_err *e)
 {
-	sb raw = {0};
-	pack_floats(&raw, f->freq_h, f->n_freq);
-	pack_floats(&raw, f->freq_v, f->n_freq);
-	pack_floats(&raw, f->lhist_h, f->n_lhist);
-	pack_floats(&raw, f->lhist_v, f->n_lhist);
-	pack_uvarint(&raw, f->n_pos);
-	pack_ids(&raw, pos_ids, f->n_pos);
-	pack_floats(&raw, f->pos_v, f->n_pos);
-	pack_uvarint(&raw, f->n_neg);
-	pack_ids(&raw, neg_ids, f->n_neg);
-	pack_floats(&raw, f->neg_v, f->n_neg);
-	pack_uvarint(&raw, f->n_cos);
-	pack_ids(&raw, f->cos_idx, f->n_cos);
-	pack_floats(&raw, f->cos_v, f->n_cos);
-	size_t xl = f->extra_json ? strlen(f->extra_json) : 0;
-	pack_uvarint(&raw, xl);
-	sb_add(&raw, f->extra_json ? f->extra_json : "", xl);
-	int rc = zpack(out, raw.p, raw.n, 6);
-	sb_free(&raw);
-	return rc;
+	sqlite3_stmt *st = store_stmt(s, ST_R_FEATURE, e);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, idx);
+	int rc = sqlite3_step(st), have = rc == SQLITE_ROW;
+	memset(r, 0, sizeof *r);
+	if (have) {
+		*max_act = sqlite3_column_double(st, 0);
+		*frac = sqlite3_column_double(st, 1);
+		const void *b = sqlite3_column_blob(st, 2);
+		size_t n = (size_t)sqlite3_column_bytes(st, 2);
+		sb_add(raw, b ? b : "", n);
+		if (frec_unpack(b, n, a, r))
+			memset(r, 0, sizeof *r); /* damaged: the new row replaces it whole */
+	}
+	sqlite3_reset(st);
+	if (!have && rc != SQLITE_DONE)
+		return store_fail(s, e, "cannot read features"), -1;
+	return have;
+}
+
+/* Writes a feature row: ins for a new one, else an update. */
+static int store_feature_write(store *s, int ins, int64_t source_id, int64_t idx, double max_act, double frac,
+                               const sb *blob, saex_err *e)
+{
+	sqlite3_stmt *st = store_stmt(s, ins ? ST_FEAT_INS : ST_FEAT_UPD, e);
+	if (!st)
+		return STORE_EBAD;
+	sqlite3_bind_int64(st, 1, source_id);
+	sqlite3_bind_int64(st, 2, idx);
+	sqlite3_bind_double(st, 3, max_act);
+	sqlite3_bind_double(st, 4, frac);
+	sqlite3_bind_blob(st, 5, blob->p, (int)blob->n, SQLITE_STATIC);
+	return store_step_done(s, st, e, "cannot store a feature");
 }
 
 int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, int *added,
@@ -375,28 +392,39 @@ int store_put_feature(store *s, int64_t source_id, const store_feature_in *f, in
 	if (store_intern(s, si->model_id, f->pos_str, np, ids, e) ||
 	    store_intern(s, si->model_id, f->neg_str, nn, ids + np, e))
 		return STORE_EBAD;
-	sb *blob = &s->scratch[0];
+	frec in = {f->freq_h, f->freq_v, f->n_freq, f->lhist_h, f->lhist_v, f->n_lhist, ids, f->pos_v, np,
+	           ids + np, f->neg_v, nn, f->cos_idx, f->cos_v, f->n_cos, f->extra_json,
+	           f->extra_json ? strlen(f->extra_json) : 0};
+	arena a = {0};
+	frec old, rec = in;
+	double old_max = 0, old_frac = -1;
+	sb *raw = &s->scratch[3], *blob = &s->scratch[0];
+	sb_clear(raw);
 	sb_clear(blob);
-	if (store_feature_pack(blob, f, ids, ids + np))
-		return err_set(e, STORE_EBAD, "%s: cannot compress a feature", s->path);
-	*added = 0;
-	for (int pass = 0; pass < 2; pass++) {
-		sqlite3_stmt *st = store_stmt(s, pass ? ST_FEAT_UPD : ST_FEAT_INS, e);
-		if (!st)
-			return STORE_EBAD;
-		sqlite3_bind_int64(st, 1, source_id);
-		sqlite3_bind_int64(st, 2, f->index);
-		sqlite3_bind_double(st, 3, f->max_act);
-		sqlite3_bind_double(st, 4, f->frac_nonzero);
-		sqlite3_bind_blob(st, 5, blob->p, (int)blob->n, SQLITE_STATIC);
-		if (store_step_done(s, st, e, "cannot store a feature"))
-			return STORE_EBAD;
-		if (pass == 0 && sqlite3_changes(s->db) == 1) {
-			*added = 1;
-			si->d_features++;
-			break;
-		}
+	int have = store_feature_stored(s, source_id, f->index, &a, &old_max, &old_frac, &old, raw, e), rc = 0;
+	if (have < 0) {
+		arena_free(&a);
+		return STORE_EBAD;
 	}
+	/* Merge: what the row has replaces the stored value, what it lacks keeps it. */
+	if (have && frec_merge(&old, &in, &a, &rec))
+		rc = err_set(e, STORE_EBAD, "%s: out of memory", s->path);
+	double max_act = !isnan(f->max_act) ? f->max_act : have ? old_max : 0;
+	double frac = f->frac_nonzero >= 0 || !have ? f->frac_nonzero : old_frac;
+	if (!rc && frec_pack(blob, &rec))
+		rc = err_set(e, STORE_EBAD, "%s: cannot compress a feature", s->path);
+	arena_free(&a);
+	if (rc)
+		return rc;
+	if (have && max_act == old_max && frac == old_frac && blob->n == raw->n && memcmp(blob->p, raw->p, raw->n) == 0) {
+		*added = STORE_SAME;
+		return 0;
+	}
+	if (store_feature_write(s, !have, source_id, f->index, max_act, frac, blob, e))
+		return STORE_EBAD;
+	*added = have ? STORE_UPDATED : STORE_ADDED;
+	if (!have)
+		si->d_features++;
 	return 0;
 }
 

@@ -4,8 +4,10 @@
 #include "util.h"
 #include "esc.h"
 
+#include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 size_t saex_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
@@ -193,4 +195,40 @@ char *saex_escape(const char *s, size_t n, unsigned flags)
 	if (!b.p)
 		return xstrdup("");
 	return b.p;
+}
+
+unsigned esc_locale_flags(void)
+{
+	const char *cs = nl_langinfo(CODESET);
+	return cs && (strcasecmp(cs, "UTF-8") == 0 || strcasecmp(cs, "utf8") == 0) ? 0 : SAEX_ESC_ASCII;
+}
+
+int esc_utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = saex_utf8_decode(s + i, n - i, &cp);
+		if (k == 0 || cp == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+void esc_utf8_fix(sb *out, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	sb_grow(out, n);
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t k = saex_utf8_decode(s + i, n - i, &cp);
+		if (k == 0) {
+			sb_adds(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		sb_add(out, s + i, k);
+		i += k;
+	}
 }

@@ -2,10 +2,14 @@
 #include "config.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -260,4 +264,64 @@ int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	int rc = pthread_create(t, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
+}
+
+/* What a file that is not a regular file is, for messages. */
+static const char *util_file_type(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "is a folder, not a file";
+	if (S_ISCHR(m))
+		return "is a character device, not a file";
+	if (S_ISBLK(m))
+		return "is a block device, not a file";
+	if (S_ISSOCK(m))
+		return "is a socket, not a file";
+	if (S_ISFIFO(m))
+		return "is a named pipe, not a file";
+	return "is not a regular file";
+}
+
+int util_check_read(const char *path, int pipes, char *why, size_t whylen)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) && !(pipes && S_ISFIFO(st.st_mode))) {
+		snprintf(why, whylen, "%s: %s", path, util_file_type(st.st_mode));
+		return -1;
+	}
+	return 0;
+}
+
+int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen)
+{
+	struct stat st;
+	if (is_pipe)
+		*is_pipe = 0;
+	if (util_check_read(path, pipes, why, whylen))
+		return -1;
+	/* O_NONBLOCK: opening a FIFO without a writer returns at once; the file
+	 * may also have been swapped for something else since the stat. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || (!S_ISREG(st.st_mode) && !(pipes && S_ISFIFO(st.st_mode)))) {
+		snprintf(why, whylen, "%s: %s", path, util_file_type(st.st_mode));
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (is_pipe)
+		*is_pipe = S_ISFIFO(st.st_mode);
+	return fd;
 }

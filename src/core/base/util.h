@@ -64,6 +64,16 @@ uint64_t hash_bytes(uint64_t seed, const void *p, size_t n);
  * pthread_create's result. */
 int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
 
+/* Opens path for reading without ever blocking on it: what is not a
+ * regular file is refused by name before it is opened (a folder, a device,
+ * a socket), and a named pipe is accepted only when pipes is set (its
+ * other end may never come; a process substitution's pipe has a writer).
+ * Returns the descriptor (O_CLOEXEC, blocking reads), with *is_pipe set when
+ * it is a pipe (is_pipe may be NULL); or -1 with "PATH: reason" in why. */
+int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen);
+/* The same check without opening: 0, or -1 with why filled. */
+int util_check_read(const char *path, int pipes, char *why, size_t whylen);
+
 /* Monotonic clock in seconds. */
 double now_seconds(void);
 

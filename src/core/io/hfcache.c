@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int is_dir(const char *p)
 {
@@ -26,7 +27,11 @@ static int pick_snapshot(const char *repo, char *out, size_t outlen)
 {
 	char p[4096], ref[256] = "";
 	snprintf(p, sizeof p, "%s/refs/main", repo);
-	FILE *f = fopen(p, "r");
+	char why[64];
+	int fd = util_open_read(p, 0, NULL, why, sizeof why);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	if (fd >= 0 && !f)
+		close(fd);
 	if (f) {
 		if (!fgets(ref, sizeof ref, f))
 			ref[0] = 0;
@@ -121,31 +126,11 @@ static int canonical(char *path, size_t len, const char *name, char *err, size_t
 	return 1;
 }
 
-int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_t errlen)
+/* NAME or ORG/NAME (then an optional sub-folder) looked up in the cache
+ * roots: the snapshot (and sub-folder) into out. */
+static int hf_lookup(const char *name, char *out, size_t outlen, char *err, size_t errlen)
 {
 	char repo[4096], snap[4096];
-	if (!is_dir(name) && (size_t)snprintf(out, outlen, "%s", name) < outlen) {
-		int rc = canonical(out, outlen, name, err, errlen);
-		if (rc)
-			return rc < 0 ? -1 : 0;
-	}
-	if (is_dir(name)) {
-		snprintf(repo, sizeof repo, "%s/snapshots", name);
-		if (is_dir(repo)) {
-			if (pick_snapshot(name, out, outlen))
-				return tensor_fail(err, errlen, "%s: a Hugging Face cache folder with no snapshot", name);
-			return 0;
-		}
-		if ((size_t)snprintf(out, outlen, "%s", name) >= outlen)
-			return tensor_fail(err, errlen, "%s: the path is too long", name);
-		return 0;
-	}
-	/* a path: say why it is not a folder */
-	struct stat st;
-	if (!*name || name[0] == '/' || name[0] == '.' || strstr(name, "..") || strstr(name, "//") ||
-	    strlen(name) > 1024 || stat(name, &st) == 0)
-		return tensor_fail(err, errlen, "%s: %s", name, stat(name, &st) ? strerror(errno) : "not a folder");
-	/* NAME or ORG/NAME, then an optional sub-folder */
 	const char *s1 = strchr(name, '/');
 	const char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
 	char id[1100];
@@ -176,6 +161,65 @@ int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_
 		snprintf(where + strlen(where), sizeof where - strlen(where), "%s%s", i ? ", " : "", roots[i]);
 	return tensor_fail(err, errlen, "%s: no such folder, and no %s in the Hugging Face cache (looked in %s; set "
 	                   "HF_HOME or give the folder)", name, id, n ? where : "nothing: HOME is not set");
+}
+
+int saex_hf_resolve(const char *name, char *out, size_t outlen, char *err, size_t errlen)
+{
+	char repo[4096];
+	if (!is_dir(name) && (size_t)snprintf(out, outlen, "%s", name) < outlen) {
+		int rc = canonical(out, outlen, name, err, errlen);
+		if (rc)
+			return rc < 0 ? -1 : 0;
+	}
+	if (is_dir(name)) {
+		snprintf(repo, sizeof repo, "%s/snapshots", name);
+		if (is_dir(repo)) {
+			if (pick_snapshot(name, out, outlen))
+				return tensor_fail(err, errlen, "%s: a Hugging Face cache folder with no snapshot", name);
+			return 0;
+		}
+		if ((size_t)snprintf(out, outlen, "%s", name) >= outlen)
+			return tensor_fail(err, errlen, "%s: the path is too long", name);
+		return 0;
+	}
+	/* a path: say why it is not a folder */
+	struct stat st;
+	if (!*name || name[0] == '/' || name[0] == '.' || strstr(name, "..") || strstr(name, "//") ||
+	    strlen(name) > 1024 || stat(name, &st) == 0)
+		return tensor_fail(err, errlen, "%s: %s", name, stat(name, &st) ? strerror(errno) : "not a folder");
+	return hf_lookup(name, out, outlen, err, errlen);
+}
+
+/* 1 when name is NAME or ORG/NAME, then optional /SUB/FOLDERS, each part
+ * of letters, digits, '-', '_' and '.' (not "." or ".."): never a path. */
+static int hf_valid_name(const char *name)
+{
+	size_t n = strlen(name), part = 0;
+	if (n == 0 || n > 1024)
+		return 0;
+	for (size_t i = 0; i <= n; i++) {
+		char c = name[i];
+		if (c == '/' || c == 0) {
+			if (part == 0 || (part == 1 && name[i - 1] == '.') ||
+			    (part == 2 && name[i - 1] == '.' && name[i - 2] == '.'))
+				return 0;
+			part = 0;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+		      c == '_' || c == '.'))
+			return 0;
+		part++;
+	}
+	return 1;
+}
+
+int saex_hf_resolve_name(const char *name, char *out, size_t outlen, char *err, size_t errlen)
+{
+	if (!hf_valid_name(name))
+		return tensor_fail(err, errlen, "%s: not a Hugging Face name (ORG/NAME[/FOLDER]); names from data are "
+		                   "looked up only in the Hugging Face cache, never opened as paths", name);
+	return hf_lookup(name, out, outlen, err, errlen);
 }
 
 /* ---------------------------------------------------------------- names */
@@ -246,10 +290,8 @@ int saex_hf_find_model(const char *name, char *out, size_t outlen, char *err, si
 	char c[3][256], why[1024];
 	int known, k = model_candidates(name, c, &known);
 	for (int i = 0; i < k; i++) {
-		if (!*c[i] || strstr(c[i], ".."))
-			continue;
 		char probe[4096];
-		if (saex_hf_resolve(c[i], probe, sizeof probe, why, sizeof why) == 0) {
+		if (saex_hf_resolve_name(c[i], probe, sizeof probe, why, sizeof why) == 0) {
 			if ((size_t)snprintf(out, outlen, "%s", probe) >= outlen)
 				return tensor_fail(err, errlen, "%s: the path is too long", name);
 			return 0;

@@ -4,11 +4,13 @@
 #include "saex_tensor.h"
 #include "tensor_util.h"
 #include "util.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* The header dict as parsed. */
 typedef struct npy_hdr {
@@ -254,9 +256,14 @@ static int np_read_header(FILE *f, const char *path, uint64_t size, tensor_npy *
 int saex_npy_read(const char *path, saex_npy *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	FILE *f = fopen(path, "rb");
-	if (!f)
+	int fd = util_open_read(path, 0, NULL, err, errlen);
+	if (fd < 0)
+		return -1;
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		close(fd);
 		return tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+	}
 	struct stat st;
 	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
 		return np_read_fail(f, out, tensor_fail(err, errlen, "%s: not a regular file", path));
@@ -327,11 +334,12 @@ int saex_npy_write(const char *path, const float *data, int ndim, const int64_t 
 	unsigned char pre[12] = {0x93, 'N', 'U', 'M', 'P', 'Y', prefix == 10 ? 1 : 2, 0};
 	for (size_t i = 0; i < prefix - 8; i++)
 		pre[8 + i] = (unsigned char)(h.n >> (8 * i));
-	FILE *f = fopen(path, "wb");
-	if (!f) {
+	outfile o;
+	if (outfile_open(&o, path, err, errlen)) {
 		sb_free(&h);
-		return tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
 	}
+	FILE *f = o.f;
 	int ok = fwrite(pre, 1, prefix, f) == prefix && fwrite(h.p, 1, h.n, f) == h.n;
 	sb_free(&h);
 	if (ok && tensor_host_le()) {
@@ -345,14 +353,10 @@ int saex_npy_write(const char *path, const float *data, int ndim, const int64_t 
 			ok = fwrite(b, 1, 4, f) == 4;
 		}
 	}
-	int e = errno;
-	if (fclose(f) != 0 && ok) {
-		ok = 0;
-		e = errno;
-	}
 	if (!ok) {
-		remove(path);
-		return tensor_fail(err, errlen, "%s: write failed: %s", path, strerror(e));
+		tensor_fail(err, errlen, "%s: write failed: %s", path, strerror(errno));
+		outfile_abort(&o);
+		return -1;
 	}
-	return 0;
+	return outfile_commit(&o, err, errlen);
 }

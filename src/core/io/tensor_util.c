@@ -1,6 +1,9 @@
 /* tensor_util.c - see tensor_util.h */
 #include "config.h"
 #include "tensor_util.h"
+#include "util.h"
+
+#include <unistd.h>
 #include "saex.h"
 
 #include <errno.h>
@@ -63,15 +66,13 @@ int tensor_map_file(const char *path, void **map, size_t *size, char *err, size_
 {
 	*map = NULL;
 	*size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = util_open_read(path, 0, NULL, err, errlen); /* a folder, device or pipe refused by name */
 	if (fd < 0)
-		return tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
 	struct stat st;
 	int rc = -1;
 	if (fstat(fd, &st) != 0)
 		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		tensor_fail(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode) ? "is a folder, not a file" : "not a regular file");
 	else if (st.st_size == 0)
 		rc = 0;
 	else {
@@ -139,10 +140,25 @@ size_t saex_dtype_size(saex_dtype t)
 	return t == SAEX_F32 ? 4 : t == SAEX_OTHER ? 0 : 2;
 }
 
+json_t *tensor_json_optional(const char *path)
+{
+	char why[256];
+	int fd = util_open_read(path, 0, NULL, why, sizeof why);
+	if (fd < 0)
+		return NULL;
+	json_t *root = json_loadfd(fd, 0, NULL);
+	close(fd);
+	return root;
+}
+
 json_t *tensor_json_object(const char *path, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *root = json_load_file(path, 0, &je);
+	int fd = util_open_read(path, 0, NULL, err, errlen);
+	if (fd < 0)
+		return NULL;
+	json_t *root = json_loadfd(fd, 0, &je);
+	close(fd);
 	if (!root) {
 		if (je.line < 1)
 			tensor_fail(err, errlen, "%s: %s", path, je.text);

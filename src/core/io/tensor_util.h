@@ -16,6 +16,9 @@ int tensor_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((f
 /* Loads a JSON file that must hold an object; NULL with "path: reason" or
  * "path:line: reason" in err otherwise. Caller decrefs. */
 json_t *tensor_json_object(const char *path, char *err, size_t errlen);
+/* An optional JSON file: its document, or NULL when it is missing, is not
+ * a regular file (never waited on) or does not parse. */
+json_t *tensor_json_optional(const char *path);
 
 /* Appends "[d0, d1, ...]" to b. */
 void tensor_shape_str(sb *b, int ndim, const int64_t *shape);

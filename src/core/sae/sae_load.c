@@ -134,6 +134,43 @@ static float *own(sae_ld *l, size_t n)
 	return p;
 }
 
+/* NaN or infinity in a weight would pass through ReLU as 0 and leave its
+ * feature silently dead: -1 with the tensor and the first such position
+ * (in t's own shape) when any of p's n float32 values (any alignment) is
+ * one. */
+static int finite_or_fail(sae_ld *l, const saex_tensor *t, const unsigned char *p, uint64_t n)
+{
+	uint64_t i = 0;
+	for (; i < n; i += 4096) { /* a block at a time: all exponent bits set (vectorises) */
+		uint64_t end = n - i < 4096 ? n : i + 4096;
+		unsigned bad = 0;
+		for (uint64_t j = i; j < end; j++) {
+			uint32_t u;
+			memcpy(&u, p + j * 4, sizeof u);
+			bad |= (u & 0x7f800000u) == 0x7f800000u;
+		}
+		if (bad)
+			break;
+	}
+	if (i >= n)
+		return 0;
+	for (;; i++) {
+		uint32_t u;
+		memcpy(&u, p + i * 4, sizeof u);
+		if ((u & 0x7f800000u) == 0x7f800000u)
+			break;
+	}
+	uint32_t u;
+	memcpy(&u, p + i * 4, sizeof u);
+	const char *what = (u & 0x007fffffu) ? "NaN" : "infinity";
+	if (t->ndim == 2)
+		return tensor_fail(l->err, l->errlen, "%s: tensor '%s' holds %s at [%llu, %llu]", l->wpath, t->name, what,
+		                   (unsigned long long)(i / (uint64_t)t->shape[1]),
+		                   (unsigned long long)(i % (uint64_t)t->shape[1]));
+	return tensor_fail(l->err, l->errlen, "%s: tensor '%s' holds %s at [%llu]", l->wpath, t->name, what,
+	                   (unsigned long long)i);
+}
+
 int sae_take_mat(sae_ld *l, const saex_tensor *t, int transposed, sae_mat *m)
 {
 	m->t = transposed;
@@ -142,7 +179,7 @@ int sae_take_mat(sae_ld *l, const saex_tensor *t, int transposed, sae_mat *m)
 	if (t->dtype == SAEX_F32 && tensor_host_le()) {
 		m->p = t->data; /* in the map, as the file aligns it */
 		m->aligned = ((uintptr_t)m->p & (sizeof(float) - 1)) == 0;
-		return 0;
+		return finite_or_fail(l, t, m->p, t->numel);
 	}
 	m->aligned = 1;
 	l->s->info.zero_copy = 0;
@@ -151,7 +188,7 @@ int sae_take_mat(sae_ld *l, const saex_tensor *t, int transposed, sae_mat *m)
 		return -1;
 	tensor_to_f32(p, t->data, t->numel, t->dtype);
 	m->p = (const unsigned char *)p;
-	return 0;
+	return finite_or_fail(l, t, m->p, t->numel);
 }
 
 int sae_take_vec(sae_ld *l, const saex_tensor *t, int64_t n, int broadcast, float **out)
@@ -169,6 +206,10 @@ int sae_take_vec(sae_ld *l, const saex_tensor *t, int64_t n, int broadcast, floa
 		free(p);
 		return tensor_fail(l->err, l->errlen, "%s: tensor '%s' holds %llu values, wanted %lld%s", l->wpath, t->name,
 		                   (unsigned long long)t->numel, (long long)n, broadcast ? " (or 1)" : "");
+	}
+	if (finite_or_fail(l, t, (const unsigned char *)p, t->numel == 1 ? 1 : (uint64_t)n)) {
+		free(p);
+		return -1;
 	}
 	*out = p;
 	return 0;

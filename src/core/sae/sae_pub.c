@@ -501,7 +501,7 @@ static void sp_model(const char *dir, char *out, size_t n)
 {
 	out[0] = 0;
 	char *cfg = sae_path(dir, "../config.json");
-	json_t *root = cfg ? json_load_file(cfg, 0, NULL) : NULL;
+	json_t *root = cfg ? tensor_json_optional(cfg) : NULL;
 	json_t *m = json_object_get(root, "model");
 	if (json_is_string(m))
 		snprintf(out, n, "%s", json_string_value(m));

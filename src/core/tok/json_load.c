@@ -10,12 +10,14 @@
 #include "config.h"
 #include "tok_json.h"
 #include "tensor_util.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define TOK_MERGE_BATCH 16
 #define TOK_MERGE_MAX 512          /* bytes of one merge's two strings */
@@ -47,12 +49,17 @@ static saex_tok *tok_loaded(saex_tok *t, int rc, char *err, size_t errlen)
 /* ---------------------------------------------------------------- files */
 static char *tok_slurp(const char *path, size_t *n, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
+	int fd = util_open_read(path, 0, NULL, err, errlen); /* a device or pipe refused by name */
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "rb");
 	struct stat st;
 	if (!f || fstat(fileno(f), &st) != 0) {
 		tensor_fail(err, errlen, "%s: %s", path, strerror(errno));
 		if (f)
 			fclose(f);
+		else
+			close(fd);
 		return NULL;
 	}
 	/* the size as a first guess; the file may change while it is read */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* saex_tok_bytes' answers, each made when first asked for. */
 struct tok_lone {
@@ -57,7 +58,7 @@ static void tok_config_bos(saex_tok *t, const char *dir)
 	if (!path)
 		return;
 	sprintf(path, "%s/tokenizer_config.json", dir);
-	json_t *cfg = json_load_file(path, 0, NULL); /* optional: a bad one changes nothing */
+	json_t *cfg = tensor_json_optional(path); /* optional: a bad one changes nothing */
 	free(path);
 	int64_t id = tok_config_token(t, cfg, "bos_token");
 	if (id < 0)
@@ -71,7 +72,7 @@ static void tok_config_bos(saex_tok *t, const char *dir)
 static int tok_is_file(const char *path)
 {
 	struct stat st;
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	return lstat(path, &st) == 0;
 }
 
 saex_tok *saex_tok_load(const char *dir, char *err, size_t errlen)
