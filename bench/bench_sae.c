@@ -21,9 +21,10 @@
  *                takes it transposed), dataset-wise normalisation folded
  *   sparsify     4096, cfg.json + sae.safetensors (transposed encoder), top-k 64
  *
- * For each: saex_sae_load's time and VmRSS before and after it (the bar: a
- * stored params.npz costs no copy, RSS after load about the pages read:
- * the vectors it copies); the first encode (which copies an unaligned
+ * For each: saex_sae_load's time and VmRSS and RssAnon before and after it
+ * (the bar: a stored params.npz costs no copy: RssAnon grows by the vectors
+ * it copies only, VmRSS by the mapped pages it reads, which are every weight
+ * page since the load checks each value is finite); the first encode (which copies an unaligned
  * encoder once: BLAS needs aligned floats); then, after half a second's
  * rest and two warm-up pairs, --reps (9) pairs of an encode of --rows (128)
  * random rows and a bare cblas_sgemm of the same shapes (the same
@@ -92,17 +93,24 @@ static void bs_rest(void)
 	nanosleep(&ts, NULL);
 }
 
-static long bs_rss_kb(void)
+/* A field of /proc/self/status in kB ("VmRSS", "RssAnon"); -1 when absent. */
+static long bs_status_kb(const char *field)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
 	long kb = -1;
+	size_t n = strlen(field);
 	while (f && fgets(line, sizeof line, f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, n) && line[n] == ':' && sscanf(line + n + 1, "%ld", &kb) == 1)
 			break;
 	if (f)
 		fclose(f);
 	return kb;
+}
+
+static long bs_rss_kb(void)
+{
+	return bs_status_kb("VmRSS");
 }
 
 /* xorshift floats in [-a, a) */
@@ -356,6 +364,7 @@ static int bs_write(const bs_layout *L, int ds, const char *root, char *dir, siz
 typedef struct bs_res {
 	double load_ms, first_ms, enc_ms, gemm_ms, ratio;
 	long rss_before, rss_load, rss_first;
+	long anon_before, anon_load; /* RssAnon: memory of its own, not the file's pages */
 	double l0;
 } bs_res;
 
@@ -366,10 +375,12 @@ static int bs_run(const bs_layout *L, const char *dir, int ds, int rows, int rep
 	char err[SAEX_ERR_LEN];
 	int di = L->d_in;
 	r->rss_before = bs_rss_kb();
+	r->anon_before = bs_status_kb("RssAnon");
 	double t0 = bs_now();
 	saex_sae *s = saex_sae_load(dir, err, sizeof err);
 	r->load_ms = (bs_now() - t0) * 1e3;
 	r->rss_load = bs_rss_kb();
+	r->anon_load = bs_status_kb("RssAnon");
 	if (!s) {
 		fprintf(stderr, "bench_sae: %s\n", err);
 		return -1;
@@ -519,8 +530,8 @@ int main(int argc, char **argv)
 	mkdir(root, 0755);
 	printf("bench_sae: %d rows -> %d features, %d reps, OpenBLAS threads %d\n\n", rows, ds, reps,
 	       openblas_get_num_threads());
-	printf("%-12s %5s %8s %9s %9s %9s %9s %9s %9s %7s %s\n", "layout", "d_in", "load ms", "rss load", "1st enc",
-	       "rss enc", "encode", "sgemm", "ratio", "L0", "bar");
+	printf("%-12s %5s %8s %9s %9s %9s %9s %9s %9s %9s %7s %s\n", "layout", "d_in", "load ms", "rss load",
+	       "anon load", "1st enc", "rss enc", "encode", "sgemm", "ratio", "L0", "bar");
 	double worst = 0;
 	double open_npz = 0, open_st = 0;
 	long rss_npz = 0, rss_st = 0;
@@ -537,11 +548,13 @@ int main(int argc, char **argv)
 		}
 		double ratio = r.ratio;
 		worst = ratio > worst ? ratio : worst;
-		printf("%-12s %5d %8.1f %7.1fMB %7.1fms %7.1fMB %7.1fms %7.1fms %8.3fx %7.1f %s\n", L->name, L->d_in,
-		       r.load_ms, (r.rss_load - r.rss_before) / 1024.0, r.first_ms, (r.rss_first - r.rss_before) / 1024.0,
+		printf("%-12s %5d %8.1f %7.1fMB %7.1fMB %7.1fms %7.1fMB %7.1fms %7.1fms %8.3fx %7.1f %s\n", L->name,
+		       L->d_in, r.load_ms, (r.rss_load - r.rss_before) / 1024.0, (r.anon_load - r.anon_before) / 1024.0,
+		       r.first_ms, (r.rss_first - r.rss_before) / 1024.0,
 		       r.enc_ms, r.gemm_ms, ratio, r.l0, ratio <= BS_ENCODE_BAR ? "meets" : "MISSES");
-		rl += (size_t)snprintf(report + rl, sizeof report - rl, " %s_ratio=%.3f %s_load_rss_mb=%.1f", L->name,
-		                       ratio, L->name, (r.rss_load - r.rss_before) / 1024.0);
+		rl += (size_t)snprintf(report + rl, sizeof report - rl, " %s_ratio=%.3f %s_load_rss_mb=%.1f %s_load_anon_mb=%.1f",
+		                       L->name, ratio, L->name, (r.rss_load - r.rss_before) / 1024.0, L->name,
+		                       (r.anon_load - r.anon_before) / 1024.0);
 		if (!strcmp(L->name, "gemmascope")) { /* the same tensors as safetensors, for the open */
 			snprintf(p1, sizeof p1, "%s/params.npz", dir);
 			snprintf(p2, sizeof p2, "%s/same.safetensors", root);
