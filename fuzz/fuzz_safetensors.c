@@ -28,10 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const saex_tensor *t = saex_safetensors_tensor(f, i);
 		if (saex_safetensors_find(f, t->name) != t)
 			abort();
-		if (t->nbytes != t->numel * saex_dtype_size(t->dtype))
+		/* a dtype saex reads past (BOOL, integers, F64...): its own size,
+		 * which only the file knows, and no float32 view */
+		if (t->dtype != SAEX_OTHER && t->nbytes != t->numel * saex_dtype_size(t->dtype))
 			abort();
 		float *owned = NULL;
 		const float *v = saex_tensor_f32(t, &owned);
+		if (t->dtype == SAEX_OTHER && v)
+			abort();
 		if (v)
 			for (uint64_t k = 0; k < t->numel; k++)
 				sink += v[k];
