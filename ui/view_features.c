@@ -102,7 +102,7 @@ static int fl_page(view_features *v, app *a, int64_t from, int desc, store_feat_
  * after; sel on idx or the first row after it. */
 static void fl_load_around(view_features *v, app *a, int64_t idx)
 {
-	store_feat_row before[FL_PAGE / 2], after[FL_PAGE];
+	store_feat_row before[FL_PAGE / 2] = {{0}}, after[FL_PAGE]; /* zeroed: gcc -O1 cannot see nb > 0 fills it */
 	size_t nb = 0, na = 0;
 	if (idx != INT64_MIN && fl_page(v, a, idx == INT64_MAX ? idx : idx + 1, 1, before, FL_PAGE / 2, &nb))
 		return;
