@@ -267,7 +267,8 @@ def main():
             json.dump(tj, f, ensure_ascii=False, indent=1)
         with open(os.path.join(a[0], "tokenizer_config.json"), "w") as f:
             json.dump(cfg, f, indent=1)
-        print(len(tj["model"]["vocab"]) + sum(1 for t in tj["added_tokens"] if t["content"] not in tj["model"]["vocab"]))
+        extra = sum(1 for t in tj["added_tokens"] if t["content"] not in tj["model"]["vocab"])
+        print(len(tj["model"]["vocab"]) + extra)
         return 0
     if cmd == "tokenize":
         print(",".join(map(str, tokenize(a[0], a[1]))))
