@@ -932,6 +932,26 @@ START_TEST(tokens_as_text)
 }
 END_TEST
 
+/* Gemma spells a character its vocabulary lacks as byte tokens "<0xF0>"
+ * "<0x9F>" ... (byte fallback; Neuronpedia's exports too): shown as the
+ * character as well, not as \xf0\x9f...; a lone byte stays escaped, an
+ * ASCII one is its character. */
+START_TEST(tokens_as_text_byte_fallback)
+{
+	grid *g = grid_new(2, 40, 0);
+	store_str tok[] = {{"<0xF0>", 6}, {"<0x9F>", 6}, {"<0x98>", 6}, {"<0x80>", 6}, {"\xe2\x96\x81" "ok", 5},
+	                   {"<0xC3>", 6}, {"x", 1}, {"<0x41>", 6}};
+	float val[] = {0, 5, 0, 0, 0, 0, 0, 0};
+	ui_tokens_in in = {tok, val, 0, 8, -1, -1, 10, 1, 0, SAEX_ESC_NL_ARROW};
+	ck_assert_int_eq(ui_tokens(g, NULL, 0, 40, &in), 1);
+	char *t = grid_row_text(g, 0);
+	ck_assert_str_eq(t, "    \xf0\x9f\x98\x80 ok\\xc3xA");
+	free(t);
+	ck_assert_int_eq(grid_style_at(g, 0, 4), ST_HEAT0 + 4);
+	grid_free(g);
+}
+END_TEST
+
 /* Issue 14 item 12: a histogram uses the width (50 bins over 89 columns)
  * and has a count scale; merged when narrower (200 bins over 29). */
 START_TEST(histogram_width)
@@ -1088,6 +1108,7 @@ int main(void)
 	tcase_add_test(tc, copy_checked);
 	tcase_add_test(tc, cut_marks);
 	tcase_add_test(tc, tokens_as_text);
+	tcase_add_test(tc, tokens_as_text_byte_fallback);
 	tcase_add_test(tc, histogram_width);
 	tcase_add_test(tc, grid_widths);
 	tcase_add_test(tc, grid_clusters);

@@ -69,7 +69,10 @@ static void sv_draw(view *vv, app *a, grid *g, int top, int height)
 			grid_fill(g, r, 0, cols, st);
 		ui_id(g, r, 2, idw, st, idp[i]);
 		int w = 2 + idw + 1;
-		w += grid_printf(g, r, w, -1, st, "%+9.2f  (max %.2f)  ", (double)f->strength, f->max_act);
+		/* the max as the strength holds it (float): a strength set to the
+		 * max shows the same digits (13.045 is 13.04 as a double, 13.05 as
+		 * a float) */
+		w += grid_printf(g, r, w, -1, st, "%+9.2f  (max %.2f)  ", (double)f->strength, (double)(float)f->max_act);
 		if (f->expl)
 			grid_text(g, r, w, -1, st == ST_SELECTED ? st : ST_DIM, f->expl, strlen(f->expl), SAEX_ESC_NL_ARROW);
 	}

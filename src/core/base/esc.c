@@ -66,10 +66,9 @@ int esc_is_format_control(uint32_t cp)
 	return 0;
 }
 
-/* SAEX_ESC_TOKEN: the byte a SentencePiece byte token "<0xHH>" stands for,
- * or -1 when s is not one. */
-static int esc_byte_token(const unsigned char *s, size_t n)
+int esc_token_byte(const char *str, size_t n)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	if (n != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>')
 		return -1;
 	int v = 0;
@@ -115,7 +114,7 @@ void esc_append(sb *out, const char *str, size_t n, unsigned flags)
 	size_t i = 0;
 	sb_grow(out, n);
 	if (flags & SAEX_ESC_TOKEN) {
-		int b = esc_byte_token(s, n);
+		int b = esc_token_byte((const char *)s, n);
 		if (b >= 0) {
 			char c = (char)b;
 			esc_append(out, &c, 1, flags & ~(unsigned)SAEX_ESC_TOKEN);
@@ -163,7 +162,7 @@ void esc_append(sb *out, const char *str, size_t n, unsigned flags)
 int esc_token_breaks_line(const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	if (esc_byte_token(s, n) == '\n')
+	if (esc_token_byte((const char *)s, n) == '\n')
 		return 1;
 	for (size_t i = 0; i < n; i++)
 		if (s[i] == '\n' || (s[i] == 0xc4 && i + 1 < n && s[i + 1] == 0x8a)) /* U+010A */

@@ -32,6 +32,11 @@ int esc_is_clean(const char *s, size_t n);
  * them, for terminal text and for JSON alike. */
 int esc_is_format_control(uint32_t cp);
 
+/* The byte a SentencePiece byte token "<0xHH>" stands for (the whole n
+ * bytes at s), as Gemma's tokenizer and Neuronpedia's exports spell bytes
+ * that byte fallback encodes; -1 when s is not one. */
+int esc_token_byte(const char *s, size_t n);
+
 /* 1 when a token (bytes as its tokenizer spells it) holds a line break as
  * SAEX_ESC_TOKEN reads it: '\n', U+010A or the byte token <0x0A>. */
 int esc_token_breaks_line(const char *s, size_t n);
