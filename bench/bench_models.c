@@ -2,7 +2,10 @@
  * machine's own limits measured in the same run.
  *
  * usage: bench_models [--family gemma2|llama] [--dtype BF16|F32|F16] [--dir DIR]
- *                     [--keep] [--reps N] [--gen N] [--live-layer L]
+ *                     [--keep] [--reps N] [--gen N] [--live-layer L] [--write-only]
+ *
+ * --write-only writes the checkpoint and the SAE (kept) and stops: the
+ * files bench_startup.sh times saex run on.
  *
  * Contract: writes a random checkpoint in Hugging Face's layout
  * (config.json + model.safetensors) of the family's shape into DIR (default
