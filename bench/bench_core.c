@@ -419,6 +419,7 @@ static void bc_usage(FILE *f)
 	fputs("usage: bench_core [options]\n"
 	      "  --dir DIR       scratch folder for the random weights (default: a new one in $TMPDIR)\n"
 	      "  --keep          keep the weights (reused by a later run with the same --dir)\n"
+	      "  --write-only    write the weights into --dir (kept) and stop: bench_startup.sh's checkpoint\n"
 	      "  --reps N        timed repetitions of the SAE and prompt runs [15]\n"
 	      "  --tokens T      prompt length [128]\n"
 	      "  --gen N         tokens generated per generation run [64]\n"
@@ -433,18 +434,20 @@ int main(int argc, char **argv)
 {
 	blas_tune_reexec(argv); /* the kernels saex itself runs with */
 	const char *dir_opt = NULL;
-	int keep = 0, reps = 15, T = 128, ngen = 64, gen_reps = 3, peak_n = 2048, bw_mib = 1024;
+	int keep = 0, write_only = 0, reps = 15, T = 128, ngen = 64, gen_reps = 3, peak_n = 2048, bw_mib = 1024;
 	static const struct option lo[] = {
 		{"dir", required_argument, NULL, 'd'},    {"keep", no_argument, NULL, 'k'},
 		{"reps", required_argument, NULL, 'r'},   {"tokens", required_argument, NULL, 't'},
 		{"gen", required_argument, NULL, 'g'},    {"gen-reps", required_argument, NULL, 'G'},
 		{"peak-n", required_argument, NULL, 'p'}, {"bw-mib", required_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0}};
+		{"write-only", no_argument, NULL, 'w'},   {"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}};
 	int ch;
 	while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'd': dir_opt = optarg; break;
 		case 'k': keep = 1; break;
+		case 'w': write_only = keep = 1; break;
 		case 'r': reps = atoi(optarg); break;
 		case 't': T = atoi(optarg); break;
 		case 'g': ngen = atoi(optarg); break;
@@ -456,7 +459,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc || reps < 1 || T < 1 || T > BC_P || ngen < 1 || T + ngen > BC_P || gen_reps < 1 ||
-	    peak_n < 64 || bw_mib < 64) {
+	    peak_n < 64 || bw_mib < 64 || (write_only && !dir_opt)) {
 		bc_usage(stderr);
 		return 1;
 	}
@@ -507,6 +510,8 @@ int main(int argc, char **argv)
 	if (!(dir_opt && stat(path, &sb) == 0 && sb.st_size > 100000000) && !bc_write_sae(sdir))
 		return 2;
 	printf("weights: %s (model.safetensors %.1f MB), ready in %.1f s\n", dir, (double)msize / 1e6, bc_now() - t0);
+	if (write_only)
+		return 0;
 
 	/* 1. the machine's limits */
 	double peak1 = bc_sgemm_peak(peak_n, 8), peak2 = bc_sgemm_peak(2 * peak_n, 3);

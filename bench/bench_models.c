@@ -2,7 +2,10 @@
  * machine's own limits measured in the same run.
  *
  * usage: bench_models [--family gemma2|llama] [--dtype BF16|F32|F16] [--dir DIR]
- *                     [--keep] [--reps N] [--gen N] [--live-layer L]
+ *                     [--keep] [--reps N] [--gen N] [--live-layer L] [--write-only]
+ *
+ * --write-only writes the checkpoint and the SAE (kept) and stops: the
+ * files bench_startup.sh times saex run on.
  *
  * Contract: writes a random checkpoint in Hugging Face's layout
  * (config.json + model.safetensors) of the family's shape into DIR (default
@@ -392,20 +395,21 @@ int main(int argc, char **argv)
 		{"family", required_argument, NULL, 'f'}, {"dtype", required_argument, NULL, 't'},
 		{"dir", required_argument, NULL, 'd'},    {"keep", no_argument, NULL, 'k'},
 		{"reps", required_argument, NULL, 'r'},   {"gen", required_argument, NULL, 'g'},
-		{"live-layer", required_argument, NULL, 'l'}, {0}};
+		{"live-layer", required_argument, NULL, 'l'}, {"write-only", no_argument, NULL, 'w'}, {0}};
 	const char *family = "gemma2", *dtype = "BF16", *dir = NULL;
-	int keep = 0, reps = 5, gen = 32, layer = 20, ch;
+	int keep = 0, write_only = 0, reps = 5, gen = 32, layer = 20, ch;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1)
 		switch (ch) {
 		case 'f': family = optarg; break;
 		case 't': dtype = optarg; break;
 		case 'd': dir = optarg; break;
 		case 'k': keep = 1; break;
+		case 'w': write_only = keep = 1; break;
 		case 'r': reps = atoi(optarg); break;
 		case 'g': gen = atoi(optarg); break;
 		case 'l': layer = atoi(optarg); break;
 		default: fputs("usage: bench_models [--family gemma2|llama] [--dtype BF16|F32|F16] [--dir DIR] [--keep]\n"
-		               "                    [--reps N] [--gen N] [--live-layer L]\n", stderr);
+		               "                    [--reps N] [--gen N] [--live-layer L] [--write-only]\n", stderr);
 		         return 1;
 		}
 	const bm_shape *s = NULL;
@@ -442,6 +446,8 @@ int main(int argc, char **argv)
 	snprintf(probe, sizeof probe, "%s/sae_weights.safetensors", sdir);
 	if (stat(probe, &st) != 0 && bm_write_sae(sdir, s, layer))
 		return 2;
+	if (write_only) /* the checkpoint for bench_startup.sh, kept */
+		return 0;
 
 	int threads = openblas_get_num_threads();
 	printf("== %s-shaped %s model, %.0f MB; %d threads\n", family, dtype, file_mb, threads);

@@ -4,6 +4,7 @@
 #ifndef SAEX_CLI_H
 #define SAEX_CLI_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "util.h"
@@ -86,16 +87,34 @@ int cli_parse_ids(const char *s, uint32_t **ids, size_t *n);
  * own (part of a character split across tokens) become U+FFFD. */
 json_t *cli_json_token(const char *p, size_t n);
 
+struct saex_model;
+struct saex_tok;
+
+/* The model folder's tokenizer loaded on a thread of its own while the
+ * caller loads the rest (start-up overlaps): cli_tok_start starts it (or
+ * loads it right away when no thread can start); cli_tok_join waits and
+ * hands over the tokenizer (caller frees), or NULL with the reason in err.
+ * Every job started must be joined, on error paths too. */
+typedef struct cli_tok_job {
+	pthread_t thread;
+	int started, running;
+	char dir[4096];
+	struct saex_tok *tok;
+	char err[SAEX_ERR_LEN];
+} cli_tok_job;
+void cli_tok_start(cli_tok_job *j, const char *model_dir);
+struct saex_tok *cli_tok_join(cli_tok_job *j);
+
 /* The prompt of run/generate: with text, the model folder's tokenizer
  * encodes it (with the special tokens its post-processor adds, or its BOS
  * first, unless no_bos: see saex_tok_encode_ids) into *ids and *n; else *ids and *n
  * hold the --ids given. Checks the ids against the model's context and vocabulary.
  * *tok is the folder's tokenizer or NULL (caller frees with saex_tok_free;
- * *ids with free). 0, or the exit status after printing the error. */
-struct saex_model;
-struct saex_tok;
-int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *m,
-               const char *text, int no_bos, struct saex_tok **tok, uint32_t **ids, size_t *n);
+ * *ids with free). 0, or the exit status after printing the error.
+ * job: a started cli_tok_job whose tokenizer cli_prompt takes (joined
+ * here), or NULL to load model_dir's now. */
+int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *m, const char *text,
+               int no_bos, cli_tok_job *job, struct saex_tok **tok, uint32_t **ids, size_t *n);
 
 /* A --model or --sae argument: a folder, a Hugging Face cache folder or a
  * name in the cache (saex_hf_resolve, Gemma Scope's .../canonical
@@ -104,6 +123,8 @@ int cli_prompt(const char *cmd, const char *model_dir, const struct saex_model *
  * gpt2-small, gemma-2-2b), written to out. 0, or the exit status
  * (CLI_DATA) after printing the error, which says what to download. */
 int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen);
+/* The same, printing nothing: -1 with the message in msg. */
+int cli_resolve_msg(const char *name, char *out, size_t outlen, sb *msg);
 
 /* --model and --sae of build, attach and eval: resolved (cli_resolve),
  * made absolute into dir (dirlen bytes) and loaded; an SAE must fit the

@@ -6,16 +6,53 @@
 #include "saex.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, const char *text,
-               int no_bos, saex_tok **tok, uint32_t **ids, size_t *n)
+static void *cli_tok_thread(void *arg)
 {
-	char err[SAEX_ERR_LEN];
+	cli_tok_job *j = arg;
+	j->tok = saex_tok_load(j->dir, j->err, sizeof j->err);
+	return NULL;
+}
+
+void cli_tok_start(cli_tok_job *j, const char *model_dir)
+{
+	*j = (cli_tok_job){0};
+	snprintf(j->dir, sizeof j->dir, "%s", model_dir);
+	if (pthread_create(&j->thread, NULL, cli_tok_thread, j) == 0)
+		j->running = 1;
+	else /* no thread: loaded now, as without the job */
+		cli_tok_thread(j);
+	j->started = 1;
+}
+
+saex_tok *cli_tok_join(cli_tok_job *j)
+{
+	if (j->running)
+		pthread_join(j->thread, NULL);
+	j->running = 0;
+	saex_tok *t = j->tok;
+	j->tok = NULL;
+	return t;
+}
+
+int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, const char *text,
+               int no_bos, cli_tok_job *job, saex_tok **tok, uint32_t **ids, size_t *n)
+{
+	char buf[SAEX_ERR_LEN];
+	const char *err = buf;
 	const saex_model_config *c = saex_model_config_of(m);
-	*tok = saex_tok_load(model_dir, err, sizeof err);
+	if (job && job->started) {
+		*tok = cli_tok_join(job);
+		err = job->err;
+	} else {
+		*tok = saex_tok_load(model_dir, buf, sizeof buf);
+	}
 	if (text) {
 		if (!*tok)
 			return cli_fail(cmd, CLI_DATA, "%s", err);
@@ -25,8 +62,8 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 		int bos = !no_bos && c->prepend_bos;
 		if (bos && saex_tok_bos(*tok) < 0)
 			return cli_fail(cmd, CLI_DATA, "%s: the tokenizer has no BOS token (use --no-bos)", model_dir);
-		if (saex_tok_encode_ids(*tok, text, strlen(text), bos ? SAEX_TOK_SPECIAL : 0, ids, n, err, sizeof err))
-			return cli_fail(cmd, CLI_DATA, "%s: %s", model_dir, err);
+		if (saex_tok_encode_ids(*tok, text, strlen(text), bos ? SAEX_TOK_SPECIAL : 0, ids, n, buf, sizeof buf))
+			return cli_fail(cmd, CLI_DATA, "%s: %s", model_dir, buf);
 	}
 	if (*n == 0 || *n > (size_t)c->n_ctx)
 		return cli_fail(cmd, CLI_USAGE, "%zu tokens: the model takes 1 to %d", *n, c->n_ctx);
@@ -37,7 +74,19 @@ int cli_prompt(const char *cmd, const char *model_dir, const saex_model *m, cons
 	return 0;
 }
 
-int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
+/* msg gets the message; -1. */
+static int cli_resolve_fail(sb *msg, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int cli_resolve_fail(sb *msg, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	sb_vprintf(msg, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cli_resolve_msg(const char *name, char *out, size_t outlen, sb *msg)
 {
 	char err[SAEX_ERR_LEN], why[SAEX_ERR_LEN], repo[512], folder[512], spec[1100];
 	if (saex_hf_resolve(name, out, outlen, err, sizeof err) == 0)
@@ -53,20 +102,31 @@ int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
 				return 0;
 			size_t fl = strlen(folder);
 			if (fl > 10 && !strcmp(folder + fl - 10, "/canonical"))
-				return cli_fail(cmd, CLI_DATA, "%s: SAELens's %s is in %s: download its %.*s/average_l0_N folder "
-				                "with N nearest 100 (huggingface-cli download %s --include '%.*s/average_l0_N/*')",
-				                name, release, repo, (int)fl - 10, folder, repo, (int)fl - 10, folder);
-			return cli_fail(cmd, CLI_DATA, "%s: SAELens's %s in the Hugging Face cache is %s, folder %s, which is "
-			                "not there: download it (huggingface-cli download %s --include '%s/*')", name, release,
-			                repo, folder, repo, folder);
+				return cli_resolve_fail(msg, "%s: SAELens's %s is in %s: download its %.*s/average_l0_N "
+				                        "folder with N nearest 100 (huggingface-cli download %s --include "
+				                        "'%.*s/average_l0_N/*')", name, release, repo, (int)fl - 10, folder, repo,
+				                        (int)fl - 10, folder);
+			return cli_resolve_fail(msg, "%s: SAELens's %s in the Hugging Face cache is %s, folder %s, which "
+			                        "is not there: download it (huggingface-cli download %s --include '%s/*')",
+			                        name, release, repo, folder, repo, folder);
 		}
 	}
 	/* a model by the name SAEs or Neuronpedia give it (gpt2-small, gemma-2-2b) */
 	if (saex_hf_find_model(name, out, outlen, why, sizeof why) == 0)
 		return 0;
 	if (saex_hf_model_repo(name, repo, sizeof repo) == 0 && strcmp(repo, name))
-		return cli_fail(cmd, CLI_DATA, "%s; %s", err, why);
-	return cli_fail(cmd, CLI_DATA, "%s", err);
+		return cli_resolve_fail(msg, "%s; %s", err, why);
+	return cli_resolve_fail(msg, "%s", err);
+}
+
+int cli_resolve(const char *cmd, const char *name, char *out, size_t outlen)
+{
+	sb msg = {0};
+	int rc = cli_resolve_msg(name, out, outlen, &msg);
+	if (rc)
+		rc = cli_fail(cmd, CLI_DATA, "%s", msg.p ? msg.p : "");
+	sb_free(&msg);
+	return rc;
 }
 
 /* name resolved (cli_resolve) and made absolute into dir. */

@@ -130,7 +130,7 @@ int cmd_generate(int argc, char **argv)
 		rc = cli_fail("generate", CLI_DATA, "%s", err);
 		goto out;
 	}
-	rc = cli_prompt("generate", dir, m, ids_arg ? NULL : argv[optind], no_bos, &tok, &ids, &T);
+	rc = cli_prompt("generate", dir, m, ids_arg ? NULL : argv[optind], no_bos, NULL, &tok, &ids, &T);
 	if (rc)
 		goto out;
 

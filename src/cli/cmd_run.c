@@ -80,6 +80,27 @@ static int run_check_outputs(const run_save *saves, size_t n_saves, const char *
 	return rc;
 }
 
+/* The SAE named name, resolved into path, loaded into *s and fitted to m,
+ * printing nothing: 0, or -1 (*s NULL) with the message saex run prints in
+ * msg. */
+static int run_open_sae(const char *name, const saex_model *m, char *path, size_t pathlen, saex_sae **s, sb *msg)
+{
+	char err[SAEX_ERR_LEN];
+	if (cli_resolve_msg(name, path, pathlen, msg))
+		return -1;
+	if (!(*s = saex_sae_load(path, err, sizeof err))) {
+		sb_printf(msg, "%s", err);
+		return -1;
+	}
+	if (saex_sae_fits(*s, m, err, sizeof err)) {
+		sb_printf(msg, "%s: %s", path, err);
+		saex_sae_free(*s);
+		*s = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -108,6 +129,8 @@ int cmd_run(int argc, char **argv)
 	cli_steer cst = {0};
 	size_t T = 0;
 	char err[SAEX_ERR_LEN], model_path[4096], sae_path[4096];
+	cli_tok_job tok_job = {0};
+	sb sae_msg = {0};
 
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -186,37 +209,33 @@ int cmd_run(int argc, char **argv)
 	if ((rc = cli_resolve("run", model, model_path, sizeof model_path)))
 		goto out;
 	model = model_path;
+	cli_tok_start(&tok_job, model); /* meanwhile: the weights and the SAE */
 	m = saex_model_load(model, err, sizeof err);
 	if (!m) {
 		rc = cli_fail("run", CLI_DATA, "%s", err);
 		goto out;
 	}
 	const saex_model_config *c = saex_model_config_of(m);
-	rc = cli_prompt("run", model, m, ids_arg ? NULL : argv[optind], no_bos, &tok, &ids, &T);
-	if (rc)
-		goto out;
-	rc = CLI_USAGE; /* the default for the checks below */
-	if (sae_dir) {
-		if (cli_resolve("run", sae_dir, sae_path, sizeof sae_path)) {
-			rc = CLI_DATA;
-			goto out;
-		}
-		sae_dir = sae_path;
-		sae = saex_sae_load(sae_dir, err, sizeof err);
-		if (!sae) {
-			rc = cli_fail("run", CLI_DATA, "%s", err);
-			goto out;
-		}
+	/* the SAE's errors are told after the prompt's, as they were before
+	 * the SAE loaded beside the tokenizer */
+	int sae_bad = sae_dir ? run_open_sae(sae_dir, m, sae_path, sizeof sae_path, &sae, &sae_msg) : 0;
+	if (sae) {
 		const saex_sae_info *si = saex_sae_get_info(sae);
-		if (saex_sae_fits(sae, m, err, sizeof err)) {
-			rc = cli_fail("run", CLI_DATA, "%s: %s", sae_dir, err);
-			goto out;
-		}
-		int l = si->layer;
-		if (l > max_layer)
-			max_layer = l;
+		sae_dir = sae_path;
+		if (si->layer > max_layer)
+			max_layer = si->layer;
 		sae_act.hook = si->hook_name;
 	}
+	if (!sae_bad && max_layer < c->n_layers)
+		saex_model_prefault(m, logits_file ? -1 : max_layer, logits_file != NULL);
+	rc = cli_prompt("run", model, m, ids_arg ? NULL : argv[optind], no_bos, &tok_job, &tok, &ids, &T);
+	if (rc)
+		goto out;
+	if (sae_bad) {
+		rc = cli_fail("run", CLI_DATA, "%s", sae_msg.p ? sae_msg.p : "");
+		goto out;
+	}
+	rc = CLI_USAGE; /* the default for the checks below */
 	if (max_layer >= c->n_layers) {
 		cli_fail("run", CLI_USAGE, "layer %d: the model has layers 0 to %d", max_layer, c->n_layers - 1);
 		goto out;
@@ -347,6 +366,8 @@ int cmd_run(int argc, char **argv)
 	}
 	rc = fflush(stdout) == 0 ? CLI_OK : CLI_DATA;
 out:
+	saex_tok_free(cli_tok_join(&tok_job)); /* NULL once cli_prompt took it */
+	sb_free(&sae_msg);
 	for (size_t i = 0; i < n_saves; i++)
 		free(saves[i].data);
 	free(saves);

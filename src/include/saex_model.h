@@ -74,6 +74,14 @@ typedef struct saex_model_config {
  * saex_model_free. */
 saex_model *saex_model_load(const char *dir, char *err, size_t errlen);
 void saex_model_free(saex_model *m); /* NULL is allowed */
+/* Maps the pages of the weights that blocks 0..last_layer read (every
+ * block when last_layer is negative) and, when unembed is set, of W_U, so
+ * that a run does not fault them in one at a time: what a new process
+ * can do while other start-up work (the tokenizer) runs on another
+ * thread. Only an optimisation: a page it leaves unmapped is read as the
+ * run reaches it. The embedding is not touched (a run reads its rows by
+ * id). Reads the weights only; safe beside any other call. */
+void saex_model_prefault(const saex_model *m, int last_layer, int unembed);
 /* The model's configuration (borrowed; lives as long as the model). */
 const saex_model_config *saex_model_config_of(const saex_model *m);
 

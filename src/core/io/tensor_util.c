@@ -173,3 +173,20 @@ json_t *tensor_json_object(const char *path, char *err, size_t errlen)
 	}
 	return root;
 }
+
+void tensor_prefault(const void *p, size_t n)
+{
+	long ps = sysconf(_SC_PAGESIZE);
+	uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+	if (!p || !n)
+		return;
+	uintptr_t a = (uintptr_t)p & ~(page - 1), b = (uintptr_t)p + n;
+#ifdef MADV_POPULATE_READ
+	if (madvise((void *)a, b - a, MADV_POPULATE_READ) == 0)
+		return;
+#endif
+	volatile unsigned char sink = 0;
+	for (uintptr_t q = (uintptr_t)p; q < b; q = (q & ~(page - 1)) + page)
+		sink ^= *(const volatile unsigned char *)q;
+	(void)sink;
+}

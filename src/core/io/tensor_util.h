@@ -32,6 +32,10 @@ int tensor_numel(int ndim, const int64_t *shape, size_t elem, uint64_t *numel, s
  * cannot be opened, is not a regular file (a folder says so) or cannot be
  * mapped. The caller munmaps a non-NULL *map. */
 int tensor_map_file(const char *path, void **map, size_t *size, char *err, size_t errlen);
+/* Maps the pages of [p, p + n) of a map in one go (MADV_POPULATE_READ,
+ * else a read of a byte a page): far cheaper than faulting them in one at
+ * a time as a pass over them reaches them. Only an optimisation. */
+void tensor_prefault(const void *p, size_t n);
 
 /* Little-endian loads and stores that work at any alignment. */
 uint16_t tensor_le16(const unsigned char *p);

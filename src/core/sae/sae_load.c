@@ -179,6 +179,7 @@ int sae_take_mat(sae_ld *l, const saex_tensor *t, int transposed, sae_mat *m)
 	if (t->dtype == SAEX_F32 && tensor_host_le()) {
 		m->p = t->data; /* in the map, as the file aligns it */
 		m->aligned = ((uintptr_t)m->p & (sizeof(float) - 1)) == 0;
+		tensor_prefault(m->p, (size_t)t->nbytes); /* the check reads every page */
 		return finite_or_fail(l, t, m->p, t->numel);
 	}
 	m->aligned = 1;
