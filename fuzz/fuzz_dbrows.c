@@ -184,7 +184,7 @@ static void damage(const char *path, uint8_t ops, const uint8_t *p, size_t n)
 			if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 				abort();
 			if (f.n >= 8)
-				sqlite3_bind_int64(st, 1, field_i64(f) + i);
+				sqlite3_bind_int64(st, 1, (int64_t)((uint64_t)field_i64(f) + (uint64_t)i)); /* wraps, as a stranger may */
 			sqlite3_step(st);
 			sqlite3_finalize(st);
 		}
@@ -221,7 +221,7 @@ static void draw(const store_feature *f)
 {
 	sb out = {0};
 	cli_style cs = {0, 1, 1, 1, 100};
-	show_opts so = {5, 12};
+	show_opts so = {5, 12, 0};
 	show_text(&out, f, &so, &cs);
 	sb_free(&out);
 	json_t *j = show_json(f);
