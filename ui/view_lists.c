@@ -248,8 +248,8 @@ static void li_draw(view *vv, app *a, grid *g, int top, int height)
 }
 
 /* An output path the user typed, made absolute (relative to the current
- * folder) into abs: 0. */
-static int li_out_path(const char *path, char *abs, size_t n)
+ * folder) into abs. */
+static void li_out_path(const char *path, char *abs, size_t n)
 {
 	char cwd[PATH_MAX];
 	if (path[0] == '/')
@@ -258,15 +258,15 @@ static int li_out_path(const char *path, char *abs, size_t n)
 		snprintf(abs, n, "%s/%s", cwd, path);
 	else
 		snprintf(abs, n, "%s", path);
-	return 0;
 }
 
 static int li_export_answer(app *a, view *vv, const char *path)
 {
 	view_list *v = (view_list *)vv;
 	char abs[PATH_MAX + 64];
-	if (!path || !*path || li_out_path(path, abs, sizeof abs))
+	if (!path || !*path)
 		return H_REDRAW;
+	li_out_path(path, abs, sizeof abs);
 	/* never over the databases; a new file replaces abs once complete */
 	const char *inputs[] = {a->db_path, a->user ? store_user_path(a->user) : NULL};
 	saex_err e = {{0}, 0};

@@ -404,13 +404,7 @@ typedef struct build_stream {
 /* 1 when any of the n values is NaN or infinite. */
 static int build_nonfinite(const float *v, size_t n)
 {
-	unsigned bad = 0;
-	for (size_t i = 0; i < n; i++) { /* all exponent bits set: NaN or infinity (vectorises) */
-		uint32_t u;
-		memcpy(&u, &v[i], sizeof u);
-		bad |= (u & 0x7f800000u) == 0x7f800000u;
-	}
-	return bad != 0;
+	return util_first_nonfinite(v, n) < n;
 }
 
 /* One prompt's features into the dashboards (each prompt's features split

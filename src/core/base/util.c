@@ -325,3 +325,24 @@ int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t 
 		*is_pipe = S_ISFIFO(st.st_mode);
 	return fd;
 }
+
+uint64_t util_first_nonfinite(const void *p, uint64_t n)
+{
+	const unsigned char *b = p;
+	for (uint64_t i = 0; i < n; i += 4096) {
+		uint64_t end = n - i < 4096 ? n : i + 4096;
+		unsigned bad = 0;
+		for (uint64_t j = i; j < end; j++) {
+			uint32_t u;
+			memcpy(&u, b + j * 4, sizeof u);
+			bad |= (u & 0x7f800000u) == 0x7f800000u;
+		}
+		for (uint64_t j = i; bad && j < end; j++) {
+			uint32_t u;
+			memcpy(&u, b + j * 4, sizeof u);
+			if ((u & 0x7f800000u) == 0x7f800000u)
+				return j;
+		}
+	}
+	return n;
+}

@@ -71,6 +71,12 @@ int util_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
  * Returns the descriptor (O_CLOEXEC, blocking reads), with *is_pipe set when
  * it is a pipe (is_pipe may be NULL); or -1 with "PATH: reason" in why. */
 int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t whylen);
+
+/* The index of the first of the n float32 values at p (any alignment)
+ * that is NaN or infinite (all exponent bits set), or n when none is:
+ * the one scan behind "weights / activations must be finite". Scans
+ * 4096 values at a time without branching, so it vectorises. */
+uint64_t util_first_nonfinite(const void *p, uint64_t n);
 /* The same check without opening: 0, or -1 with why filled. */
 int util_check_read(const char *path, int pipes, char *why, size_t whylen);
 

@@ -5,6 +5,7 @@
 #include "saex.h"
 #include "sae_int.h"
 #include "tensor_util.h"
+#include "util.h"
 
 #include <cblas.h>
 #include <errno.h>
@@ -140,26 +141,9 @@ static float *own(sae_ld *l, size_t n)
  * one. */
 static int finite_or_fail(sae_ld *l, const saex_tensor *t, const unsigned char *p, uint64_t n)
 {
-	uint64_t i = 0;
-	for (; i < n; i += 4096) { /* a block at a time: all exponent bits set (vectorises) */
-		uint64_t end = n - i < 4096 ? n : i + 4096;
-		unsigned bad = 0;
-		for (uint64_t j = i; j < end; j++) {
-			uint32_t u;
-			memcpy(&u, p + j * 4, sizeof u);
-			bad |= (u & 0x7f800000u) == 0x7f800000u;
-		}
-		if (bad)
-			break;
-	}
+	uint64_t i = util_first_nonfinite(p, n);
 	if (i >= n)
 		return 0;
-	for (;; i++) {
-		uint32_t u;
-		memcpy(&u, p + i * 4, sizeof u);
-		if ((u & 0x7f800000u) == 0x7f800000u)
-			break;
-	}
 	uint32_t u;
 	memcpy(&u, p + i * 4, sizeof u);
 	const char *what = (u & 0x007fffffu) ? "NaN" : "infinity";
