@@ -1,6 +1,7 @@
 /* util.c - see util.h */
 #include "config.h"
 #include "util.h"
+#include "vmath.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -326,18 +327,29 @@ int util_open_read(const char *path, int pipes, int *is_pipe, char *why, size_t 
 	return fd;
 }
 
+/* Whether any of n float32 values (any alignment) at b has the all-ones
+ * exponent. One pass with no early exit, so that it vectorises: VM_CLONES
+ * compiles it for AVX2 and AVX-512 too (about memory speed, where the
+ * plain -O2 loop read 1.7 GB/s). */
+VM_CLONES static unsigned nonfinite_any(const unsigned char *b, uint64_t n)
+{
+	unsigned bad = 0;
+	for (uint64_t j = 0; j < n; j++) {
+		uint32_t u;
+		memcpy(&u, b + j * 4, sizeof u);
+		bad |= (u & 0x7f800000u) == 0x7f800000u;
+	}
+	return bad;
+}
+
 uint64_t util_first_nonfinite(const void *p, uint64_t n)
 {
 	const unsigned char *b = p;
-	for (uint64_t i = 0; i < n; i += 4096) {
-		uint64_t end = n - i < 4096 ? n : i + 4096;
-		unsigned bad = 0;
-		for (uint64_t j = i; j < end; j++) {
-			uint32_t u;
-			memcpy(&u, b + j * 4, sizeof u);
-			bad |= (u & 0x7f800000u) == 0x7f800000u;
-		}
-		for (uint64_t j = i; bad && j < end; j++) {
+	for (uint64_t i = 0; i < n; i += 16384) {
+		uint64_t k = n - i < 16384 ? n - i : 16384;
+		if (!nonfinite_any(b + i * 4, k))
+			continue;
+		for (uint64_t j = i; j < i + k; j++) {
 			uint32_t u;
 			memcpy(&u, b + j * 4, sizeof u);
 			if ((u & 0x7f800000u) == 0x7f800000u)
