@@ -13,7 +13,8 @@
  * NULL; returns -1. */
 int tensor_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Loads a JSON file that must hold an object; NULL with "path: reason" or
+/* Loads a JSON file that must hold an object (read whole, at most 16 MiB:
+ * config.json, cfg.json and the like); NULL with "path: reason" or
  * "path:line: reason" in err otherwise. Caller decrefs. */
 json_t *tensor_json_object(const char *path, char *err, size_t errlen);
 /* An optional JSON file: its document, or NULL when it is missing, is not
