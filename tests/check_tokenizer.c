@@ -410,6 +410,123 @@ START_TEST(tok_tiny_files)
 }
 END_TEST
 
+/* The entries in the load cache's folder: their number, and the one file
+ * name when there is one (into one, 4096 bytes). */
+static int cache_entries(const char *cache, char *one)
+{
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "ls '%s/tokenizers' 2>/dev/null", cache);
+	FILE *f = popen(cmd, "r");
+	ck_assert_ptr_nonnull(f);
+	int n = 0;
+	char line[256];
+	while (fgets(line, sizeof line, f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (n++ == 0 && one)
+			snprintf(one, 4096, "%s/tokenizers/%s", cache, line);
+	}
+	pclose(f);
+	return n;
+}
+
+/* The load cache gives the tokenizer its sources give: the first load
+ * writes an entry, the next reads it; a damaged or cut entry is passed
+ * over (and written again); an edited source is read again, not answered
+ * from the old entry; no cache, or one that cannot be written, changes
+ * nothing. */
+static saex_tok *load_cached(const char *which, const char *dir)
+{
+	char err[SAEX_ERR_LEN], v[1024], m[1024];
+	snprintf(v, sizeof v, "%s/vocab.json", dir);
+	snprintf(m, sizeof m, "%s/merges.txt", dir);
+	saex_tok *t;
+	if (strcmp(which, "files") == 0) {
+		t = saex_tok_load_files(v, m, err, sizeof err);
+	} else {
+		snprintf(v, sizeof v, "%s/tokenizer.json", dir);
+		t = saex_tok_load_json(v, err, sizeof err);
+	}
+	ck_assert_msg(t != NULL, "%s", err);
+	return t;
+}
+
+static void cache_round(const char *which)
+{
+	char *cache = xstrdup(tu_path(which[0] == 'f' ? "cache-files" : "cache-json"));
+	char *dir = xstrdup(tu_path(which[0] == 'f' ? "src-files" : "src-json"));
+	char entry[4096];
+	setenv("SAEX_CACHE_DIR", cache, 1);
+	unsetenv("SAEX_NO_CACHE");
+	write_vocab(dir, tiny_merges, TINY_N, 0);
+	ck_assert_int_eq(cache_entries(cache, NULL), 0);
+
+	saex_tok *t = load_cached(which, dir); /* from the sources: the entry written */
+	tiny_checks(t);
+	saex_tok_free(t);
+	ck_assert_int_eq(cache_entries(cache, entry), 1);
+	size_t n0;
+	char *good = tu_read(entry, &n0);
+	ck_assert(good && n0 > 104);
+
+	t = load_cached(which, dir); /* from the entry */
+	tiny_checks(t);
+	saex_tok_free(t);
+
+	/* a byte changed in each part of the entry, then the entry cut short:
+	 * each time the same tokenizer, and the entry written again whole */
+	size_t at[] = {110, n0 / 3, n0 / 2, n0 - 2};
+	for (size_t i = 0; i <= sizeof at / sizeof at[0]; i++) {
+		char *bad = xmalloc(n0);
+		memcpy(bad, good, n0);
+		size_t bn = n0;
+		if (i < sizeof at / sizeof at[0])
+			bad[at[i]] ^= 0x40;
+		else
+			bn = n0 - 7;
+		tu_write(entry, bad, bn, 0);
+		free(bad);
+		t = load_cached(which, dir);
+		tiny_checks(t);
+		saex_tok_free(t);
+		size_t n1;
+		char *again = tu_read(entry, &n1);
+		ck_assert_msg(n1 == n0 && memcmp(again, good, n0) == 0, "damage %zu: the entry was not written again", i);
+		free(again);
+	}
+
+	/* an edited source: the last merge (c3 a9) gone, so é stays two bytes */
+	write_vocab(dir, tiny_merges, TINY_N - 1, 0);
+	t = load_cached(which, dir);
+	check_ids(t, "caf\xc3\xa9", 5, 0, IDS('c', 'a', 'f', 0xc3, 0xa9));
+	saex_tok_free(t);
+	ck_assert_int_eq(cache_entries(cache, NULL), 2);
+
+	/* a cache folder that cannot be made (under a file), or none at all */
+	write_vocab(dir, tiny_merges, TINY_N, 0);
+	setenv("SAEX_CACHE_DIR", entry, 1);
+	t = load_cached(which, dir);
+	tiny_checks(t);
+	saex_tok_free(t);
+	setenv("SAEX_CACHE_DIR", cache, 1);
+	setenv("SAEX_NO_CACHE", "1", 1);
+	write_vocab(dir, tiny_merges, TINY_N - 2, 0);
+	t = load_cached(which, dir);
+	check_ids(t, "caf\xc3\xa9", 5, 0, IDS('c', 'a', 'f', 0xc3, 0xa9));
+	saex_tok_free(t);
+	ck_assert_int_eq(cache_entries(cache, NULL), 2);
+	unsetenv("SAEX_NO_CACHE");
+	free(good);
+	free(cache);
+	free(dir);
+}
+
+START_TEST(tok_load_cache)
+{
+	cache_round("json");
+	cache_round("files");
+}
+END_TEST
+
 START_TEST(tok_tiny_json)
 {
 	saex_tok *t = load_tiny("json");
@@ -1352,6 +1469,7 @@ int main(int argc, char **argv)
 	tcase_add_test(tc, fast_path_matches_regex);
 	tcase_add_test(tc, tok_tiny_files);
 	tcase_add_test(tc, tok_tiny_json);
+	tcase_add_test(tc, tok_load_cache);
 	tcase_add_test(tc, tok_bpe_matches_naive);
 	tcase_add_test(tc, tok_any_bytes);
 	tcase_add_test(tc, tok_load_errors);

@@ -28,11 +28,6 @@ typedef struct tok_sym {
 	uint32_t gone;            /* merged into its left neighbour */
 } tok_sym;
 
-typedef struct tok_mslot {
-	uint64_t key;             /* (left << 32 | right) + 1; 0 = empty */
-	uint32_t rank;
-} tok_mslot;
-
 typedef struct tok_merge_q {
 	uint32_t rank, out;
 	uint32_t pos;             /* the left symbol */
@@ -62,7 +57,7 @@ void tok_bpe_put_merge(tok_bpe *m, uint32_t left, uint32_t right, uint32_t rank,
 	size_t i = tok_mhome(key, m->mcap);
 	while (m->mslot[i].key && m->mslot[i].key != key)
 		i = (i + 1) & (m->mcap - 1);
-	m->mslot[i] = (tok_mslot){key, rank};
+	m->mslot[i] = (tok_mslot){key, rank, 0};
 	m->mout[rank] = out;
 }
 

@@ -8,6 +8,7 @@
  * ahead, since that is most of the time a large vocabulary takes after
  * the parse. */
 #include "config.h"
+#include "tok_cache.h"
 #include "tok_json.h"
 #include "tensor_util.h"
 #include "util.h"
@@ -31,18 +32,6 @@ saex_tok *tok_new(void)
 	t->bpe.unk = -1;
 	for (int i = 0; i < 256; i++)
 		t->bpe.byte_tok[i] = TOK_NONE;
-	return t;
-}
-
-/* The end of a load: t finished (rc 0), or freed. */
-static saex_tok *tok_loaded(saex_tok *t, int rc, char *err, size_t errlen)
-{
-	if (rc == 0)
-		rc = tok_finish(t, err, errlen);
-	if (rc) {
-		saex_tok_free(t);
-		return NULL;
-	}
 	return t;
 }
 
@@ -294,8 +283,9 @@ static int tok_ld_model(tok_ld *ld, json_t *model, const tok_sax_in *bulk)
 	    tok_ld_str(ld, model, "model", "unk_token", 0, &unk, &unk_len))
 		return -1;
 	if ((!bulk->have_vocab && tok_ld_vocab(ld, json_object_get(model, "vocab"), "model.vocab")) ||
-	    (bulk->have_merges ? tok_ld_bulk_merges(ld, bulk)
-	                       : tok_ld_merges(ld, json_object_get(model, "merges"), "model.merges")))
+	    (bulk->merges_done  ? 0
+	     : bulk->have_merges ? tok_ld_bulk_merges(ld, bulk)
+	                         : tok_ld_merges(ld, json_object_get(model, "merges"), "model.merges")))
 		return -1;
 	if (unk) {
 		t->bpe.unk = tok_vocab_find(&t->vocab, unk, unk_len);
@@ -445,23 +435,55 @@ static int tok_ld_root(tok_ld *ld, json_t *root, const tok_sax_in *bulk)
 	return 0;
 }
 
-saex_tok *saex_tok_load_json(const char *tokenizer_json, char *err, size_t errlen)
+/* tokenizer.json, from the load cache when it has the file (cache, and c
+ * not NULL) or else from the file itself, whose tables and rest then go
+ * into the cache. */
+static saex_tok *tok_json_from(const char *path, const tok_cache *c, int cached, char *err, size_t errlen)
 {
 	saex_tok *t = tok_new();
 	if (!t) {
-		tensor_fail(err, errlen, "%s: out of memory", tokenizer_json);
+		tensor_fail(err, errlen, "%s: out of memory", path);
 		return NULL;
 	}
-	tok_ld ld = {t, tokenizer_json, err, errlen};
+	tok_ld ld = {t, path, err, errlen};
 	tok_sax_in bulk = {0};
-	size_t n;
-	char *text = tok_slurp(tokenizer_json, &n, err, errlen);
-	json_t *root = text ? tok_sax_read(&ld, text, n, &bulk) : NULL;
-	free(text);
+	json_t *root = NULL;
+	if (cached) {
+		root = tok_cache_read(c, t);
+		bulk.have_vocab = bulk.merges_done = 1;
+	} else {
+		size_t n;
+		char *text = tok_slurp(path, &n, err, errlen);
+		root = text ? tok_sax_read(&ld, text, n, &bulk) : NULL;
+		free(text);
+	}
 	int rc = root ? tok_ld_root(&ld, root, &bulk) : -1;
+	if (rc == 0)
+		rc = tok_finish(t, err, errlen);
+	if (rc == 0 && !cached && c) {
+		json_t *model = json_object_get(root, "model");
+		json_object_del(model, "vocab");
+		json_object_set_new(model, "merges", json_array()); /* in the tables; the key stays */
+		tok_cache_write(c, t, root);
+	}
 	json_decref(root);
 	tok_sax_in_free(&bulk);
-	return tok_loaded(t, rc, err, errlen);
+	if (rc) {
+		saex_tok_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+saex_tok *saex_tok_load_json(const char *tokenizer_json, char *err, size_t errlen)
+{
+	tok_cache c;
+	int have = tok_cache_open(&c, &tokenizer_json, 1) == 0;
+	saex_tok *t = have ? tok_json_from(tokenizer_json, &c, 1, err, errlen) : NULL;
+	if (!t)
+		t = tok_json_from(tokenizer_json, have ? &c : NULL, 0, err, errlen);
+	tok_cache_close(&c);
+	return t;
 }
 
 /* ---------------------------------------------------------------- GPT-2's files */
@@ -547,13 +569,9 @@ static int tok_ld_merges_txt(tok_ld *ld, char *text, size_t n)
 	return 0;
 }
 
-saex_tok *saex_tok_load_files(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+/* The vocabulary and merges of vocab.json and merges.txt into t. */
+static int tok_gpt2_tables(saex_tok *t, const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
 {
-	saex_tok *t = tok_new();
-	if (!t) {
-		tensor_fail(err, errlen, "%s: out of memory", vocab_json);
-		return NULL;
-	}
 	tok_ld ld = {t, vocab_json, err, errlen};
 	json_t *v = tok_json_file(vocab_json, err, errlen);
 	int rc = v ? tok_ld_vocab(&ld, v, NULL) : -1;
@@ -568,20 +586,53 @@ saex_tok *saex_tok_load_files(const char *vocab_json, const char *merges_txt, ch
 	if (rc == 0)
 		rc = tok_ld_merges_txt(&ld, text, n);
 	free(text);
-	if (rc == 0)
-		rc = tok_gpt2_pipeline(t, err, errlen);
-	/* <|endoftext|> is a special token, as GPT-2's tokenizers register it */
-	int64_t eot = rc == 0 ? tok_vocab_find(&t->vocab, "<|endoftext|>", 13) : -1;
-	if (eot >= 0) {
-		t->added.tok = calloc(1, sizeof *t->added.tok);
-		if (!t->added.tok || tok_trie_add(&t->added.raw, "<|endoftext|>", 13, 0))
-			rc = tensor_fail(err, errlen, "%s: out of memory", vocab_json);
-		else {
-			t->added.tok[0] = (tok_added_tok){(uint32_t)eot, 0, 0, 0, 0, 1};
-			t->added.n = 1;
-			t->added.any_raw = 1;
-			t->vocab.flag[eot] |= TOK_F_ADDED | TOK_F_SPECIAL;
+	return rc;
+}
+
+/* GPT-2's pipeline around the tables: <|endoftext|> is a special token,
+ * as GPT-2's tokenizers register it. */
+static int tok_gpt2_rest(saex_tok *t, const char *vocab_json, char *err, size_t errlen)
+{
+	if (tok_gpt2_pipeline(t, err, errlen))
+		return -1;
+	int64_t eot = tok_vocab_find(&t->vocab, "<|endoftext|>", 13);
+	if (eot < 0)
+		return 0;
+	t->added.tok = calloc(1, sizeof *t->added.tok);
+	if (!t->added.tok || tok_trie_add(&t->added.raw, "<|endoftext|>", 13, 0))
+		return tensor_fail(err, errlen, "%s: out of memory", vocab_json);
+	t->added.tok[0] = (tok_added_tok){(uint32_t)eot, 0, 0, 0, 0, 1};
+	t->added.n = 1;
+	t->added.any_raw = 1;
+	t->vocab.flag[eot] |= TOK_F_ADDED | TOK_F_SPECIAL;
+	return 0;
+}
+
+saex_tok *saex_tok_load_files(const char *vocab_json, const char *merges_txt, char *err, size_t errlen)
+{
+	const char *src[] = {vocab_json, merges_txt};
+	tok_cache c;
+	int have = tok_cache_open(&c, src, 2) == 0;
+	saex_tok *t = NULL;
+	for (int cached = have; cached >= 0 && !t; cached--) {
+		if (!(t = tok_new())) {
+			tensor_fail(err, errlen, "%s: out of memory", vocab_json);
+			break;
+		}
+		json_t *rest = cached ? tok_cache_read(&c, t) : NULL;
+		int rc = cached ? (rest ? 0 : -1) : tok_gpt2_tables(t, vocab_json, merges_txt, err, errlen);
+		if (rc == 0)
+			rc = tok_gpt2_rest(t, vocab_json, err, errlen);
+		if (rc == 0)
+			rc = tok_finish(t, err, errlen);
+		if (rc == 0 && !cached && have)
+			tok_cache_write(&c, t, json_null());
+		json_decref(rest);
+		if (rc) {
+			saex_tok_free(t);
+			t = NULL;
 		}
 	}
-	return tok_loaded(t, rc, err, errlen);
+	tok_cache_close(&c);
+	return t;
 }

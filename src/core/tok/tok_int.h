@@ -93,6 +93,9 @@ int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t fl
 int64_t tok_vocab_find_h(const tok_vocab *v, const char *s, size_t n, uint64_t h);
 int64_t tok_vocab_find(const tok_vocab *v, const char *s, size_t n);
 const char *tok_vocab_str(const tok_vocab *v, uint32_t id, size_t *n); /* NULL: no such id */
+/* Once loaded: the table at most half full and no ids past the last
+ * token's (the load's guesses of its size are generous). */
+void tok_vocab_compact(tok_vocab *v);
 
 /* ---------------------------------------------------------------- regular expressions
  * Oniguruma, UTF-8, its default syntax (what the `onig` crate and so
@@ -236,12 +239,19 @@ void tok_pre_free(tok_pre *p);
 extern const char tok_gpt2_pattern[];
 
 /* ---------------------------------------------------------------- BPE */
+/* A slot of the merge map (its layout is also tok_cache.c's file format). */
+typedef struct tok_mslot {
+	uint64_t key;             /* (left << 32 | right) + 1; 0 = empty */
+	uint32_t rank;
+	uint32_t pad;             /* 0 */
+} tok_mslot;
+
 typedef struct tok_bpe {
 	int byte_fallback, ignore_merges, fuse_unk;
 	int64_t unk;              /* the unk_token's id, or -1 */
 	uint32_t byte_tok[256];   /* <0xXX> ids for byte_fallback, TOK_NONE when absent */
 	/* merges: (left, right) -> rank; rank -> merged id */
-	struct tok_mslot *mslot;
+	tok_mslot *mslot;
 	size_t mcap;
 	uint32_t *mout;
 	size_t nmerges;

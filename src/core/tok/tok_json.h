@@ -44,6 +44,7 @@ typedef struct tok_sax_in {
 	tbuf text;
 	int have_vocab;           /* model.vocab went into t->vocab */
 	int have_merges;          /* model.merges went into merge */
+	int merges_done;          /* the merge map is built already (tok_cache) */
 } tok_sax_in;
 
 /* Parses text (the whole file, n bytes): model.vocab into ld->t->vocab

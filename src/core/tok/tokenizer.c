@@ -476,6 +476,7 @@ int saex_tok_is_special(const saex_tok *t, uint32_t id)
 int tok_finish(saex_tok *t, char *err, size_t errlen)
 {
 	tok_default_bos(t);
+	tok_vocab_compact(&t->vocab);
 	t->lone = calloc(1, sizeof *t->lone);
 	uint32_t n = saex_tok_vocab_size(t);
 	if (t->lone) {

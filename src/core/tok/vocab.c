@@ -51,9 +51,8 @@ static int tok_vocab_ids(tok_vocab *v, uint32_t id)
 	return 0;
 }
 
-static int tok_vocab_rehash(tok_vocab *v)
+static int tok_vocab_rehash_to(tok_vocab *v, size_t cap)
 {
-	size_t cap = v->cap * 2;
 	uint64_t *slot = calloc(cap, sizeof *slot);
 	if (!slot)
 		return -1;
@@ -71,6 +70,28 @@ static int tok_vocab_rehash(tok_vocab *v)
 	v->slot = slot;
 	v->cap = cap;
 	return 0;
+}
+
+static int tok_vocab_rehash(tok_vocab *v)
+{
+	return tok_vocab_rehash_to(v, v->cap * 2);
+}
+
+void tok_vocab_compact(tok_vocab *v)
+{
+	size_t cap = 1024;
+	while (cap < v->count * 2)
+		cap *= 2;
+	if (cap < v->cap)
+		tok_vocab_rehash_to(v, cap); /* on failure the larger table stays */
+	uint32_t nid = v->nid;
+	while (nid > 0 && v->at[nid - 1].len == TOK_NONE)
+		nid--;
+	if (nid && nid < v->nid) {
+		v->nid = nid; /* the arrays stay at least this long whether or not they shrink */
+		tok_realloc(&v->at, nid, sizeof *v->at);
+		tok_realloc(&v->flag, nid, sizeof *v->flag);
+	}
 }
 
 int64_t tok_vocab_find_h(const tok_vocab *v, const char *s, size_t n, uint64_t h)

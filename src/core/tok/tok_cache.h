@@ -1,0 +1,51 @@
+/* tok_cache.h - the tokenizer's load cache (tok_cache.c, not installed).
+ *
+ * A tokenizer.json of Gemma's size (33 MB, 262,144 tokens, half a million
+ * merges) takes longer to parse than a warm forward pass of 64 tokens
+ * through GPT-2; a new process (saex run, a live test's first load) paid
+ * it every time. Once a load from the sources has succeeded, its
+ * vocabulary and merge map (the tables the parse builds) and the rest of
+ * the file (normalizer, pre-tokenizer, added tokens, ...; a few KB of
+ * JSON, read by the same loader as the file's) are written to
+ *   $SAEX_CACHE_DIR/tokenizers/, else $XDG_CACHE_HOME/saex/tokenizers/,
+ *   else ~/.cache/saex/tokenizers/
+ * in a file named by a hash of the sources' contents (so an edited file is
+ * read from its sources again, never from an older entry). SAEX_NO_CACHE=1
+ * turns it off. The cache is only ever a faster way to the same tokenizer:
+ * an entry that cannot be read, is damaged (its own hash, sizes, and every
+ * table index checked) or cannot be written is ignored without a word, and
+ * the sources are read as before, their errors reported as before.
+ *
+ * Threads: entries are written to a new file renamed into place, so that
+ * processes and threads loading the same tokenizer at once each read a
+ * whole entry or none. */
+#ifndef SAEX_TOK_CACHE_H
+#define SAEX_TOK_CACHE_H
+
+#include "tok_int.h"
+
+#include <jansson.h>
+
+typedef struct tok_cache {
+	uint64_t key[2];          /* the sources' contents, hashed */
+	char *path;               /* the entry's file; NULL: no cache */
+} tok_cache;
+
+/* Hashes the nsrc source files, in order, and names the entry. -1 (and no
+ * path) when caching is off or a source cannot be read: the load then
+ * reads the sources and reports what is wrong with them. */
+int tok_cache_open(tok_cache *c, const char *const *src, size_t nsrc);
+void tok_cache_close(tok_cache *c);
+
+/* Fills t's vocabulary (the model's tokens and the added ones, flags of
+ * the model's tokens only) and merge map from the entry and returns the
+ * rest of the sources as JSON (caller decrefs: an object for
+ * tokenizer.json, null for vocab.json + merges.txt). NULL, with t's tables
+ * left empty, when there is no usable entry. */
+json_t *tok_cache_read(const tok_cache *c, saex_tok *t);
+
+/* Writes t's tables and rest (a document without model.vocab and
+ * model.merges) as c's entry, once t has loaded from its sources. */
+void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest);
+
+#endif
