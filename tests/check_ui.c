@@ -952,6 +952,36 @@ START_TEST(tokens_as_text_byte_fallback)
 }
 END_TEST
 
+/* Llama 3 and Qwen spell bytes in the byte-level alphabet, and
+ * SAEDashboard's exports keep that spelling for a multi-byte character's
+ * bytes: "Ã¶" is ö, an emoji split over "ĠðŁ" and "ĺĢ" is the emoji.
+ * Text of another alphabet stays itself: Gemma's "Māori" (whose ā is the
+ * byte-level letter of 0x01), a lone "é", Gemma's ▁. */
+START_TEST(tokens_as_text_byte_level)
+{
+	grid *g = grid_new(2, 60, 0);
+	store_str tok[] = {{"Hello", 5}, {"\xc4\xa0w", 3}, {"\xc3\x83\xc2\xb6", 4}, {"rld", 3},
+	                   {"\xc4\xa0\xc3\xb0\xc5\x81", 6}, {"\xc4\xba\xc4\xa2", 4}, {"\xe2\x96\x81" "M\xc4\x81ori", 9},
+	                   {"\xc3\xa9", 2}, {"x", 1}};
+	float val[] = {0, 0, 0, 0, 0, 5, 0, 0, 0};
+	ui_tokens_in in = {tok, val, 0, 9, -1, -1, 10, 1, 0, SAEX_ESC_NL_ARROW};
+	ck_assert_int_eq(ui_tokens(g, NULL, 0, 60, &in), 1);
+	char *t = grid_row_text(g, 0);
+	ck_assert_str_eq(t, "    Hello w\xc3\xb6rld \xf0\x9f\x98\x80 M\xc4\x81ori\xc3\xa9x");
+	free(t);
+	ck_assert_int_eq(grid_style_at(g, 0, 16), ST_HEAT0 + 4); /* the emoji: its hotter part's colour */
+	grid_free(g);
+	/* the alphabet itself: every byte back, and a letter outside it refused */
+	char out[8];
+	ck_assert_int_eq(saex_tok_bytelevel("\xc3\x83\xc2\xb6", 4, out), 2);
+	ck_assert(memcmp(out, "\xc3\xb6", 2) == 0);
+	ck_assert_int_eq(saex_tok_bytelevel("\xc4\x80\xc4\xa0\xc5\x83", 6, out), 3);
+	ck_assert(memcmp(out, "\x00 \xad", 3) == 0);
+	ck_assert_int_eq(saex_tok_bytelevel("\xe2\x96\x81", 3, out), -1);
+	ck_assert_int_eq(saex_tok_bytelevel("\xc3", 1, out), -1);
+}
+END_TEST
+
 /* Issue 14 item 12: a histogram uses the width (50 bins over 89 columns)
  * and has a count scale; merged when narrower (200 bins over 29). */
 START_TEST(histogram_width)
@@ -1109,6 +1139,7 @@ int main(void)
 	tcase_add_test(tc, cut_marks);
 	tcase_add_test(tc, tokens_as_text);
 	tcase_add_test(tc, tokens_as_text_byte_fallback);
+	tcase_add_test(tc, tokens_as_text_byte_level);
 	tcase_add_test(tc, histogram_width);
 	tcase_add_test(tc, grid_widths);
 	tcase_add_test(tc, grid_clusters);

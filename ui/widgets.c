@@ -26,51 +26,6 @@ int ui_heat_legend(grid *g, int row, int col, double max)
 	return x - col;
 }
 
-static int ui_utf8_valid(const char *s, size_t n)
-{
-	uint32_t cp;
-	for (size_t i = 0, k; i < n; i += k)
-		if (!(k = saex_utf8_decode((const unsigned char *)s + i, n - i, &cp)))
-			return 0;
-	return 1;
-}
-
-/* Adds the bytes token t stands for to buf: a byte token "<0xHH>" (byte
- * fallback, as Gemma's tokenizer and Neuronpedia's exports spell it) is
- * its byte, any other token its own text. */
-static void ui_token_bytes(const store_str *t, sb *buf)
-{
-	int b = esc_token_byte(t->p, t->n);
-	if (b >= 0)
-		sb_addc(buf, (char)b);
-	else
-		sb_add(buf, t->p, t->n);
-}
-
-/* The tokens [i, j) drawn as one: a character a tokenizer split over
- * several byte tokens (GPT-2 spells an emoji as two or three; Gemma as
- * "<0xF0>" "<0x9F>" ...) is shown as the character, not as the escaped
- * bytes of each part. Puts their bytes in buf; returns j (i + 1 when
- * token i stands alone). */
-static long ui_token_group(const ui_tokens_in *in, long i, sb *buf)
-{
-	sb_clear(buf);
-	const store_str *t = &in->tok[i];
-	sb_add(buf, t->p, t->n);
-	if (esc_token_byte(t->p, t->n) < 0x80 && ui_utf8_valid(t->p, t->n))
-		return i + 1;
-	sb_clear(buf);
-	ui_token_bytes(t, buf);
-	for (long j = i + 1; j < in->to && j < i + 4; j++) {
-		ui_token_bytes(&in->tok[j], buf);
-		if (ui_utf8_valid(buf->p, buf->n))
-			return j + 1;
-	}
-	sb_clear(buf);
-	sb_add(buf, t->p, t->n);
-	return i + 1;
-}
-
 /* The style of tokens [i, j): the cursor's, the max token's, else the
  * hottest of them (boundaries shown by ST_TOKEN_ALT on every other one). */
 static int ui_token_style(const ui_tokens_in *in, long i, long j)
@@ -94,7 +49,7 @@ int ui_tokens(grid *g, const grid *m, int row, int cols, const ui_tokens_in *in)
 	int line = 0, col = 4;
 	sb buf = {0};
 	for (long i = in->from, j; i < in->to && line < in->maxlines; i = j) {
-		j = ui_token_group(in, i, &buf);
+		j = cli_token_group(in->tok, i, in->to, &buf);
 		int w = grid_width(ref, buf.p, buf.n, flags);
 		if (col + w > cols && col > 4) {
 			line++;

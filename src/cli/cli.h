@@ -60,6 +60,17 @@ void cli_style_init(cli_style *st, FILE *f);
  * non-ASCII is escaped too. */
 void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigned flags);
 
+/* The tokens [i, j) of tok[0..to) shown as one, as the explorer and saex
+ * show show a text: a character a tokenizer split over several tokens
+ * (GPT-2 spells an emoji as two or three; Gemma as "<0xF0>" "<0x9F>" ...;
+ * Llama 3 as "ĠðŁ" "ĺĢ") is the character, not the escaped bytes or
+ * byte-level letters of each part, and a byte-level spelling of a
+ * multi-byte character ("Ã¶", as SAEDashboard's exports keep it) is that
+ * character. Puts the bytes to show in buf (cleared first; escape them
+ * with SAEX_ESC_TOKEN); returns j (i + 1 when token i stands alone). */
+struct store_str;
+long cli_token_group(const struct store_str *tok, long i, long to, sb *buf);
+
 /* Writes a JSON document to f, followed by a newline. DEL, C1 controls and
  * the format characters saex_escape escapes (esc_is_format_control: the
  * bidirectional controls, U+FEFF, ...) are written as \u escapes inside

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "esc.h"
+#include "store.h"
 #include "saex.h"
 
 #include <errno.h>
@@ -33,6 +34,71 @@ void cli_put_text(sb *out, const cli_style *st, const char *s, size_t n, unsigne
 	if (!st->utf8)
 		flags |= SAEX_ESC_ASCII;
 	esc_append(out, s, n, flags);
+}
+
+/* ---------------------------------------------------------------- tokens as text */
+static int cli_utf8_valid(const char *s, size_t n)
+{
+	uint32_t cp;
+	for (size_t i = 0, k; i < n; i += k)
+		if (!(k = saex_utf8_decode((const unsigned char *)s + i, n - i, &cp)))
+			return 0;
+	return 1;
+}
+
+/* Whether bytes b (n of them), read from a token's byte-level spelling,
+ * are what that spelling stands for: some of them a multi-byte
+ * character's, and no control character but a tab or a line break. A
+ * vocabulary of another alphabet keeps its own text: Gemma's "Māori"
+ * would read as M, 0x01, o, r, i. */
+static int cli_bytelevel_text(const char *b, long n)
+{
+	int high = 0;
+	for (long i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)b[i];
+		if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			return 0;
+		high |= c >= 0x80;
+	}
+	return high;
+}
+
+/* Adds the bytes token t stands for to buf: a byte token "<0xHH>" (byte
+ * fallback, as Gemma's tokenizer and Neuronpedia's exports spell it) is
+ * its byte; a byte-level spelling of a multi-byte character's bytes (Llama
+ * 3's and Qwen's "Ã¶", kept by SAEDashboard's exports) those bytes; any
+ * other token its own text. */
+static void cli_token_bytes(const store_str *t, sb *buf)
+{
+	int b = esc_token_byte(t->p, t->n);
+	if (b >= 0) {
+		sb_addc(buf, (char)b);
+		return;
+	}
+	size_t at = buf->n;
+	sb_grow(buf, t->n);
+	long k = saex_tok_bytelevel(t->p, t->n, buf->p + at);
+	if (k > 0 && cli_bytelevel_text(buf->p + at, k))
+		buf->n = at + (size_t)k;
+	else
+		sb_add(buf, t->p, t->n);
+}
+
+long cli_token_group(const store_str *tok, long i, long to, sb *buf)
+{
+	const store_str *t = &tok[i];
+	sb_clear(buf);
+	cli_token_bytes(t, buf);
+	if (cli_utf8_valid(buf->p, buf->n))
+		return i + 1;
+	for (long j = i + 1; j < to && j < i + 4; j++) {
+		cli_token_bytes(&tok[j], buf);
+		if (cli_utf8_valid(buf->p, buf->n))
+			return j + 1;
+	}
+	sb_clear(buf);
+	sb_add(buf, t->p, t->n);
+	return i + 1;
 }
 
 static void cli_json_safe(FILE *f, const char *s, size_t n)

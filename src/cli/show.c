@@ -202,9 +202,17 @@ static void show_example(sb *o, const cli_style *cs, const store_act *a, double 
 	if (lo > 0)
 		sb_adds(o, cs->utf8 ? "\xe2\x80\xa6" : "...");
 	double scale = max_act > 0 ? max_act : a->max_value;
-	for (long i = lo; i <= hi; i++) {
-		int is_max = i == a->max_index;
-		double t = scale > 0 ? a->values[i] / scale : 0;
+	sb text = {0};
+	for (long i = lo, j; i <= hi; i = j) {
+		/* a character split over tokens is one (cli_token_group): its
+		 * hottest part's colour, the max's marks when it holds the max */
+		j = cli_token_group(a->tokens, i, hi + 1, &text);
+		long hot = i;
+		for (long q = i; q < j; q++)
+			if (q == a->max_index || (hot != a->max_index && a->values[q] > a->values[hot]))
+				hot = q;
+		int is_max = hot == a->max_index;
+		double t = scale > 0 ? a->values[hot] / scale : 0;
 		if (is_max && !cs->color)
 			sb_adds(o, cs->utf8 ? "\xc2\xab" : "<<");
 		if (is_max)
@@ -214,12 +222,13 @@ static void show_example(sb *o, const cli_style *cs, const store_act *a, double 
 		int alt = cs->color && !(t > 0) && !is_max && (i & 1);
 		if (alt)
 			show_sgr(o, cs, cs->color256 ? "38;5;244" : "2");
-		cli_put_text(o, cs, a->tokens[i].p, a->tokens[i].n, SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
+		cli_put_text(o, cs, text.p, text.n, SAEX_ESC_NL_ARROW | SAEX_ESC_TOKEN);
 		if (cs->color && (t > 0 || is_max || alt))
 			show_sgr(o, cs, "0");
 		if (is_max && !cs->color)
 			sb_adds(o, cs->utf8 ? "\xc2\xbb" : ">>");
 	}
+	sb_free(&text);
 	if (hi < (long)a->n - 1)
 		sb_adds(o, cs->utf8 ? "\xe2\x80\xa6" : "...");
 	sb_addc(o, '\n');

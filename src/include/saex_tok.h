@@ -94,6 +94,13 @@ const char *saex_tok_bytes(const saex_tok *t, uint32_t id, size_t *len);
  * width space); Gemma's ▁ stays. Caller frees; *len receives the length
  * when len is not NULL. NULL for an unknown id or without memory. */
 char *saex_tok_token_text(const saex_tok *t, uint32_t id, size_t *len);
+/* The bytes a token spelled in the byte-level alphabet stands for (the
+ * alphabet of GPT-2's, Llama 3's and Qwen's vocabularies, which
+ * SAEDashboard's and Neuronpedia's exports keep for the bytes of a
+ * multi-byte character: "Ã¶" is ö's two bytes, "ĠwÃ¶rld" " wörld"): into
+ * out, which holds n bytes at least; their number, or -1 when a character
+ * of s (n bytes) is not in that alphabet. Needs no tokenizer. */
+long saex_tok_bytelevel(const char *s, size_t n, char *out);
 /* The id of the token whose bytes are exactly these, or -1. */
 int64_t saex_tok_find(const saex_tok *t, const char *bytes, size_t n);
 /* One more than the largest id. */

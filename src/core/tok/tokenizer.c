@@ -488,3 +488,18 @@ int tok_finish(saex_tok *t, char *err, size_t errlen)
 		return tensor_fail(err, errlen, "out of memory");
 	return 0;
 }
+
+long saex_tok_bytelevel(const char *s, size_t n, char *out)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	long k = 0;
+	for (size_t i = 0, len; i < n; i += len) {
+		uint32_t cp;
+		len = saex_utf8_decode(u + i, n - i, &cp); /* strict: stored text may be anything */
+		int b = len ? tok_char_byte(cp) : -1;
+		if (b < 0)
+			return -1;
+		out[k++] = (char)b;
+	}
+	return k;
+}
