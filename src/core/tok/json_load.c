@@ -364,7 +364,7 @@ static int tok_ld_added_tries(tok_ld *ld)
 		if (tk->normalized && t->nnorm) {
 			if (tok_normalize(t->norm, t->nnorm, c, n, &normed, msg, sizeof msg)) {
 				tbuf_free(&normed);
-				return tok_ld_fail(ld, "added_tokens", "'%s': %s", c, msg);
+				return tok_ld_fail(ld, "added_tokens", "'%.*s': %s", (int)n, c, msg);
 			}
 			rc = tok_trie_add(&t->added.norm, normed.p, normed.n, (int32_t)i);
 		} else {
