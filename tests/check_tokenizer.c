@@ -468,8 +468,18 @@ static void cache_round(const char *which)
 	char *good = tu_read(entry, &n0);
 	ck_assert(good && n0 > 104);
 
-	t = load_cached(which, dir); /* from the entry */
+	t = load_cached(which, dir); /* from the entry: its tables where they lie */
+	ck_assert_ptr_nonnull(t->cache_map);
+	ck_assert(t->vocab.borrowed && t->bpe.borrowed);
 	tiny_checks(t);
+	/* a token added afterwards: the tables are copied out first, and the
+	 * tokenizer is the same */
+	char msg[128];
+	uint32_t nid = t->vocab.nid;
+	ck_assert_int_eq(tok_vocab_set(&t->vocab, nid + 100, "zz", 2, TOK_F_MODEL, 0, msg, sizeof msg), 0);
+	ck_assert(!t->vocab.borrowed);
+	ck_assert_int_eq(tok_vocab_find(&t->vocab, "zz", 2), nid + 100);
+	check_ids(t, "hello world", 11, 0, IDS(259, 264));
 	saex_tok_free(t);
 
 	/* a byte changed in each part of the entry, then the entry cut short:

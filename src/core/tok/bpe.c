@@ -352,8 +352,10 @@ void tok_bpe_word(tok_bpe *m, const tok_vocab *v, const char *s, size_t n, tids 
 
 void tok_bpe_free(tok_bpe *m)
 {
-	free(m->mslot);
-	free(m->mout);
+	if (!m->borrowed) {
+		free(m->mslot);
+		free(m->mout);
+	}
 	free(m->ckey);
 	free(m->cent);
 	tbuf_free(&m->ckeys);

@@ -13,6 +13,7 @@
  * tables do not hold together is ignored (and rewritten by the load). */
 #include "config.h"
 #include "tok_cache.h"
+#include "tensor_util.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -195,22 +197,6 @@ void tok_cache_close(tok_cache *c)
 }
 
 /* ---------------------------------------------------------------- reading */
-static int tc_pread(int fd, void *p, uint64_t n, uint64_t *off, tc_hash *h)
-{
-	unsigned char *q = p;
-	uint64_t done = 0;
-	while (done < n) {
-		ssize_t k = pread(fd, q + done, n - done > TC_CHUNK ? TC_CHUNK : (size_t)(n - done), (off_t)(*off + done));
-		if (k <= 0)
-			return -1;
-		done += (uint64_t)k;
-	}
-	tc_hash_add(h, p, (size_t)n);
-	tc_hash_part(h);
-	*off += n;
-	return 0;
-}
-
 static int tc_pow2(uint64_t x)
 {
 	return x >= 2 && (x & (x - 1)) == 0;
@@ -252,80 +238,97 @@ static int tc_merges_sane(const tok_bpe *m, uint32_t nid)
 	return used <= m->nmerges && used < m->mcap;
 }
 
-static int tc_read_header(int fd, const tok_cache *c, tc_header *hd)
+/* The entry's header, if it is one for c whose sizes add up to the
+ * file's size (len). */
+static const tc_header *tc_header_of(const tok_cache *c, const unsigned char *map, size_t len)
 {
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || pread(fd, hd, sizeof *hd, 0) != (ssize_t)sizeof *hd)
-		return -1;
-	if (memcmp(hd->magic, TC_MAGIC, 8) || hd->endian != TC_ENDIAN || hd->header_size != sizeof *hd ||
-	    hd->key[0] != c->key[0] || hd->key[1] != c->key[1])
-		return -1;
+	const tc_header *hd = (const tc_header *)(const void *)map;
+	if (len < sizeof *hd || memcmp(hd->magic, TC_MAGIC, 8) || hd->endian != TC_ENDIAN ||
+	    hd->header_size != sizeof *hd || hd->key[0] != c->key[0] || hd->key[1] != c->key[1])
+		return NULL;
 	/* sizes first bounded, so that the sum below cannot wrap */
 	if (hd->nid > TOK_MAX_ID || !tc_pow2(hd->cap) || hd->cap > ((uint64_t)1 << 32) || hd->strn >= TOK_NONE ||
 	    !tc_pow2(hd->mcap) || hd->mcap > ((uint64_t)1 << 33) || hd->nmerges >= hd->mcap ||
 	    hd->restn > TC_MAX_REST || hd->count >= hd->cap)
-		return -1;
+		return NULL;
 	uint64_t want = sizeof *hd + hd->nid * (sizeof(tok_str_at) + 1) + hd->strn + hd->cap * 8 +
 	                hd->mcap * sizeof(tok_mslot) + hd->nmerges * 4 + hd->restn;
-	return (uint64_t)st.st_size == want ? 0 : -1;
+	return (uint64_t)len == want ? hd : NULL;
+}
+
+/* The next section of the map: n bytes at *off, hashed into h. */
+static unsigned char *tc_section(unsigned char *map, uint64_t *off, uint64_t n, tc_hash *h)
+{
+	unsigned char *p = map + *off;
+	tc_hash_add(h, p, (size_t)n);
+	tc_hash_part(h);
+	*off += n;
+	return p;
 }
 
 json_t *tok_cache_read(const tok_cache *c, saex_tok *t)
 {
 	if (!c->path)
 		return NULL;
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	/* the tables are used where they lie: a private map (the few pages
+	 * that added tokens' flags write are copied), so nothing is read
+	 * into memory of its own; the entry is a new file renamed into
+	 * place, never rewritten, so the map keeps what was checked */
+	char why[256];
+	void *mp;
+	size_t len;
+	int fd = util_open_read(c->path, 0, NULL, why, sizeof why);
 	if (fd < 0)
 		return NULL;
-	tc_header hd;
+	struct stat st;
+	mp = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= (off_t)sizeof(tc_header)
+	         ? mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0)
+	         : MAP_FAILED;
+	close(fd);
+	if (mp == MAP_FAILED)
+		return NULL;
+	len = (size_t)st.st_size;
+	unsigned char *map = mp;
+	const tc_header *hd = tc_header_of(c, map, len);
 	json_t *rest = NULL;
-	char *text = NULL;
+	if (!hd)
+		goto out;
+	tensor_prefault(map, len); /* every page is read below */
 	tok_vocab *v = &t->vocab;
 	tok_bpe *m = &t->bpe;
-	if (tc_read_header(fd, c, &hd))
-		goto out;
-	v->nid = (uint32_t)hd.nid;
-	v->cap = hd.cap;
-	v->count = hd.count;
-	v->at = malloc(hd.nid ? hd.nid * sizeof *v->at : 1);
-	v->flag = malloc(hd.nid ? hd.nid : 1);
-	v->str.p = malloc(hd.strn + 1);
-	v->slot = malloc(hd.cap * 8);
-	m->mslot = malloc(hd.mcap * sizeof(tok_mslot));
-	m->mout = malloc(hd.nmerges ? hd.nmerges * 4 : 1);
-	text = malloc(hd.restn + 1);
-	if (!v->at || !v->flag || !v->str.p || !v->slot || !m->mslot || !m->mout || !text)
-		goto out;
-	v->str.n = hd.strn;
-	v->str.cap = hd.strn + 1;
-	m->mcap = hd.mcap;
-	m->nmerges = hd.nmerges;
-	uint64_t off = sizeof hd, sum[2];
+	uint64_t off = sizeof *hd, sum[2];
 	tc_hash h;
 	tc_hash_init(&h);
-	if (tc_pread(fd, v->at, hd.nid * sizeof *v->at, &off, &h) || tc_pread(fd, v->flag, hd.nid, &off, &h) ||
-	    tc_pread(fd, v->str.p, hd.strn, &off, &h) || tc_pread(fd, v->slot, hd.cap * 8, &off, &h) ||
-	    tc_pread(fd, m->mslot, hd.mcap * sizeof(tok_mslot), &off, &h) ||
-	    tc_pread(fd, m->mout, hd.nmerges * 4, &off, &h) || tc_pread(fd, text, hd.restn, &off, &h))
-		goto out;
+	v->at = (tok_str_at *)(void *)tc_section(map, &off, hd->nid * sizeof *v->at, &h);
+	v->flag = tc_section(map, &off, hd->nid, &h);
+	v->str = (tbuf){(char *)tc_section(map, &off, hd->strn, &h), hd->strn, hd->strn, 0};
+	v->slot = (uint64_t *)(void *)tc_section(map, &off, hd->cap * 8, &h);
+	m->mslot = (tok_mslot *)(void *)tc_section(map, &off, hd->mcap * sizeof(tok_mslot), &h);
+	m->mout = (uint32_t *)(void *)tc_section(map, &off, hd->nmerges * 4, &h);
+	const char *text = (const char *)tc_section(map, &off, hd->restn, &h);
 	tc_hash_end(&h, sum);
-	v->str.p[hd.strn] = 0;
-	text[hd.restn] = 0;
-	if (sum[0] != hd.sum[0] || sum[1] != hd.sum[1] || !tc_vocab_sane(v) || !tc_merges_sane(m, v->nid))
-		goto out;
+	v->nid = (uint32_t)hd->nid;
+	v->cap = hd->cap;
+	v->count = hd->count;
+	v->borrowed = 1;
+	m->mcap = hd->mcap;
+	m->nmerges = hd->nmerges;
+	m->borrowed = 1;
 	json_error_t je;
-	rest = json_loadb(text, hd.restn, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (sum[0] == hd->sum[0] && sum[1] == hd->sum[1] && tc_vocab_sane(v) && tc_merges_sane(m, v->nid))
+		rest = json_loadb(text, hd->restn, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 out:
-	free(text);
-	close(fd);
 	if (!rest) { /* nothing of it stays: the load starts from the sources */
-		tok_vocab_free(v);
-		free(m->mslot);
-		free(m->mout);
-		m->mslot = NULL;
-		m->mout = NULL;
-		m->mcap = m->nmerges = 0;
+		memset(&t->vocab, 0, sizeof t->vocab);
+		t->bpe.mslot = NULL;
+		t->bpe.mout = NULL;
+		t->bpe.mcap = t->bpe.nmerges = 0;
+		t->bpe.borrowed = 0;
+		munmap(mp, len);
+		return NULL;
 	}
+	t->cache_map = mp;
+	t->cache_len = len;
 	return rest;
 }
 

@@ -16,6 +16,13 @@
  * table index checked) or cannot be written is ignored without a word, and
  * the sources are read as before, their errors reported as before.
  *
+ * Memory: a tokenizer read from its entry keeps the tables where they lie,
+ * in a private map of the entry (shared with other processes through the
+ * page cache; copied out only if something resizes them, tok_vocab_own),
+ * unmapped by saex_tok_free. Deleting the entry or the folder meanwhile is
+ * harmless; cutting an entry short in place (saex never writes one in
+ * place) would fault the process, as it would with a mapped weight file.
+ *
  * Threads: entries are written to a new file renamed into place, so that
  * processes and threads loading the same tokenizer at once each read a
  * whole entry or none. */
@@ -37,8 +44,9 @@ typedef struct tok_cache {
 int tok_cache_open(tok_cache *c, const char *const *src, size_t nsrc);
 void tok_cache_close(tok_cache *c);
 
-/* Fills t's vocabulary (the model's tokens and the added ones, flags of
- * the model's tokens only) and merge map from the entry and returns the
+/* Points t's vocabulary (the model's tokens and the added ones, flags of
+ * the model's tokens only) and merge map into the entry, mapped (t owns the
+ * map: cache_map), and returns the
  * rest of the sources as JSON (caller decrefs: an object for
  * tokenizer.json, null for vocab.json + merges.txt). NULL, with t's tables
  * left empty, when there is no usable entry. */

@@ -75,6 +75,9 @@ typedef struct tok_vocab {
 	tbuf str;
 	uint64_t *slot;           /* tag << 32 | id; 0 = empty */
 	size_t cap, count;
+	int borrowed;             /* at, flag, str and slot lie in the load
+	                           * cache's map (tok_cache.c): copied to
+	                           * memory of their own before they grow */
 } tok_vocab;
 
 enum {
@@ -255,6 +258,7 @@ typedef struct tok_bpe {
 	size_t mcap;
 	uint32_t *mout;
 	size_t nmerges;
+	int borrowed;             /* mslot and mout lie in the load cache's map */
 	/* cache: piece -> ids */
 	uint64_t *ckey;           /* tag << 32 | entry + 1 */
 	size_t ccap, ncache;
@@ -335,6 +339,9 @@ struct saex_tok {
 	tok_segs segs, nsegs;
 	/* saex_tok_bytes: each token alone through the decoders, made on demand */
 	struct tok_lone *lone;
+	/* the load cache's entry, mapped, when the tables were read from it */
+	void *cache_map;
+	size_t cache_len;
 };
 
 /* The byte-level alphabet: the character of each byte and back. */

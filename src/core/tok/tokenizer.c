@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -146,6 +147,8 @@ void saex_tok_free(saex_tok *t)
 	free(t->segs.p);
 	free(t->nsegs.p);
 	tok_lone_free(t->lone);
+	if (t->cache_map)
+		munmap(t->cache_map, t->cache_len);
 	free(t);
 }
 

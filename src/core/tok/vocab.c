@@ -27,11 +27,43 @@ int tok_vocab_init(tok_vocab *v, size_t expect)
 
 void tok_vocab_free(tok_vocab *v)
 {
-	free(v->at);
-	free(v->flag);
-	free(v->slot);
-	tbuf_free(&v->str);
+	if (!v->borrowed) {
+		free(v->at);
+		free(v->flag);
+		free(v->slot);
+		tbuf_free(&v->str);
+	}
 	memset(v, 0, sizeof *v);
+}
+
+/* Tables in the load cache's map copied to memory of their own, before
+ * anything resizes them: 0, or -1 (the map's tables kept) without memory. */
+static int tok_vocab_own(tok_vocab *v)
+{
+	if (!v->borrowed)
+		return 0;
+	tok_str_at *at = malloc((v->nid ? v->nid : 1) * sizeof *at);
+	uint8_t *flag = malloc(v->nid ? v->nid : 1);
+	uint64_t *slot = malloc(v->cap * sizeof *slot);
+	char *str = malloc(v->str.n + 1);
+	if (!at || !flag || !slot || !str) {
+		free(at);
+		free(flag);
+		free(slot);
+		free(str);
+		return -1;
+	}
+	memcpy(at, v->at, v->nid * sizeof *at);
+	memcpy(flag, v->flag, v->nid);
+	memcpy(slot, v->slot, v->cap * sizeof *slot);
+	memcpy(str, v->str.p, v->str.n);
+	str[v->str.n] = 0;
+	v->at = at;
+	v->flag = flag;
+	v->slot = slot;
+	v->str = (tbuf){str, v->str.n, v->str.n + 1, 0};
+	v->borrowed = 0;
+	return 0;
 }
 
 static int tok_vocab_ids(tok_vocab *v, uint32_t id)
@@ -79,6 +111,8 @@ static int tok_vocab_rehash(tok_vocab *v)
 
 void tok_vocab_compact(tok_vocab *v)
 {
+	if (v->borrowed) /* the cache holds compacted tables */
+		return;
 	size_t cap = 1024;
 	while (cap < v->count * 2)
 		cap *= 2;
@@ -119,6 +153,10 @@ int tok_vocab_set(tok_vocab *v, uint32_t id, const char *s, size_t n, uint8_t fl
 {
 	if (n >= TOK_NONE || v->str.n > UINT32_MAX - n - 1) {
 		snprintf(msg, msglen, "the vocabulary's strings exceed 4 GiB");
+		return -1;
+	}
+	if (tok_vocab_own(v)) {
+		snprintf(msg, msglen, "out of memory");
 		return -1;
 	}
 	uint64_t h = tok_hash(s, n);
