@@ -383,6 +383,23 @@ static int tok_ld_added_tries(tok_ld *ld)
 	return 0;
 }
 
+/* The added tokens the load cache kept (tok_cache_read checked their ids
+ * against the vocabulary), as tok_ld_added would have made them. */
+static int tok_ld_added_list(tok_ld *ld, const tok_added_tok *list, size_t n)
+{
+	saex_tok *t = ld->t;
+	if (n && !(t->added.tok = malloc(n * sizeof *t->added.tok)))
+		return tok_ld_fail(ld, "added_tokens", "out of memory");
+	t->added.cap = n;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = list[i].id;
+		t->added.tok[t->added.n++] = list[i];
+		t->vocab.flag[id] = (uint8_t)((t->vocab.flag[id] & TOK_F_MODEL) | TOK_F_ADDED |
+		                              (list[i].special ? TOK_F_SPECIAL : 0));
+	}
+	return tok_ld_added_tries(ld);
+}
+
 static int tok_ld_added(tok_ld *ld, json_t *added)
 {
 	if (!added || json_is_null(added))
@@ -427,7 +444,8 @@ static int tok_ld_root(tok_ld *ld, json_t *root, const tok_sax_in *bulk)
 	if (tok_ld_member(ld, root, "normalizer", tok_ld_normalizer) ||
 	    tok_ld_member(ld, root, "pre_tokenizer", tok_ld_pre_tokenizer) ||
 	    tok_ld_member(ld, root, "decoder", tok_ld_decoder) || tok_ld_model(ld, json_object_get(root, "model"), bulk) ||
-	    tok_ld_added(ld, json_object_get(root, "added_tokens")) ||
+	    (bulk->added_done ? tok_ld_added_list(ld, bulk->added, bulk->nadded)
+	                      : tok_ld_added(ld, json_object_get(root, "added_tokens"))) ||
 	    tok_ld_member(ld, root, "post_processor", tok_ld_post_processor))
 		return -1;
 	json_t *dec = json_object_get(root, "decoder");
@@ -449,8 +467,8 @@ static saex_tok *tok_json_from(const char *path, const tok_cache *c, int cached,
 	tok_sax_in bulk = {0};
 	json_t *root = NULL;
 	if (cached) {
-		root = tok_cache_read(c, t);
-		bulk.have_vocab = bulk.merges_done = 1;
+		root = tok_cache_read(c, t, &bulk.added, &bulk.nadded);
+		bulk.have_vocab = bulk.merges_done = bulk.added_done = 1;
 	} else {
 		size_t n;
 		char *text = tok_slurp(path, &n, err, errlen);
@@ -464,6 +482,7 @@ static saex_tok *tok_json_from(const char *path, const tok_cache *c, int cached,
 		json_t *model = json_object_get(root, "model");
 		json_object_del(model, "vocab");
 		json_object_set_new(model, "merges", json_array()); /* in the tables; the key stays */
+		json_object_set_new(root, "added_tokens", json_array()); /* in the entry as a list */
 		tok_cache_write(c, t, root);
 	}
 	json_decref(root);
@@ -619,7 +638,9 @@ saex_tok *saex_tok_load_files(const char *vocab_json, const char *merges_txt, ch
 			tensor_fail(err, errlen, "%s: out of memory", vocab_json);
 			break;
 		}
-		json_t *rest = cached ? tok_cache_read(&c, t) : NULL;
+		const tok_added_tok *added; /* GPT-2's one, made again by tok_gpt2_rest */
+		size_t nadded;
+		json_t *rest = cached ? tok_cache_read(&c, t, &added, &nadded) : NULL;
 		int rc = cached ? (rest ? 0 : -1) : tok_gpt2_tables(t, vocab_json, merges_txt, err, errlen);
 		if (rc == 0)
 			rc = tok_gpt2_rest(t, vocab_json, err, errlen);

@@ -2,11 +2,13 @@
  * folder, so that the next process does not parse its files again. See
  * tok_cache.h.
  *
- * The file (native byte order; another host's is not read):
+ * The file (native byte order; another host's is not read), each section
+ * starting on a 16-byte boundary (zeros between):
  *   header   magic "saextok" + version, 0x01020304, the key, the sizes
- *            below and a hash of everything after the header
+ *            below and a hash of the sections (their padding too)
  *   at[nid]  flag[nid]  str[strn]  slot[cap]      the vocabulary
  *   mslot[mcap]  mout[nmerges]                    the merges' map
+ *   added[nadded]                                 the added tokens
  *   rest[restn]                                   the rest, as JSON text
  * Its name is the hash of the sources' contents, so a changed file is
  * never answered from an older one's entry. An entry whose size, hash or
@@ -25,7 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define TC_MAGIC "saextok\002"
+#define TC_MAGIC "saextok\003"
 #define TC_ENDIAN 0x01020304u
 #define TC_CHUNK (1u << 20)
 #define TC_MAX_REST ((uint64_t)1 << 30)
@@ -35,9 +37,35 @@ typedef struct tc_header {
 	uint32_t endian, header_size;
 	uint64_t key[2];
 	uint64_t nid, cap, count, strn;
-	uint64_t mcap, nmerges, restn;
+	uint64_t mcap, nmerges, nadded, restn;
 	uint64_t sum[2];              /* the hash of the sections */
 } tc_header;
+
+/* The sections, in file order. */
+enum { TC_AT, TC_FLAG, TC_STR, TC_SLOT, TC_MSLOT, TC_MOUT, TC_ADDED, TC_REST, TC_NSEC };
+
+static uint64_t tc_align(uint64_t x)
+{
+	return (x + 15) & ~(uint64_t)15;
+}
+
+/* Each section's size in bytes; the file's size is returned. The header's
+ * counts must be bounded first (tc_header_of), so that nothing wraps. */
+static uint64_t tc_sizes(const tc_header *hd, uint64_t size[TC_NSEC])
+{
+	size[TC_AT] = hd->nid * sizeof(tok_str_at);
+	size[TC_FLAG] = hd->nid;
+	size[TC_STR] = hd->strn;
+	size[TC_SLOT] = hd->cap * 8;
+	size[TC_MSLOT] = hd->mcap * sizeof(tok_mslot);
+	size[TC_MOUT] = hd->nmerges * 4;
+	size[TC_ADDED] = hd->nadded * sizeof(tok_added_tok);
+	size[TC_REST] = hd->restn;
+	uint64_t total = tc_align(sizeof *hd);
+	for (int i = 0; i < TC_NSEC; i++)
+		total += tc_align(size[i]);
+	return total;
+}
 
 /* ---------------------------------------------------------------- hashing
  * Four lanes of xxHash64's round over 32-byte stripes (not for secrets:
@@ -246,27 +274,29 @@ static const tc_header *tc_header_of(const tok_cache *c, const unsigned char *ma
 	if (len < sizeof *hd || memcmp(hd->magic, TC_MAGIC, 8) || hd->endian != TC_ENDIAN ||
 	    hd->header_size != sizeof *hd || hd->key[0] != c->key[0] || hd->key[1] != c->key[1])
 		return NULL;
-	/* sizes first bounded, so that the sum below cannot wrap */
 	if (hd->nid > TOK_MAX_ID || !tc_pow2(hd->cap) || hd->cap > ((uint64_t)1 << 32) || hd->strn >= TOK_NONE ||
 	    !tc_pow2(hd->mcap) || hd->mcap > ((uint64_t)1 << 33) || hd->nmerges >= hd->mcap ||
-	    hd->restn > TC_MAX_REST || hd->count >= hd->cap)
+	    hd->nadded > TOK_MAX_ID || hd->restn > TC_MAX_REST || hd->count >= hd->cap)
 		return NULL;
-	uint64_t want = sizeof *hd + hd->nid * (sizeof(tok_str_at) + 1) + hd->strn + hd->cap * 8 +
-	                hd->mcap * sizeof(tok_mslot) + hd->nmerges * 4 + hd->restn;
-	return (uint64_t)len == want ? hd : NULL;
+	uint64_t size[TC_NSEC];
+	return (uint64_t)len == tc_sizes(hd, size) ? hd : NULL;
 }
 
-/* The next section of the map: n bytes at *off, hashed into h. */
-static unsigned char *tc_section(unsigned char *map, uint64_t *off, uint64_t n, tc_hash *h)
+/* Added tokens whose ids have strings and whose flags are 0 or 1. */
+static int tc_added_sane(const tok_added_tok *a, size_t n, const tok_vocab *v)
 {
-	unsigned char *p = map + *off;
-	tc_hash_add(h, p, (size_t)n);
-	tc_hash_part(h);
-	*off += n;
-	return p;
+	for (size_t i = 0; i < n; i++) {
+		const char f[5] = {a[i].lstrip, a[i].rstrip, a[i].single_word, a[i].normalized, a[i].special};
+		if (a[i].id >= v->nid || v->at[a[i].id].len == TOK_NONE)
+			return 0;
+		for (int k = 0; k < 5; k++)
+			if (f[k] != 0 && f[k] != 1)
+				return 0;
+	}
+	return 1;
 }
 
-json_t *tok_cache_read(const tok_cache *c, saex_tok *t)
+json_t *tok_cache_read(const tok_cache *c, saex_tok *t, const tok_added_tok **added, size_t *nadded)
 {
 	if (!c->path)
 		return NULL;
@@ -276,7 +306,6 @@ json_t *tok_cache_read(const tok_cache *c, saex_tok *t)
 	 * place, never rewritten, so the map keeps what was checked */
 	char why[256];
 	void *mp;
-	size_t len;
 	int fd = util_open_read(c->path, 0, NULL, why, sizeof why);
 	if (fd < 0)
 		return NULL;
@@ -287,36 +316,45 @@ json_t *tok_cache_read(const tok_cache *c, saex_tok *t)
 	close(fd);
 	if (mp == MAP_FAILED)
 		return NULL;
-	len = (size_t)st.st_size;
-	unsigned char *map = mp;
+	size_t len = (size_t)st.st_size;
+	unsigned char *map = mp, *sec[TC_NSEC];
 	const tc_header *hd = tc_header_of(c, map, len);
 	json_t *rest = NULL;
 	if (!hd)
 		goto out;
 	tensor_prefault(map, len); /* every page is read below */
-	tok_vocab *v = &t->vocab;
-	tok_bpe *m = &t->bpe;
-	uint64_t off = sizeof *hd, sum[2];
+	uint64_t size[TC_NSEC], off = tc_align(sizeof *hd), sum[2];
+	tc_sizes(hd, size);
 	tc_hash h;
 	tc_hash_init(&h);
-	v->at = (tok_str_at *)(void *)tc_section(map, &off, hd->nid * sizeof *v->at, &h);
-	v->flag = tc_section(map, &off, hd->nid, &h);
-	v->str = (tbuf){(char *)tc_section(map, &off, hd->strn, &h), hd->strn, hd->strn, 0};
-	v->slot = (uint64_t *)(void *)tc_section(map, &off, hd->cap * 8, &h);
-	m->mslot = (tok_mslot *)(void *)tc_section(map, &off, hd->mcap * sizeof(tok_mslot), &h);
-	m->mout = (uint32_t *)(void *)tc_section(map, &off, hd->nmerges * 4, &h);
-	const char *text = (const char *)tc_section(map, &off, hd->restn, &h);
+	for (int i = 0; i < TC_NSEC; i++) { /* each with its padding: every byte counts */
+		sec[i] = map + off;
+		tc_hash_add(&h, sec[i], (size_t)tc_align(size[i]));
+		tc_hash_part(&h);
+		off += tc_align(size[i]);
+	}
 	tc_hash_end(&h, sum);
+	tok_vocab *v = &t->vocab;
+	tok_bpe *m = &t->bpe;
+	v->at = (tok_str_at *)(void *)sec[TC_AT];
+	v->flag = sec[TC_FLAG];
+	v->str = (tbuf){(char *)sec[TC_STR], hd->strn, hd->strn, 0};
+	v->slot = (uint64_t *)(void *)sec[TC_SLOT];
 	v->nid = (uint32_t)hd->nid;
 	v->cap = hd->cap;
 	v->count = hd->count;
 	v->borrowed = 1;
+	m->mslot = (tok_mslot *)(void *)sec[TC_MSLOT];
+	m->mout = (uint32_t *)(void *)sec[TC_MOUT];
 	m->mcap = hd->mcap;
 	m->nmerges = hd->nmerges;
 	m->borrowed = 1;
+	*added = (const tok_added_tok *)(const void *)sec[TC_ADDED];
+	*nadded = hd->nadded;
 	json_error_t je;
-	if (sum[0] == hd->sum[0] && sum[1] == hd->sum[1] && tc_vocab_sane(v) && tc_merges_sane(m, v->nid))
-		rest = json_loadb(text, hd->restn, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
+	if (sum[0] == hd->sum[0] && sum[1] == hd->sum[1] && tc_vocab_sane(v) && tc_merges_sane(m, v->nid) &&
+	    tc_added_sane(*added, *nadded, v))
+		rest = json_loadb((const char *)sec[TC_REST], hd->restn, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
 out:
 	if (!rest) { /* nothing of it stays: the load starts from the sources */
 		memset(&t->vocab, 0, sizeof t->vocab);
@@ -324,6 +362,8 @@ out:
 		t->bpe.mout = NULL;
 		t->bpe.mcap = t->bpe.nmerges = 0;
 		t->bpe.borrowed = 0;
+		*added = NULL;
+		*nadded = 0;
 		munmap(mp, len);
 		return NULL;
 	}
@@ -347,9 +387,12 @@ static int tc_mkdirs(char *dir)
 	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* n bytes, then zeros to the next 16-byte boundary. */
 static int tc_write(int fd, const void *p, uint64_t n)
 {
+	static const char zero[16];
 	const unsigned char *q = p;
+	uint64_t pad = tc_align(n) - n;
 	while (n) {
 		ssize_t k = write(fd, q, n > TC_CHUNK ? TC_CHUNK : (size_t)n);
 		if (k <= 0)
@@ -357,7 +400,7 @@ static int tc_write(int fd, const void *p, uint64_t n)
 		q += k;
 		n -= (uint64_t)k;
 	}
-	return 0;
+	return pad && write(fd, zero, (size_t)pad) != (ssize_t)pad ? -1 : 0;
 }
 
 void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest)
@@ -366,43 +409,52 @@ void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest)
 		return;
 	const tok_vocab *v = &t->vocab;
 	const tok_bpe *m = &t->bpe;
+	const tok_added *ad = &t->added;
 	char *text = json_dumps(rest, JSON_COMPACT | JSON_ENCODE_ANY);
-	/* the flags of the model's tokens only: added tokens are the rest's */
+	/* the flags of the model's tokens only: added tokens are set again
+	 * from their list; the list's padding zeroed */
 	uint8_t *flag = malloc(v->nid ? v->nid : 1);
+	tok_added_tok *added = calloc(ad->n ? ad->n : 1, sizeof *added);
 	size_t dl = strlen(c->path);
 	char *tmp = malloc(dl + 32), *dir = malloc(dl + 1);
-	if (!text || !flag || !tmp || !dir || !m->mslot)
+	int fd = -1;
+	if (!text || !flag || !added || !tmp || !dir || !m->mslot)
 		goto out;
 	for (uint32_t i = 0; i < v->nid; i++)
 		flag[i] = v->flag[i] & TOK_F_MODEL;
+	for (size_t i = 0; i < ad->n; i++) {
+		added[i].id = ad->tok[i].id;
+		added[i].lstrip = ad->tok[i].lstrip;
+		added[i].rstrip = ad->tok[i].rstrip;
+		added[i].single_word = ad->tok[i].single_word;
+		added[i].normalized = ad->tok[i].normalized;
+		added[i].special = ad->tok[i].special;
+	}
 	memcpy(dir, c->path, dl + 1);
 	*strrchr(dir, '/') = 0;
 	snprintf(tmp, dl + 32, "%s.%ld.tmp", c->path, (long)getpid());
-	if (tc_mkdirs(dir))
-		goto out;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0)
+	if (tc_mkdirs(dir) || (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		goto out;
 	tc_header hd = {.endian = TC_ENDIAN, .header_size = sizeof hd, .nid = v->nid, .cap = v->cap,
 	                .count = v->count, .strn = v->str.n, .mcap = m->mcap, .nmerges = m->nmerges,
-	                .restn = strlen(text)};
+	                .nadded = ad->n, .restn = strlen(text)};
 	memcpy(hd.magic, TC_MAGIC, 8);
 	memcpy(hd.key, c->key, sizeof hd.key);
+	const void *sec[TC_NSEC] = {v->at, flag, v->str.p, v->slot, m->mslot, m->mout, added, text};
+	uint64_t size[TC_NSEC];
+	tc_sizes(&hd, size);
 	tc_hash h;
 	tc_hash_init(&h);
-	/* the hash first (a pass over memory), then one write of each part */
-	tc_hash_add(&h, v->at, v->nid * sizeof *v->at), tc_hash_part(&h);
-	tc_hash_add(&h, flag, v->nid), tc_hash_part(&h);
-	tc_hash_add(&h, v->str.p, v->str.n), tc_hash_part(&h);
-	tc_hash_add(&h, v->slot, v->cap * 8), tc_hash_part(&h);
-	tc_hash_add(&h, m->mslot, m->mcap * sizeof(tok_mslot)), tc_hash_part(&h);
-	tc_hash_add(&h, m->mout, m->nmerges * 4), tc_hash_part(&h);
-	tc_hash_add(&h, text, hd.restn), tc_hash_part(&h);
+	static const char zero[16];
+	for (int i = 0; i < TC_NSEC; i++) { /* as the file has it: with the zeros after */
+		tc_hash_add(&h, sec[i], (size_t)size[i]);
+		tc_hash_add(&h, zero, (size_t)(tc_align(size[i]) - size[i]));
+		tc_hash_part(&h);
+	}
 	tc_hash_end(&h, hd.sum);
-	int bad = tc_write(fd, &hd, sizeof hd) || tc_write(fd, v->at, v->nid * sizeof *v->at) ||
-	          tc_write(fd, flag, v->nid) || tc_write(fd, v->str.p, v->str.n) ||
-	          tc_write(fd, v->slot, v->cap * 8) || tc_write(fd, m->mslot, m->mcap * sizeof(tok_mslot)) ||
-	          tc_write(fd, m->mout, m->nmerges * 4) || tc_write(fd, text, hd.restn);
+	int bad = tc_write(fd, &hd, sizeof hd);
+	for (int i = 0; i < TC_NSEC && !bad; i++)
+		bad = tc_write(fd, sec[i], size[i]);
 	if (close(fd) != 0)
 		bad = 1;
 	if (bad || rename(tmp, c->path) != 0)
@@ -410,6 +462,7 @@ void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest)
 out:
 	free(text);
 	free(flag);
+	free(added);
 	free(tmp);
 	free(dir);
 }

@@ -46,14 +46,16 @@ void tok_cache_close(tok_cache *c);
 
 /* Points t's vocabulary (the model's tokens and the added ones, flags of
  * the model's tokens only) and merge map into the entry, mapped (t owns the
- * map: cache_map), and returns the
- * rest of the sources as JSON (caller decrefs: an object for
- * tokenizer.json, null for vocab.json + merges.txt). NULL, with t's tables
- * left empty, when there is no usable entry. */
-json_t *tok_cache_read(const tok_cache *c, saex_tok *t);
+ * map: cache_map), points *added at the added tokens' list (ids checked
+ * against the vocabulary; in the map), and returns the rest of the
+ * sources as JSON (caller decrefs: an object for tokenizer.json without
+ * its added_tokens, null for vocab.json + merges.txt). NULL, with t's
+ * tables left empty, when there is no usable entry. */
+json_t *tok_cache_read(const tok_cache *c, saex_tok *t, const tok_added_tok **added, size_t *nadded);
 
-/* Writes t's tables and rest (a document without model.vocab and
- * model.merges) as c's entry, once t has loaded from its sources. */
+/* Writes t's tables, its added tokens and rest (a document without
+ * model.vocab, model.merges and added_tokens) as c's entry, once t has
+ * loaded from its sources. */
 void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest);
 
 #endif

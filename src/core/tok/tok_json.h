@@ -45,6 +45,9 @@ typedef struct tok_sax_in {
 	int have_vocab;           /* model.vocab went into t->vocab */
 	int have_merges;          /* model.merges went into merge */
 	int merges_done;          /* the merge map is built already (tok_cache) */
+	const tok_added_tok *added; /* the added tokens, from tok_cache: used */
+	size_t nadded;              /* instead of the document's added_tokens */
+	int added_done;
 } tok_sax_in;
 
 /* Parses text (the whole file, n bytes): model.vocab into ld->t->vocab
