@@ -80,7 +80,9 @@ void saex_model_free(saex_model *m); /* NULL is allowed */
  * can do while other start-up work (the tokenizer) runs on another
  * thread. Only an optimisation: a page it leaves unmapped is read as the
  * run reaches it. The embedding is not touched (a run reads its rows by
- * id). Reads the weights only; safe beside any other call. */
+ * id). The later half of the blocks is mapped on a thread of its own,
+ * joined before it returns (all on the caller's when no thread starts).
+ * Reads the weights only; safe beside any other call. */
 void saex_model_prefault(const saex_model *m, int last_layer, int unembed);
 /* The model's configuration (borrowed; lives as long as the model). */
 const saex_model_config *saex_model_config_of(const saex_model *m);
