@@ -13,7 +13,8 @@
  *
  *   cold    a new process: fork, exec of that command line with its output
  *           to /dev/null, waitpid; wall time (CLOCK_MONOTONIC) from the fork
- *           to the exit; the exit status must be 0;
+ *           to the exit, after 0.2 s of this process idle (its OpenBLAS
+ *           workers asleep); the exit status must be 0;
  *   warm    the same work through libsaex in this process, everything
  *           loaded: saex_tok_encode_ids of TEXT (with BOS as the model's
  *           config says), saex_model_forward to the SAE's layer with a hook
@@ -81,6 +82,11 @@ static double bs_median(double *v, size_t n)
 /* One new process of argv, output to /dev/null: its wall time in seconds. */
 static double bs_cold(char **argv)
 {
+	/* this process idle first, as a shell is: OpenBLAS's workers spin for
+	 * up to 2^OPENBLAS_THREAD_TIMEOUT cycles after the warm run's last
+	 * product (0.1 s at OpenBLAS's default of 28) and would take a core
+	 * from the new process */
+	nanosleep(&(struct timespec){0, 200000000}, NULL);
 	double t0 = bs_now();
 	pid_t pid = fork();
 	if (pid < 0)
