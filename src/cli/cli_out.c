@@ -78,10 +78,12 @@ static void cli_token_bytes(const store_str *t, sb *buf)
 	size_t at = buf->n;
 	sb_grow(buf, t->n);
 	long k = saex_tok_bytelevel(t->p, t->n, buf->p + at);
-	if (k > 0 && cli_bytelevel_text(buf->p + at, k))
+	if (k > 0 && cli_bytelevel_text(buf->p + at, k)) {
 		buf->n = at + (size_t)k;
-	else
+		buf->p[buf->n] = 0; /* as sb_add leaves it */
+	} else {
 		sb_add(buf, t->p, t->n);
+	}
 }
 
 long cli_token_group(const store_str *tok, long i, long to, sb *buf)

@@ -453,9 +453,8 @@ static int tok_ld_root(tok_ld *ld, json_t *root, const tok_sax_in *bulk)
 	return 0;
 }
 
-/* tokenizer.json, from the load cache when it has the file (cache, and c
- * not NULL) or else from the file itself, whose tables and rest then go
- * into the cache. */
+/* tokenizer.json, from c's entry (cached set), or else from the file
+ * itself, whose tables and rest then go into c's entry (c not NULL). */
 static saex_tok *tok_json_from(const char *path, const tok_cache *c, int cached, char *err, size_t errlen)
 {
 	saex_tok *t = tok_new();
