@@ -338,7 +338,9 @@ static void cli_help(FILE *f)
 	        "Environment: XDG_DATA_HOME (per-user database saex/user.db), NO_COLOR,\n"
 	        "SAEX_DEMO (the database 'saex' alone opens: the installed demo by default),\n"
 	        "HF_HUB_CACHE / HF_HOME (models and SAEs by name: saex sae --help),\n"
-	        "OPENBLAS_CORETYPE / SAEX_NO_BLAS_TUNE (OpenBLAS's kernels; see man saex),\n"
+	        "OPENBLAS_CORETYPE / OPENBLAS_THREAD_TIMEOUT / SAEX_NO_BLAS_TUNE (OpenBLAS's\n"
+	        "kernels and its threads' spinning; see man saex), SAEX_CACHE_DIR / SAEX_NO_CACHE\n"
+	        "(the tokenizer load cache, ~/.cache/saex/tokenizers),\n"
 	        "OPENBLAS_NUM_THREADS (threads to compute with; default one per processor).\n");
 }
 
