@@ -11,8 +11,8 @@
  * Whatever loads must encode any bytes; every id must be a token that
  * decodes and spells; with special tokens the BOS or the template comes
  * first; and a pipeline that promises it (byte-level, no normalizer, no
- * pre-tokenizer that drops text, no stripping added token, the ByteLevel
- * decoder) must decode the ids back to the text. */
+ * pre-tokenizer that drops text or adds a prefix space, no stripping added
+ * token, the ByteLevel decoder) must decode the ids back to the text. */
 #include "config.h"
 #include "saex.h"
 #include "fuzz_util.h"
@@ -79,10 +79,15 @@ static int fz_lossless(const saex_tok *t)
 {
 	if (!t->byte_level || t->nnorm || t->ndec != 1 || t->dec[0].kind != TOK_D_BYTELEVEL)
 		return 0;
-	for (size_t i = 0; i < t->npre; i++)
+	for (size_t i = 0; i < t->npre; i++) {
 		if (t->pre[i].kind != TOK_P_BYTELEVEL &&
 		    !(t->pre[i].kind == TOK_P_SPLIT && t->pre[i].behavior != TOK_REMOVED))
 			return 0;
+		/* add_prefix_space (its default) puts a space before each piece
+		 * that lacks one, after every added token too, as tokenizers does */
+		if (t->pre[i].kind == TOK_P_BYTELEVEL && t->pre[i].prefix_space)
+			return 0;
+	}
 	for (size_t i = 0; i < t->added.n; i++)
 		if (t->added.tok[i].lstrip || t->added.tok[i].rstrip)
 			return 0;
