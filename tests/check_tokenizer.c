@@ -1155,6 +1155,15 @@ START_TEST(pipe_pre_tokenizers)
 	expect(t, p, " hi", 0, "33");
 	saex_tok_free(t);
 	free(p);
+	/* ... and after an added token too: tokenizers pre-tokenizes each
+	 * piece between added tokens alone (fuzz/regress/tokenizer) */
+	t = mk("[" PIECES "]", "[]", "\"ignore_merges\":true",
+	       "\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"use_regex\":true},"
+	       "\"added_tokens\":[{\"id\":39,\"content\":\"<s>\",\"special\":true,\"normalized\":true}]", &p);
+	expect(t, p, "hi<s>hi", 0, "33,39,33");
+	expect(t, p, " hi<s> hi", 0, "33,39,33");
+	saex_tok_free(t);
+	free(p);
 	t = mk_pre("{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"String\":\",\"},"
 	           "\"behavior\":\"Removed\",\"invert\":false},{\"type\":\"ByteLevel\",\"add_prefix_space\":false,"
 	           "\"use_regex\":false}]}", &p);
