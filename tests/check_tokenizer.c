@@ -315,12 +315,11 @@ static void write_vocab(const char *dir, const char *const *merges, size_t nm, i
 	sb_free(&ml);
 }
 
-static saex_tok *load_tiny(const char *which)
+/* The tokenizer of folder dir: its vocab.json + merges.txt ("files") or
+ * its tokenizer.json. */
+static saex_tok *load_dir(const char *which, const char *dir)
 {
-	char err[SAEX_ERR_LEN];
-	const char *dir = tu_path("tiny");
-	write_vocab(dir, tiny_merges, TINY_N, 0);
-	char v[1024], m[1024];
+	char err[SAEX_ERR_LEN], v[1024], m[1024];
 	snprintf(v, sizeof v, "%s/vocab.json", dir);
 	snprintf(m, sizeof m, "%s/merges.txt", dir);
 	saex_tok *t;
@@ -332,6 +331,13 @@ static saex_tok *load_tiny(const char *which)
 	}
 	ck_assert_msg(t != NULL, "%s", err);
 	return t;
+}
+
+static saex_tok *load_tiny(const char *which)
+{
+	const char *dir = tu_path("tiny");
+	write_vocab(dir, tiny_merges, TINY_N, 0);
+	return load_dir(which, dir);
 }
 
 static void check_ids(saex_tok *t, const char *text, size_t n, int bos, const uint32_t *want, size_t nw)
@@ -434,22 +440,6 @@ static int cache_entries(const char *cache, char *one)
  * over (and written again); an edited source is read again, not answered
  * from the old entry; no cache, or one that cannot be written, changes
  * nothing. */
-static saex_tok *load_cached(const char *which, const char *dir)
-{
-	char err[SAEX_ERR_LEN], v[1024], m[1024];
-	snprintf(v, sizeof v, "%s/vocab.json", dir);
-	snprintf(m, sizeof m, "%s/merges.txt", dir);
-	saex_tok *t;
-	if (strcmp(which, "files") == 0) {
-		t = saex_tok_load_files(v, m, err, sizeof err);
-	} else {
-		snprintf(v, sizeof v, "%s/tokenizer.json", dir);
-		t = saex_tok_load_json(v, err, sizeof err);
-	}
-	ck_assert_msg(t != NULL, "%s", err);
-	return t;
-}
-
 static void cache_round(const char *which)
 {
 	char *cache = xstrdup(tu_path(which[0] == 'f' ? "cache-files" : "cache-json"));
@@ -460,7 +450,7 @@ static void cache_round(const char *which)
 	write_vocab(dir, tiny_merges, TINY_N, 0);
 	ck_assert_int_eq(cache_entries(cache, NULL), 0);
 
-	saex_tok *t = load_cached(which, dir); /* from the sources: the entry written */
+	saex_tok *t = load_dir(which, dir); /* from the sources: the entry written */
 	tiny_checks(t);
 	saex_tok_free(t);
 	ck_assert_int_eq(cache_entries(cache, entry), 1);
@@ -468,7 +458,7 @@ static void cache_round(const char *which)
 	char *good = tu_read(entry, &n0);
 	ck_assert(good && n0 > 104);
 
-	t = load_cached(which, dir); /* from the entry: its tables where they lie */
+	t = load_dir(which, dir); /* from the entry: its tables where they lie */
 	ck_assert_ptr_nonnull(t->cache_map);
 	ck_assert(t->vocab.borrowed && t->bpe.borrowed);
 	tiny_checks(t);
@@ -495,7 +485,7 @@ static void cache_round(const char *which)
 			bn = n0 - 7;
 		tu_write(entry, bad, bn, 0);
 		free(bad);
-		t = load_cached(which, dir);
+		t = load_dir(which, dir);
 		tiny_checks(t);
 		saex_tok_free(t);
 		size_t n1;
@@ -506,7 +496,7 @@ static void cache_round(const char *which)
 
 	/* an edited source: the last merge (c3 a9) gone, so é stays two bytes */
 	write_vocab(dir, tiny_merges, TINY_N - 1, 0);
-	t = load_cached(which, dir);
+	t = load_dir(which, dir);
 	check_ids(t, "caf\xc3\xa9", 5, 0, IDS('c', 'a', 'f', 0xc3, 0xa9));
 	saex_tok_free(t);
 	ck_assert_int_eq(cache_entries(cache, NULL), 2);
@@ -514,13 +504,13 @@ static void cache_round(const char *which)
 	/* a cache folder that cannot be made (under a file), or none at all */
 	write_vocab(dir, tiny_merges, TINY_N, 0);
 	setenv("SAEX_CACHE_DIR", entry, 1);
-	t = load_cached(which, dir);
+	t = load_dir(which, dir);
 	tiny_checks(t);
 	saex_tok_free(t);
 	setenv("SAEX_CACHE_DIR", cache, 1);
 	setenv("SAEX_NO_CACHE", "1", 1);
 	write_vocab(dir, tiny_merges, TINY_N - 2, 0);
-	t = load_cached(which, dir);
+	t = load_dir(which, dir);
 	check_ids(t, "caf\xc3\xa9", 5, 0, IDS('c', 'a', 'f', 0xc3, 0xa9));
 	saex_tok_free(t);
 	ck_assert_int_eq(cache_entries(cache, NULL), 2);
