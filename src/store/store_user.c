@@ -35,31 +35,6 @@ char *store_user_default_path(void)
 	return NULL; /* never a folder made in whatever the current one is */
 }
 
-/* mkdir -p of the folder holding path. */
-static int store_user_mkdirs(const char *path)
-{
-	char *d = xstrdup(path);
-	char *slash = strrchr(d, '/');
-	if (!slash || slash == d) {
-		free(d);
-		return 0;
-	}
-	*slash = 0;
-	for (char *p = d + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(d, 0700) != 0 && errno != EEXIST) {
-				free(d);
-				return -1;
-			}
-			*p = '/';
-		}
-	}
-	int rc = mkdir(d, 0700) != 0 && errno != EEXIST ? -1 : 0;
-	free(d);
-	return rc;
-}
-
 static int store_user_fail(store_user *u, saex_err *e, const char *what)
 {
 	return err_set(e, STORE_EBAD, "%s: %s: %s", u->path, what, sqlite3_errmsg(u->db));
@@ -75,7 +50,7 @@ int store_user_open(store_user **out, const char *path, saex_err *e)
 		return err_set(e, STORE_EBAD, "no per-user database: neither XDG_DATA_HOME nor HOME names a folder "
 		               "(set one to an absolute path)");
 	}
-	if (store_user_mkdirs(u->path) != 0) {
+	if (util_mkdirs_for(u->path) != 0) {
 		int rc = err_set(e, STORE_EBAD, "%s: cannot create its folder: %s", u->path,
 		                 strerror(errno));
 		store_user_close(u);

@@ -358,3 +358,30 @@ uint64_t util_first_nonfinite(const void *p, uint64_t n)
 	}
 	return n;
 }
+
+int util_mkdirs_for(const char *path)
+{
+	char *d = strdup(path);
+	if (!d) {
+		errno = ENOMEM;
+		return -1;
+	}
+	char *slash = strrchr(d, '/');
+	int rc = 0;
+	if (slash && slash != d) {
+		*slash = 0;
+		for (char *p = d + 1; *p && rc == 0; p++) {
+			if (*p != '/')
+				continue;
+			*p = 0;
+			rc = mkdir(d, 0700) != 0 && errno != EEXIST ? -1 : 0;
+			*p = '/';
+		}
+		if (rc == 0)
+			rc = mkdir(d, 0700) != 0 && errno != EEXIST ? -1 : 0;
+	}
+	int saved = errno;
+	free(d);
+	errno = saved;
+	return rc;
+}

@@ -18,7 +18,6 @@
 #include "tensor_util.h"
 #include "util.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,20 +372,6 @@ out:
 }
 
 /* ---------------------------------------------------------------- writing */
-static int tc_mkdirs(char *dir)
-{
-	for (char *p = dir + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		int rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
-		*p = '/';
-		if (rc)
-			return -1;
-	}
-	return mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 /* n bytes, then zeros to the next 16-byte boundary. */
 static int tc_write(int fd, const void *p, uint64_t n)
 {
@@ -416,9 +401,9 @@ void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest)
 	uint8_t *flag = malloc(v->nid ? v->nid : 1);
 	tok_added_tok *added = calloc(ad->n ? ad->n : 1, sizeof *added);
 	size_t dl = strlen(c->path);
-	char *tmp = malloc(dl + 32), *dir = malloc(dl + 1);
+	char *tmp = malloc(dl + 32);
 	int fd = -1;
-	if (!text || !flag || !added || !tmp || !dir || !m->mslot)
+	if (!text || !flag || !added || !tmp || !m->mslot)
 		goto out;
 	for (uint32_t i = 0; i < v->nid; i++)
 		flag[i] = v->flag[i] & TOK_F_MODEL;
@@ -430,10 +415,8 @@ void tok_cache_write(const tok_cache *c, const saex_tok *t, json_t *rest)
 		added[i].normalized = ad->tok[i].normalized;
 		added[i].special = ad->tok[i].special;
 	}
-	memcpy(dir, c->path, dl + 1);
-	*strrchr(dir, '/') = 0;
 	snprintf(tmp, dl + 32, "%s.%ld.tmp", c->path, (long)getpid());
-	if (tc_mkdirs(dir) || (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
+	if (util_mkdirs_for(c->path) || (fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0)
 		goto out;
 	tc_header hd = {.endian = TC_ENDIAN, .header_size = sizeof hd, .nid = v->nid, .cap = v->cap,
 	                .count = v->count, .strn = v->str.n, .mcap = m->mcap, .nmerges = m->nmerges,
@@ -464,5 +447,4 @@ out:
 	free(flag);
 	free(added);
 	free(tmp);
-	free(dir);
 }
